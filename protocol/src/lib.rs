@@ -1,0 +1,44 @@
+//! The FastDFS wire protocol, byte for byte as FastDFS 6.15+ speaks it.
+//!
+//! Trackers, storages, the S3 gateway and the command-line tools all speak
+//! through this crate, so there is exactly one definition of every layout.
+//! Message bodies that carry file content are never buffered here: typed
+//! structs hold only the fixed fields, and content streams through
+//! [`connection::Connection`].
+//!
+//! # Layout
+//!
+//! - [`header`]: the 10-byte header codec.
+//! - [`cmd`]: command codes; [`status`]: response status (errno) values.
+//! - [`consts`]: field widths and protocol limits.
+//! - [`wire`]: bounds-checked fixed-width field reader and writer helpers.
+//! - [`message`]: the `Encode` / `Decode` / `Request` / `Streamed` traits.
+//! - [`error`]: decode errors.
+//! - [`tracker`]: typed tracker messages (client queries, monitoring,
+//!   storage→tracker reports, tracker↔tracker).
+//! - [`storage`]: typed storage messages (client commands, sync commands).
+//! - [`metadata`]: the metadata record encoding.
+//! - [`file_id`], [`filename`], [`base64`]: file IDs and generated names.
+//! - [`connection`]: a framed connection that streams bodies.
+//! - [`client`]: pooled async tracker and storage clients.
+
+pub mod base64;
+pub mod client;
+pub mod cmd;
+pub mod connection;
+pub mod file_id;
+pub mod filename;
+pub mod metadata;
+pub mod storage;
+pub mod tracker;
+pub mod consts;
+pub mod error;
+pub mod header;
+pub mod message;
+pub mod status;
+pub mod wire;
+
+pub use error::DecodeError;
+pub use header::{HEADER_LEN, Header};
+pub use message::{Decode, Encode, Request, Streamed};
+pub use status::Status;

@@ -1,0 +1,2 @@
+//! Checks the fixture reader itself against every fixture file.
+mod support;
