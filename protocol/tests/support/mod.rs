@@ -135,7 +135,8 @@ fn parse(file: &str, text: &str) -> Vec<Exchange> {
             } else if line.starts_with("response: none") {
                 target = 0;
             } else if target != 0 {
-                let dump = if target == 1 { &mut ex.request } else { ex.response.as_mut().unwrap() };
+                let dump =
+                    if target == 1 { &mut ex.request } else { ex.response.as_mut().unwrap() };
                 add_line(dump, line);
             }
         }
@@ -164,9 +165,7 @@ fn add_line(dump: &mut Dump, line: &str) {
     let indent = line.len() - trimmed.len();
     let mut parts = trimmed.splitn(2, "  ");
     let offs = parts.next().unwrap_or("");
-    let is_hex_line = indent == 2
-        && offs.len() == 4
-        && offs.chars().all(|c| c.is_ascii_hexdigit());
+    let is_hex_line = indent == 2 && offs.len() == 4 && offs.chars().all(|c| c.is_ascii_hexdigit());
     if !is_hex_line {
         if !trimmed.is_empty() {
             dump.notes.push(trimmed.to_string());
