@@ -1,12 +1,8 @@
-# The project's two entry points (see README.md):
-#   make run   — run the main job
-#   make test  — install what the tests need, then run every test
+# `make test` is the project's test command (README.md, .ci/run): it installs
+# what the tests need, then runs every test.
 CARGO ?= cargo
 
-.PHONY: run test test-rust fuzz-build lint
-
-run:
-	$(CARGO) run --release -- server
+.PHONY: test test-rust fuzz-build lint
 
 test: test-rust
 

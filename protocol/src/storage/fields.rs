@@ -92,16 +92,7 @@ pub(crate) fn read_prefix(r: &mut Reader<'_>) -> Result<String, DecodeError> {
 
 /// A group name: 1..=16 characters `[A-Za-z0-9]`.
 pub(crate) fn check_group(group: &str) -> Result<(), DecodeError> {
-    if group.is_empty() || group.len() > GROUP_NAME_MAX_LEN {
-        return Err(DecodeError::invalid(
-            "group name",
-            format!("length {} not in 1..={GROUP_NAME_MAX_LEN}", group.len()),
-        ));
-    }
-    if !group.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(DecodeError::invalid("group name", format!("{group:?} is not [A-Za-z0-9]")));
-    }
-    Ok(())
+    crate::file_id::validate_group_name(group)
 }
 
 /// A logic filename: 1..=127 bytes, no NUL.

@@ -16,22 +16,7 @@ use crate::error::DecodeError;
 use crate::message::{Decode, Encode};
 use crate::wire::{PutExt, Reader};
 
-/// Checks a group name: `[A-Za-z0-9]{1,16}` (`fdfs_validate_group_name`).
-pub fn validate_group_name(name: &str) -> Result<(), DecodeError> {
-    if name.is_empty() || name.len() > GROUP_NAME_MAX_LEN {
-        return Err(DecodeError::invalid(
-            "group name",
-            format!("{name:?}: need 1 to 16 characters"),
-        ));
-    }
-    if !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(DecodeError::invalid(
-            "group name",
-            format!("{name:?}: only [A-Za-z0-9] allowed"),
-        ));
-    }
-    Ok(())
-}
+pub use crate::file_id::validate_group_name;
 
 /// Checks a storage id: 1 to 15 printable ASCII characters, no spaces (the
 /// 16-byte field keeps room for a NUL). Without `use_storage_id` the id is the

@@ -92,16 +92,17 @@ impl Encode for Parameters {
 }
 
 impl Decode for Parameters {
-    /// Blank lines are skipped; a line without `=` or with an empty key is
-    /// an error.
+    /// Keys and values are trimmed of surrounding white space (as an ini
+    /// reader does, and so `\r\n` line ends work); blank lines are skipped; a
+    /// line without `=` or with an empty key is an error.
     fn decode(body: &[u8]) -> Result<Self, DecodeError> {
         let Text(text) = Text::decode(body)?;
         let mut out = Vec::new();
-        for line in text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)) {
+        for line in text.split('\n').map(str::trim) {
             if line.is_empty() {
                 continue;
             }
-            match line.split_once('=') {
+            match line.split_once('=').map(|(k, v)| (k.trim(), v.trim())) {
                 Some((k, v)) if !k.is_empty() => out.push((k.to_string(), v.to_string())),
                 _ => return Err(DecodeError::invalid("parameter line", format!("{line:?}"))),
             }
@@ -337,6 +338,16 @@ mod tests {
         assert!(Parameters::decode(b"novalue\n").is_err());
         assert!(Parameters::decode(b"=1\n").is_err());
         assert_eq!(Parameters::decode(&[]).unwrap(), Parameters::default());
+    }
+
+    #[test]
+    fn parameters_decode_is_stable_with_trailing_white_space() {
+        // Found by the `messages` fuzz target: a value ending in `\r` lost
+        // one `\r` per encode/decode round.
+        let p = Parameters::decode(b"a = x\r\r\r\nb=y \r\n").unwrap();
+        assert_eq!(p.get("a"), Some("x"));
+        assert_eq!(p.get("b"), Some("y"));
+        assert_eq!(Parameters::decode(&p.to_body()).unwrap(), p);
     }
 
     #[test]
