@@ -4,7 +4,9 @@
 //! response body, and returns its connection to the pool once every byte was
 //! read. A reader dropped early closes the connection instead (the rest of the
 //! body is still in flight). Each read is bounded by the network timeout, so
-//! a stalled server fails the read instead of hanging it.
+//! a stalled server fails the read instead of hanging it. The timeout counts
+//! from when a read starts waiting for the server (FastDFS's recv timeout),
+//! so time the caller spends between reads does not count against it.
 
 use std::io;
 use std::pin::Pin;
@@ -21,7 +23,10 @@ pub struct Download {
     conn: Option<PooledConnection>,
     remaining: u64,
     len: u64,
+    /// When the read currently waiting for the server gives up.
     deadline: Pin<Box<Sleep>>,
+    /// Whether `deadline` is armed for a read that is waiting.
+    waiting: bool,
 }
 
 impl Download {
@@ -32,6 +37,7 @@ impl Download {
             remaining: len,
             len,
             deadline: Box::pin(tokio::time::sleep(timeout)),
+            waiting: false,
         };
         if len == 0 {
             download.finish();
@@ -76,7 +82,11 @@ impl AsyncRead for Download {
         };
         let want = buf.remaining().min(usize::try_from(this.remaining).unwrap_or(usize::MAX));
         let mut limited = ReadBuf::new(buf.initialize_unfilled_to(want));
-        match conn.conn().poll_read_body(cx, &mut limited) {
+        let polled = conn.conn().poll_read_body(cx, &mut limited);
+        if polled.is_ready() {
+            this.waiting = false;
+        }
+        match polled {
             Poll::Ready(Ok(())) => {
                 let n = limited.filled().len();
                 if n == 0 {
@@ -92,8 +102,6 @@ impl AsyncRead for Download {
                 // `limited` filled the front of `buf`'s initialized unfilled part.
                 buf.advance(n);
                 this.remaining -= n as u64;
-                let timeout = conn.conn().timeout();
-                this.deadline.as_mut().reset(Instant::now() + timeout);
                 if this.remaining == 0 {
                     this.finish();
                 }
@@ -104,6 +112,12 @@ impl AsyncRead for Download {
                 Poll::Ready(Err(e))
             }
             Poll::Pending => {
+                if !this.waiting {
+                    // This read starts waiting now: arm its deadline.
+                    let timeout = conn.conn().timeout();
+                    this.deadline.as_mut().reset(Instant::now() + timeout);
+                    this.waiting = true;
+                }
                 if this.deadline.as_mut().poll(cx).is_ready() {
                     this.conn = None;
                     return Poll::Ready(Err(io::Error::new(

@@ -7,6 +7,8 @@
 //! `None` in [`Dump::bytes`], so a test can check every byte that was captured.
 #![allow(dead_code)]
 
+pub mod replay;
+
 use std::path::PathBuf;
 
 /// One captured message (header + body).
