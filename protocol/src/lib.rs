@@ -21,7 +21,9 @@
 //! - [`file_id`], [`filename`], [`base64`]: file IDs and generated names.
 //! - [`connection`]: a framed connection that streams bodies.
 //! - [`client`]: pooled async tracker and storage clients.
+//! - [`server`]: the accept loop both servers share; [`allow`]: `allow_hosts`.
 
+pub mod allow;
 pub mod base64;
 pub mod client;
 pub mod cmd;
@@ -33,6 +35,7 @@ pub mod filename;
 pub mod header;
 pub mod message;
 pub mod metadata;
+pub mod server;
 pub mod status;
 pub mod storage;
 pub mod tracker;

@@ -1,0 +1,271 @@
+//! The accept loop shared by the tracker and the storage server.
+//!
+//! `serve` owns the listener: it bounds concurrent connections (accepting
+//! stops while the limit is reached, so the kernel backlog applies back
+//! pressure), refuses peers outside `allow_hosts`, survives accept errors (a
+//! reset connection ends only itself; running out of file descriptors backs
+//! off), and on shutdown stops accepting, tells every connection to finish
+//! its current request, and waits a bounded time for them to drain.
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tracing::{Instrument, debug, info, info_span, warn};
+
+use crate::allow::AllowHosts;
+use crate::connection::Connection;
+
+/// Limits and policies of one listening server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Concurrent connections at most (`max_connections`).
+    pub max_connections: usize,
+    /// Bound on every socket read and write (`network_timeout`).
+    pub network_timeout: Duration,
+    /// Peers allowed to connect (`allow_hosts`).
+    pub allow_hosts: AllowHosts,
+    /// How long shutdown waits for open connections to finish.
+    pub drain_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            network_timeout: Duration::from_secs(30),
+            allow_hosts: AllowHosts::any(),
+            drain_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A shutdown signal every connection can watch. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Shutdown {
+    rx: watch::Receiver<bool>,
+}
+
+/// The sending side of [`Shutdown`].
+#[derive(Debug)]
+pub struct ShutdownTrigger {
+    tx: watch::Sender<bool>,
+}
+
+/// A new shutdown signal pair.
+pub fn shutdown_channel() -> (ShutdownTrigger, Shutdown) {
+    let (tx, rx) = watch::channel(false);
+    (ShutdownTrigger { tx }, Shutdown { rx })
+}
+
+impl ShutdownTrigger {
+    /// Signals every [`Shutdown`] clone.
+    pub fn trigger(&self) {
+        let _ = self.tx.send(true);
+    }
+
+    /// A receiver for this trigger.
+    pub fn subscribe(&self) -> Shutdown {
+        Shutdown { rx: self.tx.subscribe() }
+    }
+}
+
+impl Shutdown {
+    /// Whether shutdown was signalled.
+    pub fn is_triggered(&self) -> bool {
+        *self.rx.borrow()
+    }
+
+    /// Resolves once shutdown is signalled (or its trigger is gone).
+    pub async fn wait(&mut self) {
+        while !*self.rx.borrow_and_update() {
+            if self.rx.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Serves one connection. The handler reads requests until the peer closes,
+/// a request fails in a way that leaves the stream unusable, or `shutdown`
+/// is signalled between two requests.
+pub trait Handler: Clone + Send + Sync + 'static {
+    fn handle(&self, conn: Connection, shutdown: Shutdown) -> impl Future<Output = ()> + Send;
+}
+
+/// Accepts connections on `listener` and runs `handler` for each until
+/// `shutdown` fires; then drains.
+pub async fn serve<H: Handler>(
+    listener: TcpListener,
+    handler: H,
+    config: ServerConfig,
+    mut shutdown: Shutdown,
+) {
+    let local = listener.local_addr().ok();
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let mut tasks = JoinSet::new();
+    info!(addr = ?local, "listening");
+    loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = shutdown.wait() => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = shutdown.wait() => break,
+        };
+        // Reap finished connection tasks so the set stays small.
+        while tasks.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                accept_backoff(&e).await;
+                continue;
+            }
+        };
+        if !config.allow_hosts.allows(peer.ip()) {
+            warn!(%peer, "connection refused: not in allow_hosts");
+            continue;
+        }
+        let handler = handler.clone();
+        let conn_shutdown = shutdown.clone();
+        let timeout = config.network_timeout;
+        tasks.spawn(
+            async move {
+                let _permit = permit;
+                match open(stream, timeout) {
+                    Ok(conn) => handler.handle(conn, conn_shutdown).await,
+                    Err(e) => debug!(error = %e, "connection dropped before its first request"),
+                }
+            }
+            .instrument(info_span!("conn", %peer)),
+        );
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(config.drain_timeout, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        warn!(left = tasks.len(), "connections still open after the drain timeout; closing them");
+        tasks.shutdown().await;
+    }
+    info!(addr = ?local, "stopped");
+}
+
+/// Waits for the next request header on `conn`. `None` when the peer closed
+/// the connection between requests or shutdown was signalled; an idle
+/// connection is closed after the network timeout, as FastDFS servers do.
+pub async fn next_request(
+    conn: &mut Connection,
+    shutdown: &mut Shutdown,
+) -> Result<Option<crate::header::Header>, crate::connection::ConnError> {
+    if shutdown.is_triggered() {
+        return Ok(None);
+    }
+    tokio::select! {
+        header = conn.read_header_or_eof() => header,
+        () = shutdown.wait() => Ok(None),
+    }
+}
+
+fn open(stream: TcpStream, timeout: Duration) -> io::Result<Connection> {
+    Connection::new(stream, timeout).map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// What to do after a failed accept: per-connection errors are skipped at
+/// once; running out of descriptors or memory waits a little so the loop
+/// does not spin.
+async fn accept_backoff(e: &io::Error) {
+    const EMFILE: i32 = 24;
+    const ENFILE: i32 = 23;
+    const ENOBUFS: i32 = 105;
+    const ENOMEM: i32 = 12;
+    match e.raw_os_error() {
+        Some(EMFILE | ENFILE | ENOBUFS | ENOMEM) => {
+            warn!(error = %e, "accept failed for lack of resources; backing off");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        _ => debug!(error = %e, "accept failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::{ActiveTest, Empty};
+
+    /// Answers every request with an empty success until the peer closes or
+    /// shutdown is signalled.
+    #[derive(Clone)]
+    struct Echo;
+
+    impl Handler for Echo {
+        async fn handle(&self, mut conn: Connection, mut shutdown: Shutdown) {
+            loop {
+                let Ok(Some(h)) = next_request(&mut conn, &mut shutdown).await else { return };
+                if conn.discard(h.pkg_len).await.is_err() || conn.respond(&Empty).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+
+    const T: Duration = Duration::from_secs(2);
+
+    async fn start(
+        config: ServerConfig,
+    ) -> (std::net::SocketAddr, ShutdownTrigger, tokio::task::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (trigger, shutdown) = shutdown_channel();
+        let task = tokio::spawn(serve(listener, Echo, config, shutdown));
+        (addr, trigger, task)
+    }
+
+    #[tokio::test]
+    async fn serves_then_stops_on_shutdown() {
+        let (addr, trigger, task) = start(ServerConfig::default()).await;
+        let mut c = Connection::connect(addr, T, T).await.unwrap();
+        c.call(&ActiveTest).await.unwrap();
+        trigger.trigger();
+        tokio::time::timeout(Duration::from_secs(3), task).await.unwrap().unwrap();
+        assert!(Connection::connect(addr, T, T).await.is_err(), "still accepting");
+    }
+
+    #[tokio::test]
+    async fn connection_limit_holds_back_extra_clients() {
+        let config = ServerConfig { max_connections: 1, ..ServerConfig::default() };
+        let (addr, trigger, _task) = start(config).await;
+        let mut first = Connection::connect(addr, T, T).await.unwrap();
+        first.call(&ActiveTest).await.unwrap();
+        // The second connects (kernel backlog) but is not served while the first is open.
+        let short = Duration::from_millis(300);
+        let mut second = Connection::connect(addr, T, short).await.unwrap();
+        assert!(second.call(&ActiveTest).await.is_err());
+        drop(first);
+        drop(second);
+        let mut third = Connection::connect(addr, T, T).await.unwrap();
+        third.call(&ActiveTest).await.unwrap();
+        trigger.trigger();
+    }
+
+    #[tokio::test]
+    async fn peers_outside_allow_hosts_are_refused() {
+        let config = ServerConfig {
+            allow_hosts: AllowHosts::parse(["10.0.0.0/8"]).unwrap(),
+            ..ServerConfig::default()
+        };
+        let (addr, trigger, _task) = start(config).await;
+        let mut c = Connection::connect(addr, T, T).await.unwrap();
+        assert!(c.call(&ActiveTest).await.is_err());
+        trigger.trigger();
+    }
+}
