@@ -1,4 +1,34 @@
-//! The fdfs tracker: cluster state, placement policies and SQLite persistence.
+//! The fdfs tracker: the cluster state a FastDFS tracker keeps, the policies
+//! it answers "where do I upload" and "who serves this file" with, and the
+//! SQLite persistence that lets a restarted tracker come back with the
+//! cluster it knew (`fastdfs-protocol.md` §3, §4, §6, §9, §10).
 //!
-//! Not built yet (see the project's issues); the crate exists so the workspace
-//! layout and dependency direction (`protocol` ← `tracker`) are fixed from day one.
+//! Everything here is synchronous and free of networking: the tracker
+//! server (which decodes requests with `fdfs_protocol::tracker` types)
+//! holds one [`Cluster`] behind a lock, calls one model operation per
+//! storage command, answers queries with the [`placement`] functions, and
+//! writes each change through to the [`Store`] off its async threads.
+//! Nothing reads the clock: every operation that cares takes `now` in unix
+//! seconds.
+//!
+//! # Layout
+//!
+//! - [`config`]: [`TrackerPolicy`], the placement and liveness keys of
+//!   `tracker.conf` with FastDFS's defaults, and [`ReservedSpace`].
+//! - [`cluster`]: the in-memory model ([`Cluster`], [`Group`], [`Storage`])
+//!   and its operations: join and the sync-source handshake, beats, disk
+//!   and sync reports, status reports, liveness, deletion, snapshots for
+//!   the monitoring replies and change responses.
+//! - [`placement`]: `store_lookup`, `store_server`, `store_path` and
+//!   `download_server`, the readability rule, QUERY_UPDATE.
+//! - [`store`]: the SQLite [`Store`] (WAL, versioned schema, granular
+//!   write-through saves and whole snapshots).
+
+pub mod cluster;
+pub mod config;
+pub mod placement;
+pub mod store;
+
+pub use cluster::{Cluster, Group, RwMode, Storage};
+pub use config::{ReservedSpace, TrackerPolicy};
+pub use store::{Store, StoreError};
