@@ -76,6 +76,14 @@ impl StorePath {
             _ => None,
         }
     }
+
+    /// The `tracker.conf` value (what PARAMETER_REQ tells storages).
+    pub fn code(self) -> i64 {
+        match self {
+            Self::RoundRobin => 0,
+            Self::LoadBalance => 2,
+        }
+    }
 }
 
 /// `download_server`: which readable storage serves a download.

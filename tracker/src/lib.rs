@@ -3,13 +3,13 @@
 //! SQLite persistence that lets a restarted tracker come back with the
 //! cluster it knew (`fastdfs-protocol.md` §3, §4, §6, §9, §10).
 //!
-//! Everything here is synchronous and free of networking: the tracker
-//! server (which decodes requests with `fdfs_protocol::tracker` types)
-//! holds one [`Cluster`] behind a lock, calls one model operation per
+//! The model, placement and store are synchronous and free of networking:
+//! the [`server`] (which decodes requests with `fdfs_protocol::tracker`
+//! types) holds one [`Cluster`] behind a lock, calls one model operation per
 //! storage command, answers queries with the [`placement`] functions, and
-//! writes each change through to the [`Store`] off its async threads.
-//! Nothing reads the clock: every operation that cares takes `now` in unix
-//! seconds.
+//! writes each change through to the [`Store`] off its async threads. The
+//! model never reads the clock: every operation that cares takes `now` in
+//! unix seconds.
 //!
 //! # Layout
 //!
@@ -23,10 +23,12 @@
 //!   `download_server`, the readability rule, QUERY_UPDATE.
 //! - [`store`]: the SQLite [`Store`] (WAL, versioned schema, granular
 //!   write-through saves and whole snapshots).
+//! - [`server`]: the network server: sessions, command handlers, workers.
 
 pub mod cluster;
 pub mod config;
 pub mod placement;
+pub mod server;
 pub mod store;
 
 pub use cluster::{Cluster, Group, RwMode, Storage};
