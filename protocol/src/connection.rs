@@ -331,6 +331,17 @@ impl Connection {
         self.recv::<R::Response>(DEFAULT_BODY_LIMIT).await
     }
 
+    /// Sends a request with `status` in its header and decodes the
+    /// response (bounded by [`DEFAULT_BODY_LIMIT`]).
+    pub async fn exchange<R: Request>(
+        &mut self,
+        req: &R,
+        status: u8,
+    ) -> Result<R::Response, ConnError> {
+        self.send_with_status(req, status).await?;
+        self.recv::<R::Response>(DEFAULT_BODY_LIMIT).await
+    }
+
     /// Sends a success response with a typed body.
     pub async fn respond<T: Encode>(&mut self, body: &T) -> Result<(), ConnError> {
         let bytes = body.to_body();

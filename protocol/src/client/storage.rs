@@ -14,7 +14,7 @@ use tracing::{Instrument, debug_span};
 
 use super::download::Download;
 use super::pool::{Pool, PooledConnection};
-use crate::connection::{ConnError, Connection, DEFAULT_BODY_LIMIT};
+use crate::connection::{ConnError, DEFAULT_BODY_LIMIT};
 use crate::message::{ActiveTest, Request, Streamed};
 use crate::metadata::{MetaOp, Metadata};
 use crate::storage::{
@@ -47,22 +47,27 @@ impl StorageClient {
         &self.pool
     }
 
-    /// Runs one bodyless exchange, retrying once on a fresh connection if a
+    /// Sends a request without content (with `status` in the header) and
+    /// decodes its response, retrying once on a fresh connection if a
     /// reused one failed at the transport level.
-    async fn exchange<T>(
+    async fn call_with_status<R>(
         &self,
         addr: SocketAddr,
-        f: impl AsyncFn(&mut Connection) -> Result<T, ConnError>,
-    ) -> Result<T, ConnError> {
+        req: &R,
+        status: u8,
+    ) -> Result<R::Response, ConnError>
+    where
+        R: Request + Sync,
+    {
         let mut conn = self.pool.get(addr).await?;
-        let result = f(conn.conn()).await;
+        let result = conn.conn().exchange(req, status).await;
         if let Err(e) = &result
             && conn.was_reused()
             && !e.connection_reusable()
         {
             drop(conn);
             let mut fresh = self.pool.connect(addr).await?;
-            let retry = f(fresh.conn()).await;
+            let retry = fresh.conn().exchange(req, status).await;
             fresh.finish(&retry);
             return retry;
         }
@@ -71,8 +76,12 @@ impl StorageClient {
     }
 
     /// Sends a request without content and decodes its response.
-    async fn call<R: Request>(&self, addr: SocketAddr, req: &R) -> Result<R::Response, ConnError> {
-        self.exchange(addr, async |c| c.call(req).await).await
+    async fn call<R: Request + Sync>(
+        &self,
+        addr: SocketAddr,
+        req: &R,
+    ) -> Result<R::Response, ConnError> {
+        self.call_with_status(addr, req, 0).await
     }
 
     /// Sends a streamed request and decodes its response.
@@ -178,12 +187,8 @@ impl StorageClient {
         req.validate()?;
         let span = debug_span!("storage.download", %addr, filename, offset, length);
         async {
-            let start = async |conn: &mut PooledConnection| {
-                conn.conn().send(&req).await?;
-                Ok::<_, ConnError>(conn.conn().read_response_header().await?.pkg_len)
-            };
             let mut conn = self.pool.get(addr).await?;
-            match start(&mut conn).await {
+            match start_download(&mut conn, &req).await {
                 Ok(len) => return Ok(Download::new(conn, len)),
                 Err(e) if e.connection_reusable() || !conn.was_reused() => {
                     conn.release_if(&e);
@@ -192,7 +197,7 @@ impl StorageClient {
                 Err(_) => drop(conn),
             }
             let mut fresh = self.pool.connect(addr).await?;
-            match start(&mut fresh).await {
+            match start_download(&mut fresh, &req).await {
                 Ok(len) => Ok(Download::new(fresh, len)),
                 Err(e) => {
                     fresh.release_if(&e);
@@ -279,12 +284,9 @@ impl StorageClient {
     ) -> Result<FileInfo, ConnError> {
         let req = QueryFileInfo { flags, group: group.to_string(), filename: filename.to_string() };
         req.validate()?;
-        self.exchange(addr, async |c| {
-            c.send_with_status(&req, req.header_status()).await?;
-            c.recv::<FileInfo>(DEFAULT_BODY_LIMIT).await
-        })
-        .instrument(debug_span!("storage.query_file_info", %addr, filename))
-        .await
+        self.call_with_status(addr, &req, req.header_status())
+            .instrument(debug_span!("storage.query_file_info", %addr, filename))
+            .await
     }
 
     /// APPEND_FILE to an appender file (on its source storage).
@@ -348,4 +350,11 @@ impl StorageClient {
         req.validate()?;
         self.call(addr, &req).instrument(debug_span!("storage.regenerate", %addr, filename)).await
     }
+}
+
+/// Sends a DOWNLOAD_FILE request and reads the response header: the body
+/// length that follows.
+async fn start_download(conn: &mut PooledConnection, req: &DownloadFile) -> Result<u64, ConnError> {
+    conn.conn().send(req).await?;
+    Ok(conn.conn().read_response_header().await?.pkg_len)
 }

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tracing::{Instrument, debug, debug_span};
 
 use super::pool::Pool;
-use crate::connection::{ConnError, Connection};
+use crate::connection::ConnError;
 use crate::message::{ActiveTest, Request};
 use crate::tracker::{
     DeleteStorage, FetchTarget, FetchTargets, GetLeader, GroupStat, ListAllGroups, ListOneGroup,
@@ -46,19 +46,16 @@ impl TrackerClient {
         &self.trackers
     }
 
-    /// Runs `f` against the preferred tracker, failing over to the next ones
+    /// Sends `req` to the preferred tracker, failing over to the next ones
     /// when a tracker cannot be reached.
-    async fn exchange<T>(
-        &self,
-        f: impl AsyncFn(&mut Connection) -> Result<T, ConnError>,
-    ) -> Result<T, ConnError> {
+    async fn call<R: Request + Sync>(&self, req: &R) -> Result<R::Response, ConnError> {
         let count = self.trackers.len();
         let start = self.preferred.load(Ordering::Relaxed) % count;
         let mut last_error = None;
         for step in 0..count {
             let index = (start + step) % count;
             let addr = self.trackers[index];
-            match self.exchange_with(addr, &f).await {
+            match self.call_at(addr, req).await {
                 Ok(value) => {
                     self.preferred.store(index, Ordering::Relaxed);
                     return Ok(value);
@@ -74,18 +71,18 @@ impl TrackerClient {
     }
 
     /// One tracker: retried once on a fresh connection if a pooled one died.
-    async fn exchange_with<T>(
+    async fn call_at<R: Request + Sync>(
         &self,
         addr: SocketAddr,
-        f: &impl AsyncFn(&mut Connection) -> Result<T, ConnError>,
-    ) -> Result<T, ConnError> {
+        req: &R,
+    ) -> Result<R::Response, ConnError> {
         let mut conn = self.pool.get(addr).await?;
-        let result = f(conn.conn()).await;
+        let result = conn.conn().exchange(req, 0).await;
         match &result {
             Err(e) if conn.was_reused() && !e.connection_reusable() => {
                 drop(conn);
                 let mut fresh = self.pool.connect(addr).await?;
-                let retry = f(fresh.conn()).await;
+                let retry = fresh.conn().exchange(req, 0).await;
                 fresh.finish(&retry);
                 retry
             }
@@ -96,19 +93,11 @@ impl TrackerClient {
         }
     }
 
-    async fn call<R: Request>(&self, req: &R) -> Result<R::Response, ConnError> {
-        self.exchange(async |c| c.call(req).await).await
-    }
-
     /// ACTIVE_TEST against every tracker; the addresses that answered.
     pub async fn active_trackers(&self) -> Vec<SocketAddr> {
         let mut alive = Vec::new();
         for &addr in self.trackers.iter() {
-            if self
-                .exchange_with(addr, &async |c: &mut Connection| c.call(&ActiveTest).await)
-                .await
-                .is_ok()
-            {
+            if self.call_at(addr, &ActiveTest).await.is_ok() {
                 alive.push(addr);
             }
         }
@@ -199,8 +188,7 @@ impl TrackerClient {
         let req = DeleteStorage { group: group.to_string(), storage_id: storage_id.to_string() };
         let mut out = Vec::new();
         for &addr in self.trackers.iter() {
-            let result =
-                self.exchange_with(addr, &async |c: &mut Connection| c.call(&req).await).await;
+            let result = self.call_at(addr, &req).await;
             out.push((addr, result.map(|_| ())));
         }
         out
@@ -213,9 +201,7 @@ impl TrackerClient {
 
     /// One tracker's own status (TRACKER_GET_STATUS).
     pub async fn tracker_status(&self, addr: SocketAddr) -> Result<TrackerStatus, ConnError> {
-        self.exchange_with(addr, &async |c: &mut Connection| c.call(&TrackerGetStatus).await)
-            .instrument(debug_span!("tracker.status", %addr))
-            .await
+        self.call_at(addr, &TrackerGetStatus).instrument(debug_span!("tracker.status", %addr)).await
     }
 }
 
