@@ -6,8 +6,12 @@
 //! - [`state`]: the shared state; [`persist`]: the SQLite writer thread.
 //! - [`session`]: one connection, dispatch by command code.
 //! - [`queries`], [`monitor`], [`reports`], [`peers`]: the command families.
-//! - [`sysfiles`]: the state export other trackers bootstrap from.
+//! - [`sysfiles`]: the state export other trackers bootstrap from, and its
+//!   import; [`bootstrap`]: fetching it when starting with an empty database.
+//! - [`election`]: the leader election / follower worker.
 
+pub mod bootstrap;
+pub mod election;
 pub mod monitor;
 pub mod peers;
 pub mod persist;
@@ -29,6 +33,8 @@ use tracing::{info, warn};
 use crate::cluster::Cluster;
 use crate::config::TrackerPolicy;
 use crate::store::{Store, StoreError};
+pub use bootstrap::BootstrapTiming;
+pub use election::ElectionTiming;
 pub use session::TrackerHandler;
 pub use state::TrackerState;
 
@@ -69,6 +75,7 @@ pub struct Tracker {
     listener: TcpListener,
     state: Arc<TrackerState>,
     server: ServerConfig,
+    election: ElectionTiming,
 }
 
 impl Tracker {
@@ -76,7 +83,18 @@ impl Tracker {
     /// listener. Storages it knew start OFFLINE: they become ACTIVE again
     /// when they rejoin and beat, so nothing is routed to a storage that
     /// went away while the tracker was down.
+    ///
+    /// With an empty database and other trackers configured, it first
+    /// copies the cluster from one of them ([`bootstrap`]).
     pub async fn bind(config: TrackerConfig) -> Result<Self, StartError> {
+        Self::bind_with(config, BootstrapTiming::default()).await
+    }
+
+    /// [`Tracker::bind`] with explicit bootstrap timeouts.
+    pub async fn bind_with(
+        config: TrackerConfig,
+        bootstrap_timing: BootstrapTiming,
+    ) -> Result<Self, StartError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
         let db = config.data_dir.join("tracker.db");
@@ -90,6 +108,12 @@ impl Tracker {
                 .map_or(0, |last| (state::now() - last).max(0)),
             None => 0,
         };
+        if cluster.group_count() == 0
+            && let Some(copied) =
+                bootstrap::from_peers(config.listen, &config.trackers, bootstrap_timing).await
+        {
+            cluster = copied;
+        }
         mark_known_storages_offline(&mut cluster);
         let listener = TcpListener::bind(config.listen)
             .await
@@ -106,11 +130,20 @@ impl Tracker {
             config.trackers,
             restart_interval,
         ));
-        state.with_cluster(|c| {
-            let names: Vec<String> = c.groups().map(|g| g.name.clone()).collect();
-            state.persist_groups(names.iter().map(String::as_str));
-        });
-        Ok(Self { listener, state, server: config.server })
+        // Save what was loaded with the statuses just reset (and what a
+        // bootstrap copied in).
+        let names: Vec<String> =
+            state.with_cluster(|c| c.groups().map(|g| g.name.clone()).collect());
+        state.persist_groups(names.iter().map(String::as_str));
+        let election = ElectionTiming::default();
+        Ok(Self { listener, state, server: config.server, election })
+    }
+
+    /// Replaces the election worker's periods and limits (tests shorten
+    /// them).
+    pub fn with_election_timing(mut self, timing: ElectionTiming) -> Self {
+        self.election = timing;
+        self
     }
 
     /// The address it listens on.
@@ -130,6 +163,7 @@ impl Tracker {
         let workers = [
             tokio::spawn(liveness(state.clone(), shutdown.clone())),
             tokio::spawn(heartbeat_record(state.clone(), shutdown.clone())),
+            tokio::spawn(election::run(state.clone(), self.election, shutdown.clone())),
         ];
         info!(addr = %state.self_addr, trackers = state.trackers.len(), "tracker started");
         serve(self.listener, TrackerHandler::new(state.clone()), self.server, shutdown).await;

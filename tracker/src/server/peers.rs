@@ -6,6 +6,12 @@
 //! server port it announces (JOIN_LEADER); fdfs binds its outgoing tracker
 //! connections to its own listen address so this works for several trackers
 //! on one host, where FastDFS's trackers fail.
+//!
+//! NOTIFY_NEXT_LEADER is refused (EBUSY) while this tracker leads or
+//! announces itself, so two racing announcements cannot both complete (see
+//! `election`). System files are served in chunks of at most
+//! [`SYS_FILE_CHUNK`] bytes; the fetching tracker asks again from the next
+//! offset.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -20,6 +26,11 @@ use tracing::info;
 use super::session::{Fault, Reply, Session, decode};
 use super::state::TrackerState;
 use super::sysfiles;
+
+/// Most bytes of a system file one GET_ONE_SYS_FILE reply carries; the
+/// fetching tracker asks again from the next offset until it has the whole
+/// file, as FastDFS's trackers do.
+pub const SYS_FILE_CHUNK: usize = 64 * 1024;
 
 pub fn handle(
     state: &TrackerState,
@@ -53,7 +64,10 @@ pub fn handle(
         cmd::TRACKER_NOTIFY_NEXT_LEADER => {
             let req = decode::<NotifyNextLeader>(body)?;
             let next = socket_addr(&req.leader)?;
-            state.set_pending_leader(Some(next));
+            if !state.accept_next_leader(next) {
+                info!(candidate = %next, "refused a leader announcement: this tracker leads or is announcing itself");
+                return Err(Fault::Status(Status::EBUSY));
+            }
             Ok(Reply::of(&Empty))
         }
         cmd::TRACKER_COMMIT_NEXT_LEADER => {
@@ -89,7 +103,8 @@ pub fn handle(
             if offset > file.len() {
                 return Err(Fault::Status(Status::EINVAL));
             }
-            let data = file[offset..].to_vec();
+            let end = offset.saturating_add(SYS_FILE_CHUNK).min(file.len());
+            let data = file[offset..end].to_vec();
             Ok(Reply::of(&SysFileChunk { file_size: file.len() as u64, data }))
         }
         _ => Err(Fault::Status(Status::EINVAL)),

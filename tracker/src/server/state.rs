@@ -41,6 +41,10 @@ pub struct TrackerState {
     leader: Mutex<LeaderView>,
     /// A leader announced by NOTIFY_NEXT_LEADER, waiting for its COMMIT.
     pending_leader: Mutex<Option<SocketAddr>>,
+    /// Set while this tracker announces itself as the next leader: another
+    /// tracker's announcement is refused meanwhile, so two concurrent
+    /// announcements cannot both complete. Locked after `leader`.
+    announcing: Mutex<bool>,
     /// When each peer tracker was last heard from (unix seconds).
     tracker_seen: Mutex<HashMap<SocketAddr, i64>>,
     persister: Persister,
@@ -83,6 +87,7 @@ impl TrackerState {
             cluster: Mutex::new(cluster),
             leader: Mutex::new(leader),
             pending_leader: Mutex::new(None),
+            announcing: Mutex::new(false),
             tracker_seen: Mutex::new(HashMap::new()),
             persister,
             policy,
@@ -152,6 +157,59 @@ impl TrackerState {
         }
         view.leader = leader;
         view.generation += 1;
+        true
+    }
+
+    /// Sets the leader to `new` only if it is `expected` now; returns
+    /// whether it changed. Workers use it so a decision based on an older
+    /// view never overwrites a leader committed meanwhile.
+    pub fn replace_leader(&self, expected: Option<SocketAddr>, new: Option<SocketAddr>) -> bool {
+        let mut view = lock(&self.leader);
+        if view.leader != expected || expected == new {
+            return false;
+        }
+        view.leader = new;
+        view.generation += 1;
+        true
+    }
+
+    /// Starts announcing this tracker as the next leader; `false` (nothing
+    /// changed) when a leader is known already or an announcement runs.
+    pub fn begin_announce(&self) -> bool {
+        let view = lock(&self.leader);
+        let mut announcing = lock(&self.announcing);
+        if view.leader.is_some() || *announcing {
+            return false;
+        }
+        *announcing = true;
+        true
+    }
+
+    /// Ends an announcement. When every reachable tracker accepted it
+    /// (`won`) and no leader was committed meanwhile, this tracker becomes
+    /// the leader; returns whether it did.
+    pub fn end_announce(&self, won: bool) -> bool {
+        let mut view = lock(&self.leader);
+        *lock(&self.announcing) = false;
+        if !won || view.leader.is_some() {
+            return false;
+        }
+        view.leader = Some(self.self_addr);
+        view.generation += 1;
+        true
+    }
+
+    /// Records a NOTIFY_NEXT_LEADER naming `next`, unless this tracker
+    /// leads or announces itself (and `next` is another tracker); returns
+    /// whether it was accepted. Refusing makes the other announcement
+    /// abort, so at most one of two racing announcements completes.
+    pub fn accept_next_leader(&self, next: SocketAddr) -> bool {
+        let view = lock(&self.leader);
+        let announcing = lock(&self.announcing);
+        if next != self.self_addr && (*announcing || view.leader == Some(self.self_addr)) {
+            return false;
+        }
+        *lock(&self.pending_leader) = Some(next);
         true
     }
 
