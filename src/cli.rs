@@ -22,13 +22,13 @@ pub enum Command {
     /// Run a tracker, one storage and the S3 gateway in one process.
     Server,
     /// Run a tracker: cluster state, placement, download routing.
-    Tracker,
+    Tracker(TrackerCmdArgs),
     /// Run a storage server: files, binlog and replication in its group.
     Storage,
     /// Run the S3 gateway in front of a cluster.
     Gateway,
     /// Print the cluster state a tracker knows (like fdfs_monitor).
-    Monitor,
+    Monitor(MonitorArgs),
     /// Upload a local file through a tracker and print its file ID.
     Upload(UploadArgs),
     /// Download a file by its file ID.
@@ -37,8 +37,32 @@ pub enum Command {
     Delete(FileIdArgs),
     /// Decode a file ID: source storage, creation time, size, CRC32.
     Info(InfoArgs),
-    /// Measure upload and download throughput against a cluster.
-    Bench,
+    /// Measure a running cluster: requests per second and latency.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub trackers: TrackerArgs,
+    /// Concurrent clients, each with its own persistent connection.
+    #[arg(long, default_value_t = 64)]
+    pub clients: usize,
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    #[command(subcommand)]
+    pub workload: BenchWorkload,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum BenchWorkload {
+    /// QUERY_STORE against the trackers (where would an upload go).
+    QueryStore {
+        /// Ask for this group (QUERY_STORE_WITH_GROUP_ONE) instead of any.
+        #[arg(long)]
+        group: Option<String>,
+    },
 }
 
 /// Where the trackers are.
@@ -47,6 +71,87 @@ pub struct TrackerArgs {
     /// Tracker address (repeat for several trackers; the client fails over).
     #[arg(long = "tracker", required = true, value_name = "ADDR:PORT")]
     pub trackers: Vec<SocketAddr>,
+}
+
+/// `fdfs tracker`: every flag overrides the same setting of `--config`.
+#[derive(Debug, Args)]
+pub struct TrackerCmdArgs {
+    /// Config file: TOML if it ends in `.toml` (see deploy/tracker.toml),
+    /// else a FastDFS tracker.conf.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:22122, this machine only].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// Directory of the tracker database [default: data/tracker].
+    #[arg(long = "data", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Every tracker of the cluster (repeat; this one may be included).
+    #[arg(long = "tracker", value_name = "ADDR:PORT")]
+    pub trackers: Vec<SocketAddr>,
+    /// Group for uploads naming none: 0 round robin, 1 --store-group,
+    /// 2 most free space [default: 2].
+    #[arg(long, value_name = "N")]
+    pub store_lookup: Option<i64>,
+    /// The group used with --store-lookup 1.
+    #[arg(long, value_name = "NAME")]
+    pub store_group: Option<String>,
+    /// Storage in the group: 0 round robin, 1 first by IP, 2 by upload
+    /// priority [default: 0].
+    #[arg(long, value_name = "N")]
+    pub store_server: Option<i64>,
+    /// Store path: 0 round robin, 2 most free space [default: 0].
+    #[arg(long, value_name = "N")]
+    pub store_path: Option<i64>,
+    /// Download from: 0 round robin, 1 the source storage first [default: 0].
+    #[arg(long, value_name = "N")]
+    pub download_server: Option<i64>,
+    /// Space kept free per group and path, e.g. 20% or 10G [default: 20%].
+    #[arg(long, value_name = "SIZE")]
+    pub reserved_storage_space: Option<String>,
+    /// Seconds without a heart beat before a storage goes OFFLINE
+    /// [default: 120].
+    #[arg(long, value_name = "SECS")]
+    pub check_active_interval: Option<i64>,
+    /// Who may connect: *, an IP, a CIDR block or a.b.c.[1-15,20] (repeat)
+    /// [default: everyone].
+    #[arg(long = "allow-hosts", value_name = "ENTRY")]
+    pub allow_hosts: Vec<String>,
+    /// Concurrent connections at most [default: 1024].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Bound in seconds on every socket read and write [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub network_timeout: Option<u64>,
+}
+
+/// `fdfs monitor`: what fdfs_monitor prints, and storage removal.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    #[command(flatten)]
+    pub trackers: TrackerArgs,
+    /// What to do (default: list every group).
+    #[command(subcommand)]
+    pub action: Option<MonitorAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonitorAction {
+    /// List the groups and their storages (one group, or one storage).
+    List {
+        /// Only this group.
+        group: Option<String>,
+        /// Only this storage of the group (its id, the IP by default).
+        storage_id: Option<String>,
+    },
+    /// Remove a storage that is no longer active from a group, on every
+    /// tracker.
+    Delete {
+        /// The group.
+        group: String,
+        /// The storage id (its IP unless storage ids are used).
+        storage_id: String,
+    },
 }
 
 #[derive(Debug, Args)]

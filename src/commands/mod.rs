@@ -4,9 +4,17 @@
 //!
 //! - `info`: decode a file ID locally.
 //! - `files`: upload, download and delete through a tracker.
+//! - `tracker`: run a tracker until SIGINT/SIGTERM.
+//! - `monitor`: print the cluster a tracker knows; delete a storage.
+//! - `timefmt`: unix seconds as `YYYY-MM-DD hh:mm:ss`, shared by the tools.
+//! - `bench`: load generators measuring a running cluster.
 
+mod bench;
 mod files;
 mod info;
+mod monitor;
+mod timefmt;
+mod tracker;
 
 use anyhow::bail;
 
@@ -19,12 +27,12 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Upload(args) => files::upload(args).await,
         Command::Download(args) => files::download(args).await,
         Command::Delete(args) => files::delete(args).await,
+        Command::Tracker(args) => tracker::run(args).await,
+        Command::Monitor(args) => monitor::run(args).await,
         Command::Server => not_built("server", 5),
-        Command::Tracker => not_built("tracker", 3),
         Command::Storage => not_built("storage", 4),
         Command::Gateway => not_built("gateway", 5),
-        Command::Monitor => not_built("monitor", 3),
-        Command::Bench => not_built("bench", 4),
+        Command::Bench(args) => bench::run(args).await,
     }
 }
 

@@ -24,11 +24,13 @@
 //! - [`store`]: the SQLite [`Store`] (WAL, versioned schema, granular
 //!   write-through saves and whole snapshots).
 //! - [`server`]: the network server: sessions, command handlers, workers.
+//! - [`settings`]: the TOML configuration of `fdfs tracker`.
 
 pub mod cluster;
 pub mod config;
 pub mod placement;
 pub mod server;
+pub mod settings;
 pub mod store;
 
 pub use cluster::{Cluster, Group, RwMode, Storage};

@@ -1,0 +1,96 @@
+//! `fdfs tracker`: settings from `--config` (TOML or FastDFS tracker.conf)
+//! overridden by flags, then the tracker server until SIGINT or SIGTERM.
+//!
+//! A first signal starts a graceful stop (stop accepting, let requests in
+//! flight finish, flush the database); a second one exits at once, for an
+//! operator who does not want to wait for the drain.
+
+use anyhow::Context;
+use fdfs_protocol::server::{ShutdownTrigger, shutdown_channel};
+use fdfs_tracker::server::Tracker;
+use fdfs_tracker::settings::TrackerSettings;
+use tokio::signal::unix::{SignalKind, signal};
+use tracing::{info, warn};
+
+use crate::cli::TrackerCmdArgs;
+use crate::config;
+
+pub async fn run(args: TrackerCmdArgs) -> anyhow::Result<()> {
+    let settings = settings(args)?;
+    let config = settings.to_config().context("invalid tracker settings")?;
+    let tracker = Tracker::bind(config).await.context("tracker failed to start")?;
+    // Parsed by tests and scripts that ask for port 0.
+    eprintln!("listening on {}", tracker.local_addr());
+    let (trigger, shutdown) = shutdown_channel();
+    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
+    tracker.run(shutdown).await;
+    signals.abort();
+    Ok(())
+}
+
+/// The config file's settings (or the defaults), with every given flag
+/// applied on top.
+fn settings(args: TrackerCmdArgs) -> anyhow::Result<TrackerSettings> {
+    let mut s = match &args.config {
+        Some(path) => config::tracker::load(path)?,
+        None => TrackerSettings::default(),
+    };
+    if let Some(v) = args.listen {
+        s.listen = v;
+    }
+    if let Some(v) = args.data_dir {
+        s.data_dir = v;
+    }
+    if !args.trackers.is_empty() {
+        s.trackers = args.trackers;
+    }
+    if !args.allow_hosts.is_empty() {
+        s.allow_hosts = args.allow_hosts;
+    }
+    if let Some(v) = args.max_connections {
+        s.max_connections = v;
+    }
+    if let Some(v) = args.network_timeout {
+        s.network_timeout_secs = v;
+    }
+    let p = &mut s.placement;
+    for (flag, field) in [
+        (args.store_lookup, &mut p.store_lookup),
+        (args.store_server, &mut p.store_server),
+        (args.store_path, &mut p.store_path),
+        (args.download_server, &mut p.download_server),
+        (args.check_active_interval, &mut p.check_active_interval),
+    ] {
+        if let Some(v) = flag {
+            *field = v;
+        }
+    }
+    if let Some(v) = args.store_group {
+        p.store_group = v;
+    }
+    if let Some(v) = args.reserved_storage_space {
+        p.reserved_storage_space = v;
+    }
+    Ok(s)
+}
+
+/// Triggers `trigger` on the first SIGINT or SIGTERM; exits the process on
+/// the second.
+fn wait_for_signals(trigger: ShutdownTrigger) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(tokio::spawn(async move {
+        let name = tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        };
+        info!(signal = name, "stopping: finishing requests in flight");
+        trigger.trigger();
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        warn!("second signal: exiting without waiting");
+        std::process::exit(130);
+    }))
+}
