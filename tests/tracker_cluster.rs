@@ -145,6 +145,15 @@ async fn storages_join_sync_and_serve_through_the_tracker() {
     let storages = c.list_storages("group1", None).await.unwrap();
     assert_eq!(storages.len(), 2);
     assert!(storages.iter().all(|s| s.status == StorageStatus::Active));
+    let theirs = other.list_storages("group1", None::<&str>).await.unwrap();
+    assert_eq!(
+        theirs.iter().map(|s| (s.ip_addr.as_str(), s.status)).collect::<Vec<_>>(),
+        [
+            ("127.0.0.2", u8::from(StorageStatus::Active)),
+            ("127.0.0.3", u8::from(StorageStatus::Active))
+        ]
+    );
+    assert_eq!(theirs[0].total_mb, 100_000);
 
     // s2 stops beating (connection left open): OFFLINE after the interval,
     // and no longer chosen for uploads.
