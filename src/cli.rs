@@ -120,7 +120,7 @@ pub struct TrackerCmdArgs {
     /// Concurrent connections at most [default: 1024].
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
-    /// Bound in seconds on every socket read and write [default: 30].
+    /// Bound in seconds on every socket read and write, and on idle connections [default: 60].
     #[arg(long, value_name = "SECS")]
     pub network_timeout: Option<u64>,
 }

@@ -25,7 +25,9 @@ use crate::connection::Connection;
 pub struct ServerConfig {
     /// Concurrent connections at most (`max_connections`).
     pub max_connections: usize,
-    /// Bound on every socket read and write (`network_timeout`).
+    /// Bound on every socket read and write, and on how long a connection
+    /// may sit idle between requests (`network_timeout`; FastDFS's default
+    /// of 60 s outlasts the default 30 s heartbeat of a storage).
     pub network_timeout: Duration,
     /// Peers allowed to connect (`allow_hosts`).
     pub allow_hosts: AllowHosts,
@@ -37,7 +39,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             max_connections: 1024,
-            network_timeout: Duration::from_secs(30),
+            network_timeout: Duration::from_secs(60),
             allow_hosts: AllowHosts::any(),
             drain_timeout: Duration::from_secs(5),
         }

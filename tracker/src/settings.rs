@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(s.data_dir, PathBuf::from("data/tracker"));
         assert_eq!(s.trackers, ["127.0.0.1:22122".parse().unwrap()]);
         assert_eq!(s.allow_hosts, ["127.0.0.1", "10.0.0.0/16", "192.168.1.[10-20,30]"]);
-        assert_eq!((s.max_connections, s.network_timeout_secs), (1024, 30));
+        assert_eq!((s.max_connections, s.network_timeout_secs), (1024, 60));
         // The sample spells out the defaults.
         assert_eq!(s.placement, PlacementSettings::default());
         let config = s.to_config().unwrap();
