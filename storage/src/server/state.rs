@@ -1,0 +1,71 @@
+//! What one storage process shares between its connections and workers.
+
+use std::net::Ipv4Addr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fdfs_protocol::Status;
+use fdfs_protocol::file_id::LogicName;
+use tracing::error;
+
+use super::session::Fault;
+use super::stats::Stats;
+use crate::binlog::{Binlog, Position, Record};
+use crate::store::Store;
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Unix seconds now, as the 4-byte binlog/sync timestamp.
+pub fn now32() -> u32 {
+    u32::try_from(now()).unwrap_or(u32::MAX)
+}
+
+/// The shared state of a storage server.
+#[derive(Debug)]
+pub struct StorageState {
+    /// The files.
+    pub store: Store,
+    /// The change log replication reads.
+    pub binlog: Binlog,
+    /// The group this storage serves.
+    pub group: String,
+    /// This storage's address: its id, and the source in the names it makes.
+    pub ip: Ipv4Addr,
+    /// Its service port.
+    pub port: u16,
+    /// Request counters for heartbeats.
+    pub stats: Stats,
+    /// Bound on waiting for a client's next bytes.
+    pub network_timeout: Duration,
+    /// Replication state (peers, progress) shared with the sync workers.
+    pub sync: crate::sync::SyncShared,
+}
+
+impl StorageState {
+    /// EINVAL unless `group` is this storage's group.
+    pub fn check_group(&self, group: &str) -> Result<(), Fault> {
+        if group == self.group { Ok(()) } else { Err(Fault::Status(Status::EINVAL)) }
+    }
+
+    /// Parses a logic filename from a request (EINVAL when malformed).
+    pub fn logic_name(&self, filename: &str) -> Result<LogicName, Fault> {
+        LogicName::parse(filename).map_err(|_| Fault::Status(Status::EINVAL))
+    }
+
+    /// Makes `record` durable in the binlog. A change that could not be
+    /// logged would never reach the peers, so it fails the request (EIO).
+    pub async fn log(&self, record: Record) -> Result<Position, Fault> {
+        self.binlog.append_one(&record).await.map_err(|e| {
+            error!(error = %e, file = %record.filename, "binlog append failed");
+            Fault::Status(Status::EIO)
+        })
+    }
+
+    /// Notes a change this storage originated (for heartbeats).
+    pub fn source_changed(&self) {
+        self.stats.last_source_update.store(now(), std::sync::atomic::Ordering::Relaxed);
+        self.stats.touch();
+    }
+}

@@ -1,0 +1,73 @@
+//! UPLOAD_FILE (11), UPLOAD_APPENDER_FILE (23), UPLOAD_SLAVE_FILE (21): the
+//! content streams from the socket into a temp file through the store;
+//! the answer goes out only after the file and its binlog record are
+//! durable.
+
+use fdfs_protocol::cmd;
+use fdfs_protocol::connection::Connection;
+use fdfs_protocol::storage::{FileIdResponse, Upload, UploadSlaveFile};
+
+use super::body::{Timed, read_head};
+use super::session::{Fault, Reply, refuse};
+use super::state::StorageState;
+use super::stats::Stats;
+use crate::binlog::{Op, Record};
+use crate::store::UploadSpec;
+
+pub async fn upload<const CMD: u8>(
+    state: &StorageState,
+    conn: &mut Connection,
+    pkg_len: u64,
+) -> Result<Reply, Fault> {
+    let (req, content) = read_head::<Upload<CMD>>(conn, pkg_len).await?;
+    let spec = UploadSpec {
+        store_path: req.store_path_index,
+        size: content,
+        ext: &req.ext,
+        appender: CMD == cmd::UPLOAD_APPENDER_FILE,
+    };
+    let mut body = Timed::new(conn.body(content), state.network_timeout);
+    let result = state.store.upload(spec, &mut body).await;
+    let left = body.get_ref().limit();
+    drop(body);
+    state.stats.upload.record(result.is_ok());
+    Stats::bytes(&state.stats.upload_bytes, content - left, result.is_ok());
+    let stored = match result {
+        Ok(stored) => stored,
+        Err(e) => return refuse(conn, e.status(), left).await,
+    };
+    state.log(Record::source(stored.create_time, stored.name.as_str(), Op::Create)).await?;
+    state.source_changed();
+    Ok(Reply::of(&FileIdResponse {
+        group: state.group.clone(),
+        filename: stored.name.into_string(),
+    }))
+}
+
+pub async fn upload_slave(
+    state: &StorageState,
+    conn: &mut Connection,
+    pkg_len: u64,
+) -> Result<Reply, Fault> {
+    let (req, content) = read_head::<UploadSlaveFile>(conn, pkg_len).await?;
+    let master = match state.logic_name(&req.master_filename) {
+        Ok(name) => name,
+        Err(_) => return refuse(conn, fdfs_protocol::Status::EINVAL, content).await,
+    };
+    let mut body = Timed::new(conn.body(content), state.network_timeout);
+    let result = state.store.upload_slave(&master, &req.prefix, &req.ext, content, &mut body).await;
+    let left = body.get_ref().limit();
+    drop(body);
+    state.stats.upload.record(result.is_ok());
+    Stats::bytes(&state.stats.upload_bytes, content - left, result.is_ok());
+    let stored = match result {
+        Ok(stored) => stored,
+        Err(e) => return refuse(conn, e.status(), left).await,
+    };
+    state.log(Record::source(stored.create_time, stored.name.as_str(), Op::Create)).await?;
+    state.source_changed();
+    Ok(Reply::of(&FileIdResponse {
+        group: state.group.clone(),
+        filename: stored.name.into_string(),
+    }))
+}
