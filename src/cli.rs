@@ -24,7 +24,7 @@ pub enum Command {
     /// Run a tracker: cluster state, placement, download routing.
     Tracker(TrackerCmdArgs),
     /// Run a storage server: files, binlog and replication in its group.
-    Storage,
+    Storage(StorageCmdArgs),
     /// Run the S3 gateway in front of a cluster.
     Gateway,
     /// Print the cluster state a tracker knows (like fdfs_monitor).
@@ -35,6 +35,8 @@ pub enum Command {
     Download(DownloadArgs),
     /// Delete a file by its file ID.
     Delete(FileIdArgs),
+    /// Append a local file's bytes to an appender file.
+    Append(AppendArgs),
     /// Decode a file ID: source storage, creation time, size, CRC32.
     Info(InfoArgs),
     /// Measure a running cluster: requests per second and latency.
@@ -125,6 +127,66 @@ pub struct TrackerCmdArgs {
     pub network_timeout: Option<u64>,
 }
 
+/// `fdfs storage`: every flag overrides the same setting of `--config`.
+#[derive(Debug, Args)]
+pub struct StorageCmdArgs {
+    /// Config file: TOML if it ends in `.toml` (see deploy/storage.toml),
+    /// else a FastDFS storage.conf.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// This storage's address, a specific IPv4 (its identity); the port
+    /// defaults to 23000 [default: 127.0.0.1:23000].
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub listen: Option<String>,
+    /// The group it belongs to [default: group1].
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+    /// Every tracker of the cluster (repeat).
+    #[arg(long = "tracker", value_name = "ADDR:PORT")]
+    pub trackers: Vec<SocketAddr>,
+    /// Base directory (binlog, join state; the first store path unless
+    /// --store-path is given) [default: data/storage].
+    #[arg(long = "data", value_name = "DIR")]
+    pub base_path: Option<PathBuf>,
+    /// A store path M00, M01, ... in order (repeat) [default: the --data
+    /// directory].
+    #[arg(long = "store-path", value_name = "DIR")]
+    pub store_paths: Vec<PathBuf>,
+    /// Serve HTTP downloads (GET /<group>/M00/..) on this address
+    /// [default: off].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub http: Option<SocketAddr>,
+    /// Seconds between heart beats to the trackers [default: 30].
+    #[arg(long, value_name = "SECS")]
+    pub heart_beat_interval: Option<u64>,
+    /// Seconds between disk usage reports [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub stat_report_interval: Option<u64>,
+    /// Space kept free on each store path, e.g. 10% or 10G [default: 10%].
+    #[arg(long, value_name = "SIZE")]
+    pub reserved_storage_space: Option<String>,
+    /// Upload priority reported to trackers (lower first) [default: 10].
+    #[arg(long, value_name = "N")]
+    pub upload_priority: Option<i64>,
+    /// Subdirectories per level in each store path, 1..=256 [default: 256].
+    #[arg(long = "subdir-count", value_name = "N")]
+    pub subdir_count: Option<u16>,
+    /// Who may connect: *, an IP, a CIDR block or a.b.c.[1-15,20] (repeat)
+    /// [default: everyone].
+    #[arg(long = "allow-hosts", value_name = "ENTRY")]
+    pub allow_hosts: Vec<String>,
+    /// Concurrent connections at most [default: 1024].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Bound in seconds on every socket read and write [default: 60].
+    #[arg(long, value_name = "SECS")]
+    pub network_timeout: Option<u64>,
+    /// Other storages of the group that must hold a new file before its
+    /// upload is answered [default: 0].
+    #[arg(long, value_name = "N")]
+    pub sync_replicas: Option<u32>,
+}
+
 /// `fdfs monitor`: what fdfs_monitor prints, and storage removal.
 #[derive(Debug, Args)]
 pub struct MonitorArgs {
@@ -185,6 +247,16 @@ pub struct DownloadArgs {
     /// Bytes to download (0 = to the end).
     #[arg(long, default_value_t = 0)]
     pub length: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    #[command(flatten)]
+    pub trackers: TrackerArgs,
+    /// The appender file's ID (from `fdfs upload --appender`).
+    pub file_id: String,
+    /// The local file whose bytes are appended.
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

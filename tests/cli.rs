@@ -13,7 +13,7 @@ fn help_lists_every_subcommand() {
     let text = String::from_utf8(out.stdout).unwrap();
     for sub in [
         "server", "tracker", "storage", "gateway", "monitor", "upload", "download", "delete",
-        "info", "bench",
+        "append", "info", "bench",
     ] {
         assert!(text.contains(&format!("  {sub} ")), "--help lacks {sub}:\n{text}");
     }
@@ -21,7 +21,7 @@ fn help_lists_every_subcommand() {
 
 #[test]
 fn unbuilt_roles_say_so_and_fail() {
-    for sub in ["server", "storage", "gateway"] {
+    for sub in ["server", "gateway"] {
         let out = fdfs(&[sub]);
         assert!(!out.status.success(), "{sub} exited 0");
         assert!(out.stdout.is_empty(), "{sub} printed output");

@@ -1,8 +1,9 @@
-//! `fdfs upload|download|delete`: the FastDFS client tools, through a tracker.
+//! `fdfs upload|download|delete|append`: the FastDFS client tools, through
+//! a tracker.
 //!
 //! Each routes like the C client does: upload asks QUERY_STORE and sends the
-//! returned store path index; download asks QUERY_FETCH_ONE; delete asks
-//! QUERY_UPDATE (the file's source storage).
+//! returned store path index; download asks QUERY_FETCH_ONE; delete and
+//! append ask QUERY_UPDATE (the file's source storage).
 
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use fdfs_protocol::file_id::FileId;
 use fdfs_protocol::filename::validate_ext;
 use tokio::io::AsyncWriteExt;
 
-use crate::cli::{DownloadArgs, FileIdArgs, TrackerArgs, UploadArgs};
+use crate::cli::{AppendArgs, DownloadArgs, FileIdArgs, TrackerArgs, UploadArgs};
 
 fn clients(trackers: &TrackerArgs) -> anyhow::Result<(TrackerClient, StorageClient)> {
     let pool = Pool::new(PoolConfig::default());
@@ -92,15 +93,37 @@ pub async fn download(args: DownloadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn delete(args: FileIdArgs) -> anyhow::Result<()> {
-    let id = FileId::parse(&args.file_id).context("bad file ID")?;
-    let (tracker, storage) = clients(&args.trackers)?;
+/// The file's source storage (QUERY_UPDATE), for changes to `file_id`.
+async fn source_storage(
+    trackers: &TrackerArgs,
+    file_id: &str,
+) -> anyhow::Result<(FileId, StorageClient, std::net::SocketAddr)> {
+    let id = FileId::parse(file_id).context("bad file ID")?;
+    let (tracker, storage) = clients(trackers)?;
     let target =
         tracker.query_update(id.group(), id.logic().as_str()).await.context("tracker query")?;
     let addr = storage_socket_addr(&target.storage)?;
+    Ok((id, storage, addr))
+}
+
+pub async fn delete(args: FileIdArgs) -> anyhow::Result<()> {
+    let (id, storage, addr) = source_storage(&args.trackers, &args.file_id).await?;
     storage
         .delete(addr, id.group(), id.logic().as_str())
         .await
         .with_context(|| format!("delete on {addr}"))?;
+    Ok(())
+}
+
+pub async fn append(args: AppendArgs) -> anyhow::Result<()> {
+    let mut file = tokio::fs::File::open(&args.file)
+        .await
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let len = file.metadata().await?.len();
+    let (id, storage, addr) = source_storage(&args.trackers, &args.file_id).await?;
+    storage
+        .append(addr, id.logic().as_str(), Content { len, reader: &mut file })
+        .await
+        .with_context(|| format!("append on {addr}"))?;
     Ok(())
 }

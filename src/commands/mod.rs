@@ -3,8 +3,10 @@
 //! # Layout
 //!
 //! - `info`: decode a file ID locally.
-//! - `files`: upload, download and delete through a tracker.
+//! - `files`: upload, download, delete and append through a tracker.
 //! - `tracker`: run a tracker until SIGINT/SIGTERM.
+//! - `storage`: run a storage server until SIGINT/SIGTERM.
+//! - `signals`: the SIGINT/SIGTERM handling both share.
 //! - `monitor`: print the cluster a tracker knows; delete a storage.
 //! - `timefmt`: unix seconds as `YYYY-MM-DD hh:mm:ss`, shared by the tools.
 //! - `bench`: load generators measuring a running cluster.
@@ -13,6 +15,8 @@ mod bench;
 mod files;
 mod info;
 mod monitor;
+mod signals;
+mod storage;
 mod timefmt;
 mod tracker;
 
@@ -27,10 +31,11 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Upload(args) => files::upload(args).await,
         Command::Download(args) => files::download(args).await,
         Command::Delete(args) => files::delete(args).await,
+        Command::Append(args) => files::append(args).await,
         Command::Tracker(args) => tracker::run(args).await,
         Command::Monitor(args) => monitor::run(args).await,
         Command::Server => not_built("server", 5),
-        Command::Storage => not_built("storage", 4),
+        Command::Storage(args) => storage::run(args).await,
         Command::Gateway => not_built("gateway", 5),
         Command::Bench(args) => bench::run(args).await,
     }

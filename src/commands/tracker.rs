@@ -1,17 +1,14 @@
 //! `fdfs tracker`: settings from `--config` (TOML or FastDFS tracker.conf)
 //! overridden by flags, then the tracker server until SIGINT or SIGTERM.
 //!
-//! A first signal starts a graceful stop (stop accepting, let requests in
-//! flight finish, flush the database); a second one exits at once, for an
-//! operator who does not want to wait for the drain.
+//! A first signal starts a graceful stop (see `signals`).
 
 use anyhow::Context;
-use fdfs_protocol::server::{ShutdownTrigger, shutdown_channel};
+use fdfs_protocol::server::shutdown_channel;
 use fdfs_tracker::server::Tracker;
 use fdfs_tracker::settings::TrackerSettings;
-use tokio::signal::unix::{SignalKind, signal};
-use tracing::{info, warn};
 
+use super::signals::wait_for_signals;
 use crate::cli::TrackerCmdArgs;
 use crate::config;
 
@@ -72,25 +69,4 @@ fn settings(args: TrackerCmdArgs) -> anyhow::Result<TrackerSettings> {
         p.reserved_storage_space = v;
     }
     Ok(s)
-}
-
-/// Triggers `trigger` on the first SIGINT or SIGTERM; exits the process on
-/// the second.
-fn wait_for_signals(trigger: ShutdownTrigger) -> std::io::Result<tokio::task::JoinHandle<()>> {
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    Ok(tokio::spawn(async move {
-        let name = tokio::select! {
-            _ = interrupt.recv() => "SIGINT",
-            _ = terminate.recv() => "SIGTERM",
-        };
-        info!(signal = name, "stopping: finishing requests in flight");
-        trigger.trigger();
-        tokio::select! {
-            _ = interrupt.recv() => {}
-            _ = terminate.recv() => {}
-        }
-        warn!("second signal: exiting without waiting");
-        std::process::exit(130);
-    }))
 }

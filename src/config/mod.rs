@@ -6,6 +6,8 @@
 //! - [`fastdfs_conf`]: the generic FastDFS `key = value` reader.
 //! - [`tracker`]: `fdfs tracker --config`: TOML, or a FastDFS `tracker.conf`
 //!   mapped onto the same settings.
+//! - [`storage`]: `fdfs storage --config`: TOML, or a FastDFS `storage.conf`.
 
 pub mod fastdfs_conf;
+pub mod storage;
 pub mod tracker;

@@ -14,9 +14,13 @@
 //!   reports) and the group membership it learns.
 //! - [`server`]: the network server: sessions and the client commands.
 //! - [`sync`]: replication to and from the other storages of the group.
+//! - [`http`]: HTTP downloads by file ID, like FastDFS's nginx module.
+//! - [`settings`]: the TOML configuration of `fdfs storage`.
 
 pub mod binlog;
+pub mod http;
 pub mod reporter;
 pub mod server;
+pub mod settings;
 pub mod store;
 pub mod sync;

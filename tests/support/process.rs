@@ -149,3 +149,32 @@ pub fn tracker(addr: SocketAddr, data: &Path, extra: &[&str]) -> FdfsProcess {
     let log = data.join(format!("tracker-{}.log", addr.port()));
     FdfsProcess::spawn(&args, addr, log)
 }
+
+/// `fdfs storage` serving `addr` in `group`, reporting to `trackers`, with
+/// its base path `data`, plus extra flags (e.g. `--http ADDR`). Its log is
+/// `data/../storage-<port>.log`, so it survives a wiped data directory.
+pub fn storage(
+    addr: SocketAddr,
+    group: &str,
+    trackers: &[SocketAddr],
+    data: &Path,
+    extra: &[&str],
+) -> FdfsProcess {
+    let mut args = vec![
+        "storage".to_string(),
+        "--listen".to_string(),
+        addr.to_string(),
+        "--group".to_string(),
+        group.to_string(),
+        "--data".to_string(),
+        data.display().to_string(),
+    ];
+    for tracker in trackers {
+        args.push("--tracker".to_string());
+        args.push(tracker.to_string());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let dir = data.parent().unwrap_or(data);
+    let log = dir.join(format!("storage-{}.log", addr.port()));
+    FdfsProcess::spawn(&args, addr, log)
+}

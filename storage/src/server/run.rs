@@ -16,8 +16,9 @@ use super::session::StorageHandler;
 use super::state::{StorageState, now};
 use super::stats::Stats;
 use crate::binlog::{Binlog, BinlogConfig};
+use crate::http::{HttpBindError, HttpConfig, HttpServer};
 use crate::reporter::{Reporter, ReporterConfig};
-use crate::store::{ReservedSpace, Store, StoreConfig};
+use crate::store::{DEFAULT_ROTATE_COUNT, DistributeMode, ReservedSpace, Store, StoreConfig};
 
 /// Everything `fdfs storage` needs to run.
 #[derive(Debug, Clone)]
@@ -45,6 +46,15 @@ pub struct StorageConfig {
     pub stat_report_interval: Duration,
     /// Connection limits, timeouts and `allow_hosts`.
     pub server: ServerConfig,
+    /// `file_distribute_path_mode`: how new files pick their `HH/LL`.
+    pub distribute_mode: DistributeMode,
+    /// `file_distribute_rotate_count`: files per subdirectory in round robin.
+    pub rotate_count: u32,
+    /// `sync_replicas`: other storages of the group that must hold a new
+    /// file before an upload is answered (0: answer at once, as FastDFS).
+    pub sync_replicas: usize,
+    /// The HTTP download server; `None` (the default) runs none.
+    pub http: Option<HttpConfig>,
 }
 
 impl StorageConfig {
@@ -67,6 +77,10 @@ impl StorageConfig {
             heart_beat_interval: Duration::from_secs(30),
             stat_report_interval: Duration::from_secs(60),
             server: ServerConfig::default(),
+            distribute_mode: DistributeMode::default(),
+            rotate_count: DEFAULT_ROTATE_COUNT,
+            sync_replicas: 0,
+            http: None,
         }
     }
 }
@@ -84,6 +98,8 @@ pub enum StartError {
     Io { what: String, source: std::io::Error },
     #[error("reporter: {0}")]
     Reporter(#[from] crate::reporter::ConfigError),
+    #[error(transparent)]
+    Http(#[from] HttpBindError),
 }
 
 /// A bound storage server, ready to run.
@@ -93,6 +109,7 @@ pub struct StorageServer {
     state: Arc<StorageState>,
     config: StorageConfig,
     flag: Option<InitFlag>,
+    http: Option<HttpServer>,
 }
 
 impl StorageServer {
@@ -105,6 +122,8 @@ impl StorageServer {
         let mut store_config = StoreConfig::new(config.store_paths.clone(), ip);
         store_config.subdir_count = config.subdir_count;
         store_config.reserved = config.reserved;
+        store_config.distribute_mode = config.distribute_mode;
+        store_config.rotate_count = config.rotate_count;
         let store = Store::new(store_config)?;
         store.init().await?;
         let binlog = Binlog::open(BinlogConfig::for_base_path(&config.base_path)).await?;
@@ -134,12 +153,21 @@ impl StorageServer {
             network_timeout: config.server.network_timeout,
             sync: crate::sync::SyncShared::default(),
         });
-        Ok(Self { listener, state, config, flag })
+        let http = match config.http.clone() {
+            Some(http) => Some(HttpServer::bind(http, state.clone()).await?),
+            None => None,
+        };
+        Ok(Self { listener, state, config, flag, http })
     }
 
     /// The address it serves on.
     pub fn local_addr(&self) -> SocketAddr {
         SocketAddr::new(self.state.ip.into(), self.state.port)
+    }
+
+    /// The address the HTTP download server serves on, if it runs.
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().map(HttpServer::local_addr)
     }
 
     /// The shared state.
@@ -167,8 +195,12 @@ impl StorageServer {
         reporter_config.network_timeout = self.config.server.network_timeout;
         let reporter = Reporter::spawn(reporter_config, facts.clone(), shutdown.clone())?;
         info!(%addr, group = %self.config.group, first_start, "storage started");
+        let http = self.http.map(|http| tokio::spawn(http.run(shutdown.clone())));
         serve(self.listener, StorageHandler::new(self.state.clone()), self.config.server, shutdown)
             .await;
+        if let Some(http) = http {
+            let _ = http.await;
+        }
         drop(reporter);
         self.state.binlog.close().await;
         info!("storage stopped");
