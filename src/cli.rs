@@ -181,8 +181,8 @@ pub struct StorageCmdArgs {
     /// Bound in seconds on every socket read and write [default: 60].
     #[arg(long, value_name = "SECS")]
     pub network_timeout: Option<u64>,
-    /// Other storages of the group that must hold a new file before its
-    /// upload is answered [default: 0].
+    /// Storages of the group, this one included, that must hold a new file
+    /// before its upload is answered [default: 1].
     #[arg(long, value_name = "N")]
     pub sync_replicas: Option<u32>,
 }

@@ -71,8 +71,9 @@ pub struct StorageSettings {
     pub max_connections: usize,
     /// Bound in seconds on every socket read and write (default 60).
     pub network_timeout_secs: u64,
-    /// Other storages of the group that must hold a new file before its
-    /// upload is answered (default 0: answer at once, as FastDFS).
+    /// Storages of the group (this one included) that must hold a new file
+    /// before its upload is answered (default 1: answer once it is on this
+    /// storage's disk and replicate in the background, as FastDFS).
     pub sync_replicas: u32,
     /// Address of the HTTP download server, `IP:PORT` (default: none, no
     /// HTTP server).
@@ -104,7 +105,7 @@ impl Default for StorageSettings {
             allow_hosts: Vec::new(),
             max_connections: server.max_connections,
             network_timeout_secs: server.network_timeout.as_secs(),
-            sync_replicas: 0,
+            sync_replicas: 1,
             http_listen: None,
             http_token_secret: String::new(),
             http_token_ttl_secs: 900,
@@ -231,6 +232,9 @@ impl StorageSettings {
         config.upload_priority = self.upload_priority;
         config.heart_beat_interval = Duration::from_secs(self.heart_beat_interval_secs);
         config.stat_report_interval = Duration::from_secs(self.stat_report_interval_secs);
+        if self.sync_replicas == 0 {
+            return Err(invalid("sync_replicas", "must be at least 1 (this storage)"));
+        }
         config.sync_replicas = self.sync_replicas as usize;
         config.http = self.http_config(network_timeout)?;
         config.server = server;

@@ -15,6 +15,18 @@ pub fn free_port(ip: IpAddr) -> u16 {
     TcpListener::bind((ip, 0)).expect("bind a free port").local_addr().unwrap().port()
 }
 
+/// A port free on every one of `ips` right now: the storages of a group
+/// share one port (the tracker refuses a member on another port).
+pub fn common_free_port(ips: &[IpAddr]) -> u16 {
+    for _ in 0..100 {
+        let port = free_port(ips[0]);
+        if ips.iter().all(|&ip| TcpListener::bind((ip, port)).is_ok()) {
+            return port;
+        }
+    }
+    panic!("no port free on all of {ips:?}");
+}
+
 /// A free address on `127.0.0.<last>`.
 pub fn free_addr(last: u8) -> SocketAddr {
     let ip = loopback(last);
@@ -65,6 +77,9 @@ impl FdfsProcess {
     /// Spawns `fdfs ARGS` with its log in `log`, then waits until `addr`
     /// accepts connections.
     pub fn spawn(args: &[String], addr: SocketAddr, log: PathBuf) -> Self {
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir).expect("create log directory");
+        }
         // Appended to, so a restarted process keeps its predecessor's lines.
         let out = std::fs::OpenOptions::new()
             .create(true)

@@ -19,6 +19,7 @@ use crate::binlog::{Binlog, BinlogConfig};
 use crate::http::{HttpBindError, HttpConfig, HttpServer};
 use crate::reporter::{Reporter, ReporterConfig};
 use crate::store::{DEFAULT_ROTATE_COUNT, DistributeMode, ReservedSpace, Store, StoreConfig};
+use crate::sync::{SyncConfig, SyncManager};
 
 /// Everything `fdfs storage` needs to run.
 #[derive(Debug, Clone)]
@@ -50,8 +51,9 @@ pub struct StorageConfig {
     pub distribute_mode: DistributeMode,
     /// `file_distribute_rotate_count`: files per subdirectory in round robin.
     pub rotate_count: u32,
-    /// `sync_replicas`: other storages of the group that must hold a new
-    /// file before an upload is answered (0: answer at once, as FastDFS).
+    /// `sync_replicas`: storages of the group, this one included, that must
+    /// hold a new file before its upload is answered (1: answer once it is
+    /// on this storage's disk, as FastDFS).
     pub sync_replicas: usize,
     /// The HTTP download server; `None` (the default) runs none.
     pub http: Option<HttpConfig>,
@@ -79,7 +81,7 @@ impl StorageConfig {
             server: ServerConfig::default(),
             distribute_mode: DistributeMode::default(),
             rotate_count: DEFAULT_ROTATE_COUNT,
-            sync_replicas: 0,
+            sync_replicas: 1,
             http: None,
         }
     }
@@ -152,6 +154,7 @@ impl StorageServer {
             stats: Stats::default(),
             network_timeout: config.server.network_timeout,
             sync: crate::sync::SyncShared::default(),
+            sync_replicas: config.sync_replicas.max(1),
         });
         let http = match config.http.clone() {
             Some(http) => Some(HttpServer::bind(http, state.clone()).await?),
@@ -193,7 +196,15 @@ impl StorageServer {
         reporter_config.join_time = flag.join_time;
         reporter_config.first_start = first_start;
         reporter_config.network_timeout = self.config.server.network_timeout;
+        let dialer = reporter_config.dialer();
         let reporter = Reporter::spawn(reporter_config, facts.clone(), shutdown.clone())?;
+        let sync_config =
+            SyncConfig::new(self.state.ip.to_string(), dialer, self.config.trackers.clone());
+        let sync = tokio::spawn(SyncManager::new(sync_config).run(
+            self.state.clone(),
+            facts.members(),
+            shutdown.clone(),
+        ));
         info!(%addr, group = %self.config.group, first_start, "storage started");
         let http = self.http.map(|http| tokio::spawn(http.run(shutdown.clone())));
         serve(self.listener, StorageHandler::new(self.state.clone()), self.config.server, shutdown)
@@ -201,6 +212,8 @@ impl StorageServer {
         if let Some(http) = http {
             let _ = http.await;
         }
+        // The sync workers stop on the same signal and save their marks.
+        let _ = sync.await;
         drop(reporter);
         self.state.binlog.close().await;
         info!("storage stopped");

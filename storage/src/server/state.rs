@@ -41,6 +41,9 @@ pub struct StorageState {
     pub network_timeout: Duration,
     /// Replication state (peers, progress) shared with the sync workers.
     pub sync: crate::sync::SyncShared,
+    /// Storages, this one included, that must hold a new file before its
+    /// upload is answered (`sync_replicas`).
+    pub sync_replicas: usize,
 }
 
 impl StorageState {
@@ -61,6 +64,20 @@ impl StorageState {
             error!(error = %e, file = %record.filename, "binlog append failed");
             Fault::Status(Status::EIO)
         })
+    }
+
+    /// Waits until a new file logged at `position` is on `sync_replicas`
+    /// storages; ETIMEDOUT when the peers do not confirm within the network
+    /// timeout (the file stays, and replicates when they can take it).
+    pub async fn await_replicas(&self, position: Position) -> Result<(), Fault> {
+        if self.sync_replicas <= 1 {
+            return Ok(());
+        }
+        if self.sync.wait_replicated(position, self.sync_replicas, self.network_timeout).await {
+            Ok(())
+        } else {
+            Err(Fault::Status(Status(110)))
+        }
     }
 
     /// Notes a change this storage originated (for heartbeats).

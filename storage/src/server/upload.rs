@@ -36,8 +36,10 @@ pub async fn upload<const CMD: u8>(
         Ok(stored) => stored,
         Err(e) => return refuse(conn, e.status(), left).await,
     };
-    state.log(Record::source(stored.create_time, stored.name.as_str(), Op::Create)).await?;
+    let logged =
+        state.log(Record::source(stored.create_time, stored.name.as_str(), Op::Create)).await?;
     state.source_changed();
+    state.await_replicas(logged).await?;
     Ok(Reply::of(&FileIdResponse {
         group: state.group.clone(),
         filename: stored.name.into_string(),
@@ -64,8 +66,10 @@ pub async fn upload_slave(
         Ok(stored) => stored,
         Err(e) => return refuse(conn, e.status(), left).await,
     };
-    state.log(Record::source(stored.create_time, stored.name.as_str(), Op::Create)).await?;
+    let logged =
+        state.log(Record::source(stored.create_time, stored.name.as_str(), Op::Create)).await?;
     state.source_changed();
+    state.await_replicas(logged).await?;
     Ok(Reply::of(&FileIdResponse {
         group: state.group.clone(),
         filename: stored.name.into_string(),
