@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use fdfs_protocol::IpWidth;
 
 /// fdfs: a distributed file system with the topology of FastDFS and an S3 API.
 #[derive(Debug, Parser)]
@@ -65,6 +66,24 @@ pub enum BenchWorkload {
         #[arg(long)]
         group: Option<String>,
     },
+    /// Upload files of one size through the trackers.
+    Upload {
+        /// Bytes per file.
+        #[arg(long, default_value_t = 65536)]
+        size: usize,
+        /// Upload into this group instead of the one the tracker picks.
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Download files of one size through the trackers (uploaded first).
+    Download {
+        /// Bytes per file.
+        #[arg(long, default_value_t = 65536)]
+        size: usize,
+        /// How many distinct files to upload and then read in turn.
+        #[arg(long, default_value_t = 64)]
+        files: usize,
+    },
 }
 
 /// Where the trackers are.
@@ -125,6 +144,11 @@ pub struct TrackerCmdArgs {
     /// Bound in seconds on every socket read and write, and on idle connections [default: 60].
     #[arg(long, value_name = "SECS")]
     pub network_timeout: Option<u64>,
+    /// IP field width of query replies: auto (15 bytes for IPv4, as
+    /// FastDFS 6.15+) or 46 (always 45 bytes, for clients built for FastDFS
+    /// 6.11-6.12); storages follow it in QUERY_FILE_INFO [default: auto].
+    #[arg(long, value_name = "auto|16|46")]
+    pub response_ip_addr_size: Option<IpWidth>,
 }
 
 /// `fdfs storage`: every flag overrides the same setting of `--config`.

@@ -19,6 +19,7 @@
 //! - [`storage`]: typed storage messages (client commands, sync commands).
 //! - [`metadata`]: the metadata record encoding.
 //! - [`file_id`], [`filename`], [`base64`]: file IDs and generated names.
+//! - [`ip_width`]: the IP field width of replies (`response_ip_addr_size`).
 //! - [`connection`]: a framed connection that streams bodies.
 //! - [`client`]: pooled async tracker and storage clients.
 //! - [`server`]: the accept loop both servers share; [`allow`]: `allow_hosts`.
@@ -33,6 +34,7 @@ pub mod error;
 pub mod file_id;
 pub mod filename;
 pub mod header;
+pub mod ip_width;
 pub mod message;
 pub mod metadata;
 pub mod server;
@@ -43,5 +45,6 @@ pub mod wire;
 
 pub use error::DecodeError;
 pub use header::{HEADER_LEN, Header};
+pub use ip_width::{EncodeWidth, IpWidth};
 pub use message::{Decode, Encode, Request, Streamed};
 pub use status::Status;

@@ -1,4 +1,17 @@
-//! The fdfs S3 gateway on `s3s`: buckets map to groups, objects to file IDs.
+//! The fdfs S3 gateway: buckets map to FastDFS groups, objects to file IDs.
 //!
-//! Not built yet (see the project's issues); the crate exists so the workspace
-//! layout and dependency direction (`protocol` ← `s3api`) are fixed from day one.
+//! The gateway (on `s3s` over hyper, still to come) keeps the namespace in
+//! an index and never stores object bytes itself: a PUT streams to the
+//! storage the tracker picked, and only after the storage acknowledged the
+//! bytes does the index row appear; a GET streams from a storage that has
+//! the file. Overwrites and deletes hand old file IDs to a persistent
+//! delete queue; copies share file IDs by reference count.
+//!
+//! # Layout
+//!
+//! - [`index`]: the SQLite namespace index — buckets, objects and their
+//!   file IDs or part manifests, multipart uploads, access keys, file
+//!   refcounts, the delete queue and upload intents — with a blocking core
+//!   ([`index::Index`]) and an async facade ([`index::IndexHandle`]).
+
+pub mod index;

@@ -50,6 +50,9 @@ fn settings(args: TrackerCmdArgs) -> anyhow::Result<TrackerSettings> {
     if let Some(v) = args.network_timeout {
         s.network_timeout_secs = v;
     }
+    if let Some(v) = args.response_ip_addr_size {
+        s.response_ip_addr_size = v.to_string();
+    }
     let p = &mut s.placement;
     for (flag, field) in [
         (args.store_lookup, &mut p.store_lookup),

@@ -32,6 +32,7 @@ const MAPPED_KEYS: &[&str] = &[
     "check_active_interval",
     "storage_sync_file_max_delay",
     "storage_sync_file_max_time",
+    "response_ip_addr_size",
 ];
 
 /// Reads `path`: TOML when it ends in `.toml`, else FastDFS `tracker.conf`.
@@ -114,6 +115,9 @@ pub fn from_fastdfs(conf: &FastdfsConf) -> anyhow::Result<(TrackerSettings, Vec<
     if let Some(v) = conf.get("reserved_storage_space") {
         p.reserved_storage_space = v.to_string();
     }
+    if let Some(v) = conf.get("response_ip_addr_size") {
+        s.response_ip_addr_size = v.to_string();
+    }
     let mut ignored: Vec<String> = Vec::new();
     for key in conf.keys() {
         if !MAPPED_KEYS.contains(&key) && !ignored.iter().any(|k| k == key) {
@@ -125,6 +129,7 @@ pub fn from_fastdfs(conf: &FastdfsConf) -> anyhow::Result<(TrackerSettings, Vec<
 
 #[cfg(test)]
 mod tests {
+    use fdfs_protocol::IpWidth;
     use fdfs_tracker::config::{ReservedSpace, StoreLookup, StorePath};
 
     use super::*;
@@ -151,6 +156,7 @@ reserved_storage_space = 15%
 check_active_interval = 90
 storage_sync_file_max_delay = 3600
 storage_sync_file_max_time = 120
+response_ip_addr_size = IPv6
 
 allow_hosts = 10.1.2.[1-50]
 allow_hosts = 127.0.0.1
@@ -191,6 +197,7 @@ http.server_port = 8080
         assert!(config.server.allow_hosts.allows("10.1.2.50".parse().unwrap()));
         assert!(!config.server.allow_hosts.allows("10.1.2.51".parse().unwrap()));
         assert_eq!(config.server.network_timeout.as_secs(), 45);
+        assert_eq!(p.response_ip_addr_size, IpWidth::Ipv6);
     }
 
     #[test]
@@ -221,6 +228,9 @@ http.server_port = 8080
         let conf = FastdfsConf::parse("store_lookup = 4").unwrap();
         let err = from_fastdfs(&conf).unwrap().0.to_config().unwrap_err().to_string();
         assert!(err.contains("store_lookup = 4"), "{err}");
+        let conf = FastdfsConf::parse("response_ip_addr_size = 45").unwrap();
+        let err = from_fastdfs(&conf).unwrap().0.to_config().unwrap_err().to_string();
+        assert!(err.contains("response_ip_addr_size"), "{err}");
     }
 
     #[test]

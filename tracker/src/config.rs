@@ -1,5 +1,6 @@
-//! The tracker settings that drive placement and liveness (`tracker.conf`
-//! keys of `fastdfs-protocol.md` §10), with FastDFS's defaults.
+//! The tracker settings that drive placement, liveness and the width of IP
+//! fields in replies (`tracker.conf` keys of `fastdfs-protocol.md` §10),
+//! with FastDFS's defaults.
 //!
 //! Kept free of any file format: the config loader (later) fills a
 //! [`TrackerPolicy`] from `tracker.conf`-style keys using the `from_code`
@@ -8,6 +9,8 @@
 
 use std::fmt;
 use std::str::FromStr;
+
+use fdfs_protocol::IpWidth;
 
 /// `store_lookup`: how a group is chosen when the client names none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -193,7 +196,8 @@ impl fmt::Display for ReservedSpace {
     }
 }
 
-/// The placement and liveness keys of `tracker.conf`, defaults as FastDFS.
+/// The placement, liveness and reply-format keys of `tracker.conf`,
+/// defaults as FastDFS.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrackerPolicy {
     /// `store_lookup` (2).
@@ -217,6 +221,10 @@ pub struct TrackerPolicy {
     /// `storage_sync_file_max_time` in seconds (300): how long one file may
     /// take to replicate.
     pub storage_sync_file_max_time: i64,
+    /// `response_ip_addr_size` (auto): the IP field width of query replies
+    /// (101–107), and, told to storages in PARAMETER_REQ, of their
+    /// QUERY_FILE_INFO replies.
+    pub response_ip_addr_size: IpWidth,
 }
 
 impl Default for TrackerPolicy {
@@ -231,6 +239,7 @@ impl Default for TrackerPolicy {
             check_active_interval: 120,
             storage_sync_file_max_delay: 86_400,
             storage_sync_file_max_time: 300,
+            response_ip_addr_size: IpWidth::Auto,
         }
     }
 }

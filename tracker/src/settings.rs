@@ -12,7 +12,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use fdfs_protocol::IpWidth;
 use fdfs_protocol::allow::{AllowHosts, AllowHostsError};
+use fdfs_protocol::ip_width::ParseIpWidthError;
 use fdfs_protocol::server::ServerConfig;
 use fdfs_protocol::tracker::validate_group_name;
 use serde::{Deserialize, Serialize};
@@ -49,9 +51,30 @@ pub struct TrackerSettings {
     pub max_connections: usize,
     /// Bound in seconds on every socket read and write (default 30).
     pub network_timeout_secs: u64,
+    /// IP field width of query replies: `"auto"` (default: 15 bytes for
+    /// IPv4, what FastDFS 6.15+ sends) or `46` (always the IPv6 width, for
+    /// clients built for FastDFS 6.11–6.12); `16` means `auto`. Storages
+    /// learn it and answer QUERY_FILE_INFO likewise.
+    #[serde(deserialize_with = "text_or_number")]
+    pub response_ip_addr_size: String,
     /// Placement and liveness policy (the `tracker.conf` keys of the same
     /// names).
     pub placement: PlacementSettings,
+}
+
+/// Reads a TOML string or integer as text (`"auto"` and `46` alike).
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TextOrNumber {
+        Text(String),
+        Number(i64),
+    }
+    match TextOrNumber::deserialize(d) {
+        Ok(TextOrNumber::Text(s)) => Ok(s),
+        Ok(TextOrNumber::Number(n)) => Ok(n.to_string()),
+        Err(_) => Err(serde::de::Error::custom("expected \"auto\", 16 or 46")),
+    }
 }
 
 /// The placement and liveness keys, named and coded as in `tracker.conf`.
@@ -95,6 +118,7 @@ impl Default for TrackerSettings {
             allow_hosts: Vec::new(),
             max_connections: server.max_connections,
             network_timeout_secs: server.network_timeout.as_secs(),
+            response_ip_addr_size: IpWidth::default().to_string(),
             placement: PlacementSettings::default(),
         }
     }
@@ -188,11 +212,16 @@ impl TrackerSettings {
             allow_hosts: AllowHosts::parse(self.allow_hosts.iter().map(String::as_str))?,
             ..ServerConfig::default()
         };
+        let mut policy = self.placement.to_policy()?;
+        policy.response_ip_addr_size = self
+            .response_ip_addr_size
+            .parse()
+            .map_err(|e: ParseIpWidthError| invalid("response_ip_addr_size", &e.to_string()))?;
         Ok(TrackerConfig {
             listen: self.listen,
             data_dir: self.data_dir.clone(),
             trackers: self.trackers.clone(),
-            policy: self.placement.to_policy()?,
+            policy,
             server,
         })
     }
@@ -248,6 +277,8 @@ impl PlacementSettings {
             check_active_interval: self.check_active_interval,
             storage_sync_file_max_delay: self.storage_sync_file_max_delay,
             storage_sync_file_max_time: self.storage_sync_file_max_time,
+            // Not a placement key: set by `TrackerSettings::to_config`.
+            response_ip_addr_size: IpWidth::default(),
         })
     }
 }
@@ -307,6 +338,20 @@ mod tests {
         assert_eq!(p.store_group, "group2");
         assert_eq!(p.reserved_storage_space, ReservedSpace::Mb(10 * 1024));
         assert_eq!(p.check_active_interval, 120);
+        assert_eq!(p.response_ip_addr_size, IpWidth::Auto);
+    }
+
+    #[test]
+    fn response_ip_addr_size_takes_text_or_number() {
+        for (text, want) in [
+            ("response_ip_addr_size = \"auto\"", IpWidth::Auto),
+            ("response_ip_addr_size = 16", IpWidth::Auto),
+            ("response_ip_addr_size = 46", IpWidth::Ipv6),
+            ("response_ip_addr_size = \"46\"", IpWidth::Ipv6),
+        ] {
+            let s = TrackerSettings::from_toml(text).unwrap();
+            assert_eq!(s.to_config().unwrap().policy.response_ip_addr_size, want, "{text}");
+        }
     }
 
     #[test]
@@ -327,6 +372,8 @@ mod tests {
             ("max_connections = 0", "max_connections"),
             ("network_timeout_secs = 0", "network_timeout_secs"),
             ("data_dir = \"\"", "data_dir"),
+            ("response_ip_addr_size = 45", "response_ip_addr_size"),
+            ("response_ip_addr_size = true", "response_ip_addr_size"),
         ];
         for (text, key) in cases {
             let err = TrackerSettings::from_toml(text)

@@ -10,6 +10,7 @@ use bytes::{BufMut, BytesMut};
 use crate::cmd;
 use crate::consts::{GROUP_NAME_MAX_LEN, IP_ADDRESS_SIZE, IPV4_ADDRESS_SIZE};
 use crate::error::DecodeError;
+use crate::ip_width::{EncodeWidth, IpWidth};
 use crate::message::{Decode, Empty, Encode, Raw, Request};
 use crate::metadata::{MetaOp, Metadata};
 use crate::storage::fields::{
@@ -140,8 +141,8 @@ impl Request for QueryFileInfo {
 
 /// Reply to QUERY_FILE_INFO: file size 8B + create time 8B + CRC32 8B
 /// (sign-extended int32) + source IP. The IP field is 16 bytes for IPv4
-/// addresses (40-byte body) and 46 with IPv6 width (70 bytes); decoding also
-/// accepts the 15/45-byte query widths.
+/// addresses (40-byte body) and 46 with IPv6 width (70 bytes, always with
+/// [`IpWidth::Ipv6`]); decoding also accepts the 15/45-byte query widths.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FileInfo {
     /// Size of the file in bytes.
@@ -158,10 +159,14 @@ pub struct FileInfo {
 const FILE_INFO_FIXED_LEN: usize = 24;
 
 impl FileInfo {
-    /// The IP field width encoding uses: 16 when the address fits (IPv4),
-    /// else 46.
-    fn ip_width(&self) -> usize {
-        if self.source_ip.len() < IPV4_ADDRESS_SIZE { IPV4_ADDRESS_SIZE } else { IP_ADDRESS_SIZE }
+    /// The IP field width encoding uses: 46 when asked for, else 16 when
+    /// the address fits (IPv4), else 46.
+    fn ip_width(&self, width: IpWidth) -> usize {
+        if width == IpWidth::Auto && self.source_ip.len() < IPV4_ADDRESS_SIZE {
+            IPV4_ADDRESS_SIZE
+        } else {
+            IP_ADDRESS_SIZE
+        }
     }
 
     /// Checks that the address fits the IPv6-width field.
@@ -175,11 +180,17 @@ impl FileInfo {
 
 impl Encode for FileInfo {
     fn encode(&self, buf: &mut BytesMut) {
+        self.encode_with(buf, IpWidth::Auto);
+    }
+}
+
+impl EncodeWidth for FileInfo {
+    fn encode_with(&self, buf: &mut BytesMut, width: IpWidth) {
         buf.put_len64(self.file_size);
         buf.put_i64_be(self.create_time);
         // FastDFS sends its int CRC through long2buff: sign-extended.
         buf.put_i64_be(i64::from(self.crc32 as i32));
-        buf.put_fixed_str(&self.source_ip, self.ip_width());
+        buf.put_fixed_str(&self.source_ip, self.ip_width(width));
     }
 }
 
@@ -332,6 +343,7 @@ impl Request for SetMetadata {
 #[cfg(test)]
 mod tests {
     use super::{FileInfo, QueryFileInfo, SetMetadata};
+    use crate::ip_width::{EncodeWidth, IpWidth};
     use crate::message::{Decode, Encode};
 
     #[test]
@@ -374,6 +386,12 @@ mod tests {
         assert_eq!(FileInfo::decode(&wide).unwrap(), v4);
         assert!(FileInfo::decode(&body[..38]).is_err());
         assert!(FileInfo::decode(&[0; 50]).is_err());
+        // Forced IPv6 width, as a tracker with response_ip_addr_size = 46.
+        assert_eq!(v4.to_body_with(IpWidth::Auto), body);
+        let wide = v4.to_body_with(IpWidth::Ipv6);
+        assert_eq!(wide.len(), 24 + 46);
+        assert_eq!(&wide[..40 - 16], &body[..24]);
+        assert_eq!(FileInfo::decode(&wide).unwrap(), v4);
     }
 
     #[test]

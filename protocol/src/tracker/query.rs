@@ -5,7 +5,9 @@
 //! 15 bytes (IPv4 width) unless the tracker emits the IPv6 width of 45; like
 //! the C client (`tc.c`), decoders tell the two apart by the body length.
 //! Encoders emit the 15-byte width whenever every IP fits, which is what a
-//! FastDFS 6.15+ tracker sends by default and what every client accepts.
+//! FastDFS 6.15+ tracker sends by default and what every client accepts;
+//! [`EncodeWidth`] with [`IpWidth::Ipv6`] always emits 45, for clients built
+//! against FastDFS 6.11–6.12 (`response_ip_addr_size = 46`).
 
 use bytes::{BufMut, BytesMut};
 
@@ -15,6 +17,7 @@ use crate::consts::{
     QUERY_IP_LEN,
 };
 use crate::error::DecodeError;
+use crate::ip_width::{EncodeWidth, IpWidth};
 use crate::message::{Decode, Encode};
 use crate::wire::{PutExt, Reader};
 
@@ -25,9 +28,10 @@ const IPV6_QUERY_IP_LEN: usize = IP_ADDRESS_SIZE - 1;
 /// Shortest logic filename a fetch/update query may carry.
 const MIN_LOGIC_FILENAME_LEN: usize = 22;
 
-/// The IP width to encode: 15 when every IP fits, else 45.
-fn ip_width<'a>(addrs: impl IntoIterator<Item = &'a ServerAddr>) -> usize {
-    if addrs.into_iter().all(|a| a.ip.len() <= QUERY_IP_LEN) {
+/// The IP width to encode: 45 when asked for, else 15 when every IP fits,
+/// else 45.
+fn ip_width<'a>(mode: IpWidth, addrs: impl IntoIterator<Item = &'a ServerAddr>) -> usize {
+    if mode == IpWidth::Auto && addrs.into_iter().all(|a| a.ip.len() <= QUERY_IP_LEN) {
         QUERY_IP_LEN
     } else {
         IPV6_QUERY_IP_LEN
@@ -100,8 +104,14 @@ pub struct StoreTarget {
 
 impl Encode for StoreTarget {
     fn encode(&self, buf: &mut BytesMut) {
+        self.encode_with(buf, IpWidth::Auto);
+    }
+}
+
+impl EncodeWidth for StoreTarget {
+    fn encode_with(&self, buf: &mut BytesMut, width: IpWidth) {
         buf.put_fixed_str(&self.group, GROUP_NAME_MAX_LEN);
-        put_addr(buf, &self.storage, ip_width([&self.storage]));
+        put_addr(buf, &self.storage, ip_width(width, [&self.storage]));
         buf.put_u8(self.store_path_index);
     }
 }
@@ -132,10 +142,16 @@ pub struct StoreTargets {
 
 impl Encode for StoreTargets {
     fn encode(&self, buf: &mut BytesMut) {
+        self.encode_with(buf, IpWidth::Auto);
+    }
+}
+
+impl EncodeWidth for StoreTargets {
+    fn encode_with(&self, buf: &mut BytesMut, width: IpWidth) {
         buf.put_fixed_str(&self.group, GROUP_NAME_MAX_LEN);
-        let width = ip_width(&self.storages);
+        let ip_len = ip_width(width, &self.storages);
         for s in &self.storages {
-            put_addr(buf, s, width);
+            put_addr(buf, s, ip_len);
         }
         buf.put_u8(self.store_path_index);
     }
@@ -230,8 +246,14 @@ pub struct FetchTarget {
 
 impl Encode for FetchTarget {
     fn encode(&self, buf: &mut BytesMut) {
+        self.encode_with(buf, IpWidth::Auto);
+    }
+}
+
+impl EncodeWidth for FetchTarget {
+    fn encode_with(&self, buf: &mut BytesMut, width: IpWidth) {
         buf.put_fixed_str(&self.group, GROUP_NAME_MAX_LEN);
-        put_addr(buf, &self.storage, ip_width([&self.storage]));
+        put_addr(buf, &self.storage, ip_width(width, [&self.storage]));
     }
 }
 
@@ -259,10 +281,16 @@ pub struct FetchTargets {
 
 impl Encode for FetchTargets {
     fn encode(&self, buf: &mut BytesMut) {
+        self.encode_with(buf, IpWidth::Auto);
+    }
+}
+
+impl EncodeWidth for FetchTargets {
+    fn encode_with(&self, buf: &mut BytesMut, width: IpWidth) {
         buf.put_fixed_str(&self.group, GROUP_NAME_MAX_LEN);
-        let width = ip_width(&self.storages);
+        let ip_len = ip_width(width, &self.storages);
         for s in &self.storages {
-            put_addr(buf, s, width);
+            put_addr(buf, s, ip_len);
         }
     }
 }
@@ -331,6 +359,34 @@ mod tests {
         assert_eq!(all.to_body().len(), 16 + 2 * 23, "re-encoded in the IPv4 width");
         wide.put_u8(0);
         assert_eq!(StoreTargets::decode(&wide).unwrap().storages.len(), 2);
+    }
+
+    #[test]
+    fn ipv6_mode_always_encodes_the_wide_field() {
+        let v4 = addr("127.0.0.2");
+        let one = StoreTarget { group: "group1".into(), storage: v4.clone(), store_path_index: 2 };
+        assert_eq!(one.to_body_with(IpWidth::Auto), one.to_body());
+        let wide = one.to_body_with(IpWidth::Ipv6);
+        assert_eq!(wide.len(), 16 + 45 + 8 + 1);
+        assert_eq!(&wide[16..25], b"127.0.0.2");
+        assert!(wide[25..61].iter().all(|&b| b == 0));
+        assert_eq!(StoreTarget::decode(&wide).unwrap(), one);
+
+        let fetch = FetchTarget { group: "group1".into(), storage: v4.clone() };
+        let wide = fetch.to_body_with(IpWidth::Ipv6);
+        assert_eq!(wide.len(), 16 + 45 + 8);
+        assert_eq!(FetchTarget::decode(&wide).unwrap(), fetch);
+
+        let storages = vec![v4, addr("127.0.0.3")];
+        let all =
+            StoreTargets { group: "g".into(), storages: storages.clone(), store_path_index: 0 };
+        let wide = all.to_body_with(IpWidth::Ipv6);
+        assert_eq!(wide.len(), 16 + 2 * 53 + 1);
+        assert_eq!(StoreTargets::decode(&wide).unwrap(), all);
+        let all = FetchTargets { group: "g".into(), storages };
+        let wide = all.to_body_with(IpWidth::Ipv6);
+        assert_eq!(wide.len(), 16 + 2 * 53);
+        assert_eq!(FetchTargets::decode(&wide).unwrap(), all);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The storage's side of the reporter interface: live facts for heartbeats
-//! and reports, and what trackers tell it (status, sync source, members).
+//! and reports, and what trackers tell it (status, sync source, members,
+//! the reply IP width).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use fdfs_protocol::IpWidth;
 use fdfs_protocol::tracker::{
     PathUsage, StorageBrief, StorageStatBuff, StorageStatus, SyncReqBody, SyncTimestamp,
 };
@@ -98,7 +100,17 @@ impl StorageFacts for Facts {
             Learned::GroupMembers(members) => {
                 self.members.send_replace(members);
             }
-            Learned::MyIp(_) | Learned::Parameters(_) | Learned::Leader(_) => {}
+            Learned::Parameters(parameters) => {
+                // Absent (FastDFS ≤ 6.10 trackers) or unknown: keep Auto.
+                let width =
+                    parameters.get_i64("response_ip_addr_size").and_then(IpWidth::from_addr_size);
+                if let Some(width) = width
+                    && self.state.reply_ip_width.set(width)
+                {
+                    info!(%width, "response_ip_addr_size from the tracker");
+                }
+            }
+            Learned::MyIp(_) | Learned::Leader(_) => {}
         }
     }
 }

@@ -7,7 +7,7 @@ use fdfs_protocol::message::Raw;
 use fdfs_protocol::storage::{
     DeleteFile, DownloadFile, FileInfo, GetMetadata, QueryFileInfo, SetMetadata,
 };
-use fdfs_protocol::{Header, Status};
+use fdfs_protocol::{EncodeWidth, Header, Status};
 
 use super::body::read_plain;
 use super::session::{Fault, Reply};
@@ -47,6 +47,7 @@ pub async fn download(
 }
 
 /// Size, time and CRC32 of a file; the flags travel in the header status.
+/// The IP field is as wide as the trackers' `response_ip_addr_size` says.
 pub async fn file_info(
     state: &StorageState,
     conn: &mut Connection,
@@ -63,12 +64,13 @@ pub async fn file_info(
         Source::Ip(ip) => ip.to_string(),
         Source::Id(id) => id.get().to_string(),
     };
-    Ok(Reply::of(&FileInfo {
+    let info = FileInfo {
         file_size: info.size,
         create_time: i64::from(info.create_time),
         crc32: info.crc32,
         source_ip,
-    }))
+    };
+    Ok(Reply::Body(info.to_body_with(state.reply_ip_width.get())))
 }
 
 pub async fn delete(

@@ -13,7 +13,7 @@ use tracing::info;
 use super::facts::Facts;
 use super::init_flag::InitFlag;
 use super::session::StorageHandler;
-use super::state::{StorageState, now};
+use super::state::{ReplyIpWidth, StorageState, now};
 use super::stats::Stats;
 use crate::binlog::{Binlog, BinlogConfig};
 use crate::http::{HttpBindError, HttpConfig, HttpServer};
@@ -155,6 +155,7 @@ impl StorageServer {
             network_timeout: config.server.network_timeout,
             sync: crate::sync::SyncShared::default(),
             sync_replicas: config.sync_replicas.max(1),
+            reply_ip_width: ReplyIpWidth::default(),
         });
         let http = match config.http.clone() {
             Some(http) => Some(HttpServer::bind(http, state.clone()).await?),

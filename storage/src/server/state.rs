@@ -1,10 +1,11 @@
 //! What one storage process shares between its connections and workers.
 
 use std::net::Ipv4Addr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use fdfs_protocol::Status;
 use fdfs_protocol::file_id::LogicName;
+use fdfs_protocol::{IpWidth, Status};
 use tracing::error;
 
 use super::session::Fault;
@@ -44,6 +45,25 @@ pub struct StorageState {
     /// Storages, this one included, that must hold a new file before its
     /// upload is answered (`sync_replicas`).
     pub sync_replicas: usize,
+    /// IP field width of QUERY_FILE_INFO replies: the trackers'
+    /// `response_ip_addr_size`, learned from PARAMETER_REQ.
+    pub reply_ip_width: ReplyIpWidth,
+}
+
+/// An [`IpWidth`] set by the reporter while connections read it.
+#[derive(Debug, Default)]
+pub struct ReplyIpWidth(AtomicBool);
+
+impl ReplyIpWidth {
+    /// The width replies use now ([`IpWidth::Auto`] until told).
+    pub fn get(&self) -> IpWidth {
+        if self.0.load(Ordering::Relaxed) { IpWidth::Ipv6 } else { IpWidth::Auto }
+    }
+
+    /// Sets the width; returns whether it changed.
+    pub fn set(&self, width: IpWidth) -> bool {
+        self.0.swap(width == IpWidth::Ipv6, Ordering::Relaxed) != (width == IpWidth::Ipv6)
+    }
 }
 
 impl StorageState {

@@ -96,6 +96,7 @@ impl Node {
             network_timeout: TIMEOUT,
             sync: SyncShared::new(),
             sync_replicas: 1,
+            reply_ip_width: Default::default(),
         });
         let server = Some(serve_on(listener, &state));
         Self { addr, state, root, server, _dir: dir }

@@ -82,7 +82,7 @@ fn parameters(state: &TrackerState, body: &[u8]) -> Result<Reply, Fault> {
         ("use_storage_id", "0".to_string()),
         ("id_type_in_filename", "ip".to_string()),
         ("trust_storage_server_id", "1".to_string()),
-        ("response_ip_addr_size", "16".to_string()),
+        ("response_ip_addr_size", p.response_ip_addr_size.addr_size().to_string()),
         ("storage_ip_changed_auto_adjust", "0".to_string()),
         ("storage_sync_file_max_delay", p.storage_sync_file_max_delay.to_string()),
         ("store_path", p.store_path.code().to_string()),

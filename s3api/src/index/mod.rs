@@ -1,0 +1,154 @@
+//! The gateway's namespace index: buckets, objects and their FastDFS file
+//! IDs, multipart uploads, access keys and the delete queue, in SQLite.
+//!
+//! # Durability
+//!
+//! One database file in WAL mode with `synchronous = FULL`. An index commit
+//! is the moment an S3 write becomes visible and is acknowledged to the
+//! client, so it must survive power loss: FULL fsyncs the WAL on every
+//! commit (NORMAL would only survive a process crash, and a lost row makes
+//! an acknowledged object vanish and its bytes an orphan). The cost is one
+//! WAL fsync per write, on a path whose storage upload already paid one.
+//! Every operation is one transaction; writes take the write lock up front
+//! (`BEGIN IMMEDIATE`), reads run in one snapshot so a multi-statement read
+//! (an object and its manifest) never sees half of a concurrent write.
+//!
+//! # The storage contract
+//!
+//! The gateway writes an object row only after the storage acknowledged the
+//! bytes and every checksum matched, so a row never names a missing file.
+//! Each referenced file ID has a refcount in `files` (objects, manifests
+//! and uploaded parts all count). A write that drops the last reference
+//! puts the file on the persistent delete queue *in the same transaction*
+//! and returns its ID; a background worker drains the queue with leases
+//! and exponential backoff ([`queue`]). CopyObject shares file IDs, so a
+//! copy or a rename costs no bytes. Files whose upload never reached the
+//! index are found through upload intents ([`intents`]) and
+//! [`Index::referenced`].
+//!
+//! # Concurrency
+//!
+//! [`Index`] is the blocking core: one connection, `&mut self` methods.
+//! Async code uses [`IndexHandle`] ([`handle`]): one writer thread owns the
+//! read-write connection and runs write jobs in order; a small pool of
+//! reader threads with read-only connections runs reads. WAL lets readers
+//! proceed during a long write, and a read submitted after a write returned
+//! sees it.
+//!
+//! # Layout
+//!
+//! - this file — [`Index`], opening and pragmas.
+//! - [`error`] — [`IndexError`].
+//! - [`schema`] — migrations.
+//! - [`types`] — the records.
+//! - `codec` — column encodings, key successors, prefix roll-up; `rows` —
+//!   row ↔ record conversions.
+//! - `buckets`, `objects`, `listing`, `multipart`, `keys`, [`queue`],
+//!   [`intents`], `files` — the operations, as `impl Index` blocks.
+//! - [`handle`] — the async facade.
+
+pub mod error;
+pub mod handle;
+pub mod intents;
+pub mod queue;
+pub mod schema;
+pub mod types;
+
+mod buckets;
+mod codec;
+mod files;
+mod keys;
+mod listing;
+mod multipart;
+mod objects;
+mod rows;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use error::{IndexError, Result};
+pub use handle::IndexHandle;
+pub use intents::Intent;
+pub use keys::AccessKey;
+pub use listing::{ListEntry, ListPage, ListQuery};
+pub use multipart::{
+    CompleteUpload, CompletedPart, PartInfo, PartsPage, Upload, UploadListQuery, UploadPage,
+    random_id,
+};
+pub use queue::{QueuedDelete, RetryPolicy};
+pub use types::{
+    Bucket, DeleteReason, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,
+    ObjectRecord, PartRef,
+};
+
+/// How long a connection waits for a lock held by another connection.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connection to the index database.
+#[derive(Debug)]
+pub struct Index {
+    conn: Connection,
+}
+
+impl Index {
+    /// Opens (creating if needed) the index at `path` read-write: WAL,
+    /// `synchronous = FULL`, foreign keys on, migrations applied.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_migrations(path, schema::MIGRATIONS)
+    }
+
+    /// [`Index::open`] with a given migration list (tests of the migration
+    /// mechanism).
+    fn open_with_migrations(path: impl AsRef<Path>, migrations: &[&str]) -> Result<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(IndexError::Corrupt(format!("journal_mode is {mode}, not wal")));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        // 64 MiB of page cache, so a bulk import or a 10,000-part
+        // completion stays in memory until its commit.
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        schema::migrate(&mut conn, migrations)?;
+        Ok(Self { conn })
+    }
+
+    /// Opens a read-only connection to an index that [`Index::open`] has
+    /// already created and migrated. Writes through it fail.
+    pub fn open_reader(path: impl AsRef<Path>) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        schema::check_application(&conn)?;
+        let found = schema::version(&conn)?;
+        if found != schema::current_version() {
+            return Err(IndexError::Corrupt(format!(
+                "reader found schema version {found}, expected {}",
+                schema::current_version()
+            )));
+        }
+        Ok(Self { conn })
+    }
+
+    /// The database's schema version.
+    pub fn schema_version(&self) -> Result<u32> {
+        schema::version(&self.conn)
+    }
+
+    /// A write transaction holding the write lock from its start.
+    fn write_tx(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// A read transaction: one consistent snapshot for several statements.
+    fn read_tx(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?)
+    }
+}

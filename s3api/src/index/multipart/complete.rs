@@ -1,0 +1,140 @@
+//! CompleteMultipartUpload: validate the client's part list against the
+//! stored parts, then write the object, drop the upload and queue unused
+//! parts in one transaction.
+
+use std::collections::BTreeMap;
+
+use rusqlite::params;
+
+use super::super::Index;
+use super::super::error::{IndexError, Result};
+use super::super::objects::write_object;
+use super::super::types::{DeleteReason, NewObject, ObjectData, ObjectInfo, PartRef};
+use super::{PartInfo, check_part_number, drop_upload, find_upload, part_from_row};
+
+/// One entry of the client's part list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedPart {
+    /// The part number.
+    pub part_number: u32,
+    /// The ETag the client got from UploadPart (quotes optional).
+    pub etag: String,
+}
+
+/// CompleteMultipartUpload's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompleteUpload {
+    /// The client's part list, which must be in ascending order.
+    pub parts: Vec<CompletedPart>,
+    /// The object's ETag, computed by the caller from the part ETags
+    /// (`md5(concat(md5s))-N`).
+    pub etag: String,
+    /// The object's checksums; `None` keeps the upload's.
+    pub checksums: Option<BTreeMap<String, String>>,
+    /// The smallest size allowed for every part but the last (S3: 5 MiB).
+    pub min_part_size: u64,
+    /// The completion time, unix ms.
+    pub now_ms: i64,
+}
+
+/// Compares ETags ignoring surrounding quotes.
+fn etag_eq(a: &str, b: &str) -> bool {
+    a.trim_matches('"') == b.trim_matches('"')
+}
+
+/// Checks the client's list against the stored parts — order first, then
+/// each part's existence and ETag, then the minimum size — and builds the
+/// manifest.
+fn manifest(req: &CompleteUpload, stored: &BTreeMap<u32, PartInfo>) -> Result<Vec<PartRef>> {
+    if req.parts.is_empty() {
+        return Err(IndexError::NoParts);
+    }
+    let mut previous = 0;
+    for given in &req.parts {
+        check_part_number(given.part_number)?;
+        if given.part_number <= previous {
+            return Err(IndexError::InvalidPartOrder);
+        }
+        previous = given.part_number;
+    }
+    let mut parts = Vec::with_capacity(req.parts.len());
+    for (i, given) in req.parts.iter().enumerate() {
+        let part = stored
+            .get(&given.part_number)
+            .filter(|p| etag_eq(&p.etag, &given.etag))
+            .ok_or(IndexError::InvalidPart(given.part_number))?;
+        let last = i + 1 == req.parts.len();
+        if !last && part.size < req.min_part_size {
+            return Err(IndexError::EntityTooSmall {
+                part_number: part.part_number,
+                size: part.size,
+                min: req.min_part_size,
+            });
+        }
+        parts.push(PartRef {
+            part_number: part.part_number,
+            file_id: part.file_id.clone(),
+            size: part.size,
+            etag: part.etag.clone(),
+        });
+    }
+    Ok(parts)
+}
+
+impl Index {
+    /// CompleteMultipartUpload. Returns the object's attributes and the
+    /// file IDs put on the delete queue (parts left out, and whatever the
+    /// new object replaced).
+    pub fn complete_upload(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        req: &CompleteUpload,
+    ) -> Result<(ObjectInfo, Vec<String>)> {
+        let tx = self.write_tx()?;
+        let (row, upload) = find_upload(&tx, bucket, key, upload_id)?;
+        let mut stored = BTreeMap::new();
+        {
+            let mut stmt = tx.prepare_cached(
+                "SELECT part_number, file_id, size, etag, checksums, last_modified_ms
+                 FROM upload_parts WHERE upload_row = ?1",
+            )?;
+            let mut rows = stmt.query(params![row])?;
+            while let Some(r) = rows.next()? {
+                let part = part_from_row(r)?;
+                stored.insert(part.part_number, part);
+            }
+        }
+        let parts = manifest(req, &stored)?;
+        let size = parts
+            .iter()
+            .try_fold(0_u64, |acc, p| acc.checked_add(p.size))
+            .ok_or_else(|| IndexError::InvalidArgument("object size overflows".into()))?;
+        let mut meta = upload.meta;
+        if let Some(checksums) = &req.checksums {
+            meta.checksums = checksums.clone();
+        }
+        let part_count = parts.len() as u32;
+        let obj = NewObject {
+            data: ObjectData::Parts(parts),
+            size,
+            etag: req.etag.clone(),
+            meta,
+            last_modified_ms: req.now_ms,
+        };
+        let bucket_row = super::super::buckets::bucket_id(&tx, bucket)?;
+        let mut released = write_object(&tx, bucket_row, key, &obj)?;
+        released.extend(drop_upload(&tx, row, DeleteReason::PartUnused, req.now_ms)?);
+        tx.commit()?;
+        let info = ObjectInfo {
+            key: key.to_string(),
+            size,
+            etag: obj.etag,
+            last_modified_ms: req.now_ms,
+            part_count,
+            meta: obj.meta,
+        };
+        Ok((info, released))
+    }
+}

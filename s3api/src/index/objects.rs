@@ -1,0 +1,283 @@
+//! Objects: put (insert or replace), get, head, delete, copy.
+//!
+//! Every write retains the new row's file IDs before it releases the old
+//! row's (see `files`), and returns the file IDs it put on the delete
+//! queue so the caller can nudge the delete worker.
+
+use std::sync::LazyLock;
+
+use rusqlite::{Connection, ToSql, params, params_from_iter};
+
+use super::buckets::bucket_id;
+use super::codec::to_sql_u64;
+use super::error::{IndexError, Result};
+use super::rows::{META_COLS, MetaValues, ObjectRow, find_object, object_data};
+use super::types::{DeleteReason, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectRecord};
+use super::{Index, files, intents};
+
+/// Inserts an object row unless the key exists (formatted once: this is
+/// the per-object hot path of bulk imports).
+static INSERT_OBJECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO objects (bucket_id, key, file_id, part_count, size, etag,
+         last_modified_ms, {META_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+         ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (bucket_id, key) DO NOTHING"
+    )
+});
+
+/// The most parts a manifest may have (S3's limit).
+pub const MAX_PARTS: usize = 10_000;
+
+fn check_new(obj: &NewObject) -> Result<()> {
+    if let ObjectData::Parts(parts) = &obj.data {
+        if parts.is_empty() || parts.len() > MAX_PARTS {
+            return Err(IndexError::InvalidArgument(format!("{} parts", parts.len())));
+        }
+        let total = parts.iter().try_fold(0_u64, |acc, p| acc.checked_add(p.size));
+        if total != Some(obj.size) {
+            return Err(IndexError::InvalidArgument(format!(
+                "object size {} is not the sum of its parts",
+                obj.size
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `obj` at `key`, replacing any object there, in the caller's
+/// transaction. Returns the file IDs the replacement put on the queue.
+pub(super) fn write_object(
+    conn: &Connection,
+    bucket: i64,
+    key: &str,
+    obj: &NewObject,
+) -> Result<Vec<String>> {
+    check_new(obj)?;
+    for id in obj.data.file_ids() {
+        files::retain(conn, id)?;
+    }
+    let (single, part_count) = match &obj.data {
+        ObjectData::Single(id) => (Some(id.as_str()), 0),
+        ObjectData::Parts(parts) => (None, parts.len() as i64),
+    };
+    let size = to_sql_u64(obj.size, "size")?;
+    let meta = MetaValues::new(&obj.meta)?;
+    let key_bytes = key.as_bytes();
+    let mut values: Vec<&dyn ToSql> =
+        vec![&bucket, &key_bytes, &single, &part_count, &size, &obj.etag, &obj.last_modified_ms];
+    values.extend(meta.values());
+    // The common case, a new key, is one statement; a replace finds the
+    // old row, collects its files and rewrites it in place.
+    let inserted = conn.prepare_cached(&INSERT_OBJECT)?.execute(params_from_iter(values.iter()))?;
+    let (object_id, old_files) = if inserted == 1 {
+        (conn.last_insert_rowid(), Vec::new())
+    } else {
+        let row = find_object(conn, bucket, key)?
+            .ok_or_else(|| IndexError::Corrupt(format!("object {key:?} vanished")))?;
+        let old_files = owned_file_ids(conn, &row)?;
+        conn.prepare_cached("DELETE FROM object_parts WHERE object_id = ?1")?
+            .execute(params![row.id])?;
+        values.push(&row.id);
+        conn.prepare_cached(
+            "UPDATE objects SET bucket_id = ?1, key = ?2, file_id = ?3, part_count = ?4,
+             size = ?5, etag = ?6, last_modified_ms = ?7, content_type = ?8,
+             content_encoding = ?9, content_disposition = ?10, content_language = ?11,
+             cache_control = ?12, expires = ?13, storage_class = ?14, user_meta = ?15,
+             checksums = ?16 WHERE id = ?17",
+        )?
+        .execute(params_from_iter(values))?;
+        (row.id, old_files)
+    };
+    if let ObjectData::Parts(parts) = &obj.data {
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO object_parts (object_id, idx, part_number, file_id, size, etag)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (idx, p) in parts.iter().enumerate() {
+            let size = to_sql_u64(p.size, "part size")?;
+            insert.execute(params![
+                object_id,
+                idx as i64,
+                p.part_number,
+                p.file_id,
+                size,
+                p.etag
+            ])?;
+        }
+    }
+    files::release_all(
+        conn,
+        old_files.iter().map(String::as_str),
+        DeleteReason::Overwritten,
+        obj.last_modified_ms,
+    )
+}
+
+/// The file IDs an object row references.
+fn owned_file_ids(conn: &Connection, row: &ObjectRow) -> Result<Vec<String>> {
+    Ok(match object_data(conn, row)? {
+        ObjectData::Single(id) => vec![id],
+        ObjectData::Parts(parts) => parts.into_iter().map(|p| p.file_id).collect(),
+    })
+}
+
+/// Deletes the object at `key` in the caller's transaction; `None` if
+/// there was none, else the file IDs it put on the queue.
+fn remove_object(
+    conn: &Connection,
+    bucket: i64,
+    key: &str,
+    now_ms: i64,
+) -> Result<Option<Vec<String>>> {
+    let Some(row) = find_object(conn, bucket, key)? else {
+        return Ok(None);
+    };
+    let old_files = owned_file_ids(conn, &row)?;
+    conn.prepare_cached("DELETE FROM object_parts WHERE object_id = ?1")?
+        .execute(params![row.id])?;
+    conn.prepare_cached("DELETE FROM objects WHERE id = ?1")?.execute(params![row.id])?;
+    let released = files::release_all(
+        conn,
+        old_files.iter().map(String::as_str),
+        DeleteReason::Deleted,
+        now_ms,
+    )?;
+    Ok(Some(released))
+}
+
+impl Index {
+    /// Writes an object whose bytes the storage has acknowledged, replacing
+    /// any object at `key`; finishes upload intent `intent` in the same
+    /// transaction. Returns the file IDs put on the delete queue.
+    pub fn put_object(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        obj: &NewObject,
+        intent: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        if let Some(token) = intent {
+            intents::finish(&tx, token)?;
+        }
+        let released = write_object(&tx, id, key, obj)?;
+        tx.commit()?;
+        Ok(released)
+    }
+
+    /// Writes many objects in one transaction (bulk import, index rebuild).
+    pub fn put_objects(
+        &mut self,
+        bucket: &str,
+        objects: &[(String, NewObject)],
+    ) -> Result<Vec<String>> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let mut released = Vec::new();
+        for (key, obj) in objects {
+            released.extend(write_object(&tx, id, key, obj)?);
+        }
+        tx.commit()?;
+        Ok(released)
+    }
+
+    /// The object at `key` with its manifest, or [`IndexError::NoSuchKey`].
+    pub fn get_object(&mut self, bucket: &str, key: &str) -> Result<ObjectRecord> {
+        let tx = self.read_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let row = find_object(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        let data = object_data(&tx, &row)?;
+        tx.commit()?;
+        Ok(ObjectRecord { info: row.info, data })
+    }
+
+    /// The object's attributes without its manifest.
+    pub fn head_object(&mut self, bucket: &str, key: &str) -> Result<ObjectInfo> {
+        let tx = self.read_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let row = find_object(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        tx.commit()?;
+        Ok(row.info)
+    }
+
+    /// Deletes the object at `key`: `None` if there was none (S3 answers
+    /// 204 either way), else the file IDs put on the delete queue.
+    pub fn delete_object(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        now_ms: i64,
+    ) -> Result<Option<Vec<String>>> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let out = remove_object(&tx, id, key, now_ms)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// DeleteObjects: deletes each key in one transaction; per key as
+    /// [`Index::delete_object`].
+    pub fn delete_objects(
+        &mut self,
+        bucket: &str,
+        keys: &[String],
+        now_ms: i64,
+    ) -> Result<Vec<Option<Vec<String>>>> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let out = keys
+            .iter()
+            .map(|key| remove_object(&tx, id, key, now_ms))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// CopyObject of a whole object: the destination shares the source's
+    /// file IDs (refcounts go up, no bytes move). Source read and
+    /// destination write are one transaction, so a concurrent delete of
+    /// the source cannot free the files under the copy. Returns the new
+    /// object's attributes and the file IDs the overwrite put on the queue.
+    /// S3's rule that a copy onto itself must change something (REPLACE)
+    /// is the caller's to enforce; here it is a harmless rewrite.
+    pub fn copy_object(
+        &mut self,
+        src: (&str, &str),
+        dst: (&str, &str),
+        directive: MetaDirective,
+        now_ms: i64,
+    ) -> Result<(ObjectInfo, Vec<String>)> {
+        let tx = self.write_tx()?;
+        let src_bucket = bucket_id(&tx, src.0)?;
+        let dst_bucket = bucket_id(&tx, dst.0)?;
+        let row = find_object(&tx, src_bucket, src.1)?.ok_or_else(|| no_such_key(src.0, src.1))?;
+        let data = object_data(&tx, &row)?;
+        let meta = match directive {
+            MetaDirective::Copy => row.info.meta,
+            MetaDirective::Replace(meta) => *meta,
+        };
+        let obj = NewObject {
+            data,
+            size: row.info.size,
+            etag: row.info.etag,
+            meta,
+            last_modified_ms: now_ms,
+        };
+        let released = write_object(&tx, dst_bucket, dst.1, &obj)?;
+        tx.commit()?;
+        let info = ObjectInfo {
+            key: dst.1.to_string(),
+            size: obj.size,
+            etag: obj.etag,
+            last_modified_ms: now_ms,
+            part_count: row.info.part_count,
+            meta: obj.meta,
+        };
+        Ok((info, released))
+    }
+}
+
+fn no_such_key(bucket: &str, key: &str) -> IndexError {
+    IndexError::NoSuchKey { bucket: bucket.to_string(), key: key.to_string() }
+}

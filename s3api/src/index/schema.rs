@@ -1,0 +1,175 @@
+//! The index schema as an ordered list of migrations.
+//!
+//! `PRAGMA user_version` holds how many migrations a database has applied;
+//! [`migrate`] applies the missing ones in order, each in its own
+//! transaction together with the version bump, so a crash leaves the
+//! database at a whole version. `PRAGMA application_id` marks the file as
+//! a gateway index, so pointing the gateway at some other SQLite file (the
+//! tracker's, say) fails instead of migrating it. Append new migrations;
+//! never edit one that has shipped.
+//!
+//! Choices worth knowing when reading the SQL:
+//! - object and upload keys are BLOBs (compared with `memcmp`, i.e. UTF-8
+//!   byte order) under a `(bucket_id, key)` index, so a listing is a range
+//!   scan with seeks;
+//! - a multipart object's manifest is a child table (`object_parts`, up to
+//!   10,000 rows) rather than a blob, so refcounts and ranged reads touch
+//!   only what they need;
+//! - `files` counts the index rows that reference each FastDFS file (object
+//!   data, manifests, uploaded parts): a file leaves the index only through
+//!   the `delete_queue`, in the transaction that dropped its last reference;
+//! - `delete_queue.id` is `AUTOINCREMENT` so an acknowledgement from a
+//!   worker whose lease expired can never hit a newer entry.
+
+use rusqlite::Connection;
+
+use super::error::{IndexError, Result};
+
+/// `PRAGMA application_id` of a gateway index ("fdfs").
+pub const APPLICATION_ID: i64 = 0x6664_6673;
+
+/// Migration `i` takes a database from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: buckets, objects and manifests, file refcounts, multipart uploads,
+    // access keys, the delete queue, upload intents.
+    "CREATE TABLE buckets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        home_group TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX buckets_by_owner ON buckets (owner, name);
+    CREATE TABLE objects (
+        id INTEGER PRIMARY KEY,
+        bucket_id INTEGER NOT NULL REFERENCES buckets (id),
+        key BLOB NOT NULL,
+        -- the file of a single-file object; NULL for a multipart one
+        file_id TEXT,
+        -- 0 for a single-file object, else its rows in object_parts
+        part_count INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        last_modified_ms INTEGER NOT NULL,
+        content_type TEXT,
+        content_encoding TEXT,
+        content_disposition TEXT,
+        content_language TEXT,
+        cache_control TEXT,
+        expires TEXT,
+        storage_class TEXT,
+        user_meta BLOB NOT NULL,
+        checksums BLOB NOT NULL
+    ) STRICT;
+    CREATE UNIQUE INDEX objects_by_key ON objects (bucket_id, key);
+    CREATE TABLE object_parts (
+        object_id INTEGER NOT NULL REFERENCES objects (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        part_number INTEGER NOT NULL,
+        file_id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        PRIMARY KEY (object_id, idx)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE files (
+        file_id TEXT PRIMARY KEY NOT NULL,
+        refcount INTEGER NOT NULL CHECK (refcount > 0)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE uploads (
+        id INTEGER PRIMARY KEY,
+        upload_id TEXT NOT NULL UNIQUE,
+        bucket_id INTEGER NOT NULL REFERENCES buckets (id),
+        key BLOB NOT NULL,
+        created_ms INTEGER NOT NULL,
+        content_type TEXT,
+        content_encoding TEXT,
+        content_disposition TEXT,
+        content_language TEXT,
+        cache_control TEXT,
+        expires TEXT,
+        storage_class TEXT,
+        user_meta BLOB NOT NULL,
+        checksums BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX uploads_by_key ON uploads (bucket_id, key, upload_id);
+    CREATE INDEX uploads_by_age ON uploads (created_ms);
+    CREATE TABLE upload_parts (
+        upload_row INTEGER NOT NULL REFERENCES uploads (id) ON DELETE CASCADE,
+        part_number INTEGER NOT NULL,
+        file_id TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        checksums BLOB NOT NULL,
+        last_modified_ms INTEGER NOT NULL,
+        PRIMARY KEY (upload_row, part_number)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE access_keys (
+        access_key_id TEXT PRIMARY KEY NOT NULL,
+        secret TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE delete_queue (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        file_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        enqueued_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT
+    ) STRICT;
+    CREATE INDEX delete_queue_due ON delete_queue (next_attempt_ms, id);
+    CREATE INDEX delete_queue_by_file ON delete_queue (file_id);
+    CREATE TABLE upload_intents (
+        token TEXT PRIMARY KEY NOT NULL,
+        bucket TEXT NOT NULL,
+        key BLOB NOT NULL,
+        group_name TEXT NOT NULL,
+        started_ms INTEGER NOT NULL,
+        file_id TEXT
+    ) STRICT;
+    CREATE INDEX upload_intents_by_age ON upload_intents (started_ms);",
+];
+
+/// The schema version this build writes.
+pub fn current_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// The database's schema version.
+pub fn version(conn: &Connection) -> Result<u32> {
+    let v: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    u32::try_from(v).map_err(|_| IndexError::Corrupt(format!("user_version {v}")))
+}
+
+/// Applies every migration in `migrations` the database lacks. Refuses a
+/// database written by a newer build or by another application.
+pub fn migrate(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
+    check_application(conn)?;
+    let supported = migrations.len() as u32;
+    let found = version(conn)?;
+    if found > supported {
+        return Err(IndexError::FutureSchema { found, supported });
+    }
+    for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        if i == 0 {
+            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "index schema migrated");
+    }
+    Ok(())
+}
+
+/// Fails unless the file is empty or carries our application ID.
+pub fn check_application(conn: &Connection) -> Result<()> {
+    let app: i64 = conn.pragma_query_value(None, "application_id", |row| row.get(0))?;
+    if app == APPLICATION_ID || (app == 0 && version(conn)? == 0) {
+        Ok(())
+    } else {
+        Err(IndexError::NotAnIndex(app))
+    }
+}

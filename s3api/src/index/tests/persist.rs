@@ -1,0 +1,97 @@
+//! Persistence across reopen, the migration mechanism, and refusals.
+
+use rusqlite::Connection;
+
+use super::{bucket, open, parts, single};
+use crate::index::{Index, IndexError, RetryPolicy, schema};
+
+#[test]
+fn state_survives_reopen() {
+    let (dir, mut index) = open();
+    let path = dir.path().join("index.db");
+    bucket(&mut index, "b");
+    index.put_object("b", "k", &parts(&["p1", "p2"], 4), None).unwrap();
+    index.put_object("b", "k", &single("s", 1), None).unwrap();
+    let upload = index.create_upload("b", "u", &Default::default(), 5).unwrap();
+    drop(index);
+    let mut index = Index::open(&path).unwrap();
+    assert_eq!(index.schema_version().unwrap(), schema::current_version());
+    assert_eq!(index.get_object("b", "k").unwrap().info.size, 1);
+    assert_eq!(index.get_upload("b", "u", &upload).unwrap().created_ms, 5);
+    let queued = index.take_deletes(10, 10_000, &RetryPolicy::default()).unwrap();
+    assert_eq!(queued.iter().map(|d| d.file_id.as_str()).collect::<Vec<_>>(), vec!["p1", "p2"]);
+}
+
+#[test]
+fn migrations_apply_in_order_and_keep_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.db");
+    // A database at version 1 with data in it.
+    let mut index = Index::open_with_migrations(&path, &schema::MIGRATIONS[..1]).unwrap();
+    bucket(&mut index, "b");
+    index.put_object("b", "k", &single("f", 3), None).unwrap();
+    drop(index);
+    // A build with one more migration upgrades it and keeps the rows.
+    let mut next: Vec<&str> = schema::MIGRATIONS.to_vec();
+    next.push(
+        "ALTER TABLE objects ADD COLUMN tagging BLOB; CREATE TABLE extra (x INTEGER) STRICT;",
+    );
+    let mut index = Index::open_with_migrations(&path, &next).unwrap();
+    assert_eq!(index.schema_version().unwrap(), next.len() as u32);
+    assert_eq!(index.get_object("b", "k").unwrap().info.size, 3);
+    drop(index);
+    // The older build refuses the newer file.
+    match Index::open(&path) {
+        Err(IndexError::FutureSchema { found, supported }) => {
+            assert_eq!((found, supported), (next.len() as u32, schema::current_version()));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn failed_migration_rolls_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.db");
+    drop(Index::open(&path).unwrap());
+    let mut broken: Vec<&str> = schema::MIGRATIONS.to_vec();
+    broken.push("CREATE TABLE half (x INTEGER); THIS IS NOT SQL;");
+    assert!(matches!(Index::open_with_migrations(&path, &broken), Err(IndexError::Sqlite(_))));
+    let index = Index::open(&path).unwrap();
+    assert_eq!(index.schema_version().unwrap(), schema::current_version());
+    let half: bool = index
+        .conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'half')", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(!half);
+}
+
+#[test]
+fn refuses_a_foreign_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tracker.db");
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch("CREATE TABLE t (x INTEGER); PRAGMA user_version = 3;").unwrap();
+    drop(conn);
+    assert!(matches!(Index::open(&path), Err(IndexError::NotAnIndex(0))));
+}
+
+#[test]
+fn reader_connections_see_commits_and_cannot_write() {
+    let (dir, mut index) = open();
+    let path = dir.path().join("index.db");
+    bucket(&mut index, "b");
+    let mut reader = Index::open_reader(&path).unwrap();
+    index.put_object("b", "k", &single("f", 2), None).unwrap();
+    assert_eq!(reader.head_object("b", "k").unwrap().size, 2);
+    assert!(matches!(
+        reader.put_object("b", "x", &single("g", 1), None),
+        Err(IndexError::Sqlite(_))
+    ));
+    assert!(matches!(
+        Index::open_reader(dir.path().join("missing.db")),
+        Err(IndexError::Sqlite(_))
+    ));
+}
