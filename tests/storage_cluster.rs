@@ -30,12 +30,18 @@ struct Cluster {
     storages: BTreeMap<SocketAddr, (String, FdfsProcess)>,
     /// The port every storage of a group listens on.
     group_ports: BTreeMap<String, u16>,
+    /// Extra flags for every storage.
+    storage_args: Vec<String>,
     client: TrackerClient,
     storage: StorageClient,
 }
 
 impl Cluster {
     async fn start(tag: &str, layout: &[(u8, &str)]) -> Self {
+        Self::start_with(tag, layout, &[]).await
+    }
+
+    async fn start_with(tag: &str, layout: &[(u8, &str)], storage_args: &[&str]) -> Self {
         let dir = TempDir::new(tag);
         let tracker_addr = free_addr(10);
         let tracker_dir = dir.path().join("tracker");
@@ -46,6 +52,7 @@ impl Cluster {
             _tracker_proc: tracker_proc,
             storages: BTreeMap::new(),
             group_ports: BTreeMap::new(),
+            storage_args: storage_args.iter().map(|s| s.to_string()).collect(),
             client: TrackerClient::new(vec![tracker_addr], pool.clone()).unwrap(),
             storage: StorageClient::new(pool),
             dir,
@@ -76,13 +83,9 @@ impl Cluster {
     }
 
     fn spawn_storage(&self, addr: SocketAddr, group: &str, data: &std::path::Path) -> FdfsProcess {
-        storage(
-            addr,
-            group,
-            &[self.tracker],
-            data,
-            &["--heart-beat-interval", "1", "--stat-report-interval", "1"],
-        )
+        let mut args = vec!["--heart-beat-interval", "1", "--stat-report-interval", "1"];
+        args.extend(self.storage_args.iter().map(String::as_str));
+        storage(addr, group, &[self.tracker], data, &args)
     }
 
     async fn wait_status(
@@ -374,5 +377,39 @@ async fn a_new_member_receives_every_file_and_goes_active() {
     }
     for id in &deleted {
         assert!(c.download_from(newcomer, id).await.is_err(), "{id} came back on the newcomer");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_replicas_two_acknowledges_only_once_the_peer_holds_the_file() {
+    let c = Cluster::start_with(
+        "cluster-replicas",
+        &[(61, "group1"), (62, "group1")],
+        &["--sync-replicas", "2"],
+    )
+    .await;
+    let members = c.group_members("group1");
+    for round in 0..20u8 {
+        let data = pattern(50_000 + usize::from(round), round);
+        let (source, peer) = (members[usize::from(round) % 2], members[1 - usize::from(round) % 2]);
+        let mut reader = data.as_slice();
+        let stored = c
+            .storage
+            .upload(
+                source,
+                0xFF,
+                "bin",
+                false,
+                Content { len: data.len() as u64, reader: &mut reader },
+            )
+            .await
+            .unwrap();
+        // No waiting: the acknowledgement promised two copies.
+        let id = FileId::parse(&stored.file_id()).unwrap();
+        assert_eq!(
+            c.download_from(peer, &id).await.unwrap(),
+            data,
+            "round {round}: peer lacks {id}"
+        );
     }
 }

@@ -97,6 +97,10 @@ async fn every_change_reaches_the_peer() {
     })
     .await;
     c.append(a.addr, &log, Content { len: 2, reader: &mut &b"+x"[..] }).await.unwrap();
+    // Let the append reach the peer as an append before the truncate cuts
+    // its bytes away (a later push would ship the whole file instead).
+    let end = a.state.binlog.durable_end();
+    assert!(a.state.sync.wait_replicated(end, 2, Duration::from_secs(20)).await);
     c.truncate(a.addr, &log, 31).await.unwrap();
     let end = a.state.binlog.durable_end();
     assert!(a.state.sync.wait_replicated(end, 2, Duration::from_secs(20)).await);

@@ -16,7 +16,8 @@ use super::stats::Stats;
 use crate::binlog::{Op, Record};
 use crate::store::MetaChange;
 
-/// Streams the requested range straight from the file to the socket.
+/// Streams the requested range straight from the file to the socket
+/// (`sendfile(2)`: the bytes never pass through user space).
 pub async fn download(
     state: &StorageState,
     conn: &mut Connection,
@@ -34,11 +35,8 @@ pub async fn download(
         }
     };
     conn.write_header(&Header::response(file.len)).await.map_err(Fault::Io)?;
-    let sent = conn.copy_from(&mut file.file, file.len).await;
-    let sent = match sent {
-        Ok(()) => conn.flush().await,
-        Err(e) => Err(e),
-    };
+    // Zero-copy from the page cache to the socket where the kernel allows.
+    let sent = conn.send_file(&mut file.file, file.offset, file.len).await;
     state.stats.download.record(sent.is_ok());
     Stats::bytes(&state.stats.download_bytes, file.len, sent.is_ok());
     state.stats.touch();
