@@ -13,5 +13,12 @@
 //!   file IDs or part manifests, multipart uploads, access keys, file
 //!   refcounts, the delete queue and upload intents — with a blocking core
 //!   ([`index::Index`]) and an async facade ([`index::IndexHandle`]).
+//! - [`checksum`]: body integrity — `Content-MD5` and `x-amz-checksum-*`
+//!   verified in one streaming pass, multipart ETags and composite /
+//!   full-object checksums (`s3s` verifies none of these).
+//! - [`encoding`]: percent-encoding of listing keys for `encoding-type=url`
+//!   (`s3s` leaves it to the implementation).
 
+pub mod checksum;
+pub mod encoding;
 pub mod index;
