@@ -59,7 +59,10 @@ def main():
     try:
         tracker = ("127.0.0.10", free_port(["127.0.0.10"]))
         procs.append(subprocess.Popen(
-            [BIN, "tracker", "--listen", f"{tracker[0]}:{tracker[1]}", "--data", f"{base}/tracker"],
+            # A small absolute reserve: the default 20% of a large, busy disk
+            # can leave the benchmark no room at all.
+            [BIN, "tracker", "--listen", f"{tracker[0]}:{tracker[1]}", "--data", f"{base}/tracker",
+             "--reserved-storage-space", "2G"],
             stderr=subprocess.DEVNULL))
         wait_listening(tracker)
         ips = ["127.0.0.11", "127.0.0.12"]
@@ -69,7 +72,8 @@ def main():
             p = subprocess.Popen(
                 [BIN, "storage", "--listen", f"{ip}:{port}", "--group", "group1",
                  "--tracker", f"{tracker[0]}:{tracker[1]}", "--data", f"{base}/{ip}",
-                 "--heart-beat-interval", "1", "--stat-report-interval", "1"],
+                 "--heart-beat-interval", "1", "--stat-report-interval", "1",
+                 "--reserved-storage-space", "2G"],
                 stderr=subprocess.DEVNULL)
             procs.append(p)
             storages[ip] = p

@@ -273,8 +273,25 @@ async fn every_operation_round_trips_and_replicates() {
     assert_eq!(back.as_ref(), b"from the fastdfs crate");
     let info = other_client.get_file_info(&their_id).await.unwrap();
     assert_eq!(info.file_size, 22);
+    let part = other_client.download_file_buf(&their_id, 5, 3).await.unwrap();
+    assert_eq!(part.as_ref(), b"the");
+    let mut meta = fastdfs::types::Metadata::new();
+    meta.insert("owner".into(), "crate".into());
+    other_client
+        .set_metadata(&their_id, &meta, fastdfs::types::MetadataFlag::Overwrite)
+        .await
+        .unwrap();
+    assert_eq!(other_client.get_metadata(&their_id).await.unwrap(), meta);
     other_client.delete_file(&their_id).await.unwrap();
     assert!(!other_client.file_exists(&their_id).await.unwrap());
+    // Its appender calls: append, modify, truncate, regenerate.
+    let log = other_client.upload_file_buf(b"abc", "log", None, true).await.unwrap();
+    other_client.append_file_buf(&log, b"def").await.unwrap();
+    other_client.modify_file_buf(&log, 0, b"ABC").await.unwrap();
+    other_client.truncate_file(&log, 4).await.unwrap();
+    assert_eq!(other_client.download_file_buf(&log, 0, 0).await.unwrap().as_ref(), b"ABCd");
+    let normal = other_client.regenerate_appender_filename(&log).await.unwrap();
+    assert_eq!(other_client.download_file_buf(&normal, 0, 0).await.unwrap().as_ref(), b"ABCd");
 
     // Delete: gone on the source and, after sync, on the peer; twice → ENOENT.
     c.storage.delete(source, "group1", id.logic().as_str()).await.unwrap();
