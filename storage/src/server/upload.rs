@@ -12,7 +12,7 @@ use super::session::{Fault, Reply, refuse};
 use super::state::StorageState;
 use super::stats::Stats;
 use crate::binlog::{Op, Record};
-use crate::store::UploadSpec;
+use crate::store::{StoreError, Stored, UploadSpec};
 
 pub async fn upload<const CMD: u8>(
     state: &StorageState,
@@ -30,20 +30,7 @@ pub async fn upload<const CMD: u8>(
     let result = state.store.upload(spec, &mut body).await;
     let left = body.get_ref().limit();
     drop(body);
-    state.stats.upload.record(result.is_ok());
-    Stats::bytes(&state.stats.upload_bytes, content - left, result.is_ok());
-    let stored = match result {
-        Ok(stored) => stored,
-        Err(e) => return refuse(conn, e.status(), left).await,
-    };
-    let logged =
-        state.log(Record::source(stored.create_time, stored.name.as_str(), Op::Create)).await?;
-    state.source_changed();
-    state.await_replicas(logged).await?;
-    Ok(Reply::of(&FileIdResponse {
-        group: state.group.clone(),
-        filename: stored.name.into_string(),
-    }))
+    finish(state, conn, content, left, result).await
 }
 
 pub async fn upload_slave(
@@ -60,6 +47,18 @@ pub async fn upload_slave(
     let result = state.store.upload_slave(&master, &req.prefix, &req.ext, content, &mut body).await;
     let left = body.get_ref().limit();
     drop(body);
+    finish(state, conn, content, left, result).await
+}
+
+/// Counts the upload, refuses it (draining what is left of its content) or
+/// logs it, waits for the configured replicas and answers with the file ID.
+async fn finish(
+    state: &StorageState,
+    conn: &mut Connection,
+    content: u64,
+    left: u64,
+    result: Result<Stored, StoreError>,
+) -> Result<Reply, Fault> {
     state.stats.upload.record(result.is_ok());
     Stats::bytes(&state.stats.upload_bytes, content - left, result.is_ok());
     let stored = match result {
