@@ -105,12 +105,41 @@ pub async fn serve<H: Handler>(
     listener: TcpListener,
     handler: H,
     config: ServerConfig,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) {
+    let timeout = config.network_timeout;
+    serve_streams(listener, &config, shutdown, "conn", move |stream, conn_shutdown| {
+        let handler = handler.clone();
+        async move {
+            match open(stream, timeout) {
+                Ok(conn) => handler.handle(conn, conn_shutdown).await,
+                Err(e) => debug!(error = %e, "connection dropped before its first request"),
+            }
+        }
+    })
+    .await;
+}
+
+/// The accept loop itself, for any protocol: bounds concurrent connections
+/// by `config.max_connections`, refuses peers outside `config.allow_hosts`,
+/// backs off on resource errors, runs `on_connection` for each accepted
+/// socket in its own task (in a span named `span_name` with the peer), and
+/// on shutdown stops accepting and waits up to `config.drain_timeout` for
+/// the connections, which get the shutdown signal to finish early.
+pub async fn serve_streams<F, Fut>(
+    listener: TcpListener,
+    config: &ServerConfig,
+    mut shutdown: Shutdown,
+    span_name: &'static str,
+    mut on_connection: F,
+) where
+    F: FnMut(TcpStream, Shutdown) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let local = listener.local_addr().ok();
     let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
     let mut tasks = JoinSet::new();
-    info!(addr = ?local, "listening");
+    info!(addr = ?local, protocol = span_name, "listening");
     loop {
         let permit = tokio::select! {
             permit = slots.clone().acquire_owned() => match permit {
@@ -136,18 +165,13 @@ pub async fn serve<H: Handler>(
             warn!(%peer, "connection refused: not in allow_hosts");
             continue;
         }
-        let handler = handler.clone();
-        let conn_shutdown = shutdown.clone();
-        let timeout = config.network_timeout;
+        let work = on_connection(stream, shutdown.clone());
         tasks.spawn(
             async move {
                 let _permit = permit;
-                match open(stream, timeout) {
-                    Ok(conn) => handler.handle(conn, conn_shutdown).await,
-                    Err(e) => debug!(error = %e, "connection dropped before its first request"),
-                }
+                work.await;
             }
-            .instrument(info_span!("conn", %peer)),
+            .instrument(info_span!("conn", protocol = span_name, %peer)),
         );
     }
     drop(listener);
@@ -159,7 +183,7 @@ pub async fn serve<H: Handler>(
         warn!(left = tasks.len(), "connections still open after the drain timeout; closing them");
         tasks.shutdown().await;
     }
-    info!(addr = ?local, "stopped");
+    info!(addr = ?local, protocol = span_name, "stopped");
 }
 
 /// Waits for the next request header on `conn`. `None` when the peer closed

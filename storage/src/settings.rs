@@ -236,16 +236,21 @@ impl StorageSettings {
             return Err(invalid("sync_replicas", "must be at least 1 (this storage)"));
         }
         config.sync_replicas = self.sync_replicas as usize;
-        config.http = self.http_config(network_timeout)?;
+        config.http = self.http_config(network_timeout, &server.allow_hosts)?;
         config.server = server;
         Ok(config)
     }
 
-    fn http_config(&self, network_timeout: Duration) -> Result<Option<HttpConfig>, SettingsError> {
+    fn http_config(
+        &self,
+        network_timeout: Duration,
+        allow_hosts: &AllowHosts,
+    ) -> Result<Option<HttpConfig>, SettingsError> {
         let Some(listen) = self.http_listen else { return Ok(None) };
         let mut http = HttpConfig::new(listen);
         http.max_connections = self.max_connections;
         http.network_timeout = network_timeout;
+        http.allow_hosts = allow_hosts.clone();
         if !self.http_token_secret.is_empty() {
             if self.http_token_ttl_secs == 0 {
                 return Err(invalid("http_token_ttl_secs", "must be at least 1 second"));

@@ -51,6 +51,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fdfs_protocol::allow::AllowHosts;
+
 use fdfs_protocol::server::Shutdown;
 use tokio::net::TcpListener;
 
@@ -71,6 +73,8 @@ pub struct HttpConfig {
     pub network_timeout: Duration,
     /// How long shutdown waits for responses in flight.
     pub drain_timeout: Duration,
+    /// Who may connect (the storage's `allow_hosts`).
+    pub allow_hosts: AllowHosts,
 }
 
 impl HttpConfig {
@@ -83,6 +87,7 @@ impl HttpConfig {
             max_connections: 1024,
             network_timeout: Duration::from_secs(30),
             drain_timeout: Duration::from_secs(5),
+            allow_hosts: AllowHosts::any(),
         }
     }
 }

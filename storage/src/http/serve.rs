@@ -1,78 +1,43 @@
-//! The HTTP accept loop: a connection limit, `TCP_NODELAY`, the inactivity
-//! bound, one hyper HTTP/1.1 connection per socket, and a graceful stop
-//! (stop accepting, let each connection finish its response, close what is
-//! still open after the drain timeout).
+//! The HTTP server: the shared accept loop (`fdfs_protocol::server`:
+//! connection limit, `allow_hosts`, graceful drain), `TCP_NODELAY`, the
+//! inactivity bound, and one hyper HTTP/1.1 connection per socket.
 
 use std::convert::Infallible;
-use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fdfs_protocol::server::Shutdown;
+use fdfs_protocol::server::{ServerConfig, Shutdown, serve_streams};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
-use tracing::{Instrument, debug, info, info_span, warn};
+use tracing::{Instrument, debug, info_span};
 
 use super::HttpConfig;
 use super::body::ResponseBody;
 use super::handler::{Ctx, respond};
 use super::io::TimedIo;
 
-/// Accepts and serves until `shutdown` fires, then drains.
+/// Accepts and serves until `shutdown` fires, then drains (the shared
+/// accept loop: connection limit, `allow_hosts`, back-off, drain).
 pub(crate) async fn serve(
     listener: TcpListener,
     ctx: Arc<Ctx>,
     config: &HttpConfig,
-    mut shutdown: Shutdown,
+    shutdown: Shutdown,
 ) {
-    let local = listener.local_addr().ok();
-    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
-    let mut tasks = JoinSet::new();
-    info!(addr = ?local, "http listening");
-    loop {
-        let permit = tokio::select! {
-            permit = slots.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            () = shutdown.wait() => break,
-        };
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = shutdown.wait() => break,
-        };
-        while tasks.try_join_next().is_some() {}
-        let (stream, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(e) => {
-                accept_backoff(&e).await;
-                continue;
-            }
-        };
-        let (ctx, shutdown, timeout) = (ctx.clone(), shutdown.clone(), config.network_timeout);
-        tasks.spawn(
-            async move {
-                let _permit = permit;
-                connection(stream, ctx, timeout, shutdown).await;
-            }
-            .instrument(info_span!("http_conn", %peer)),
-        );
-    }
-    drop(listener);
-    let drained = tokio::time::timeout(config.drain_timeout, async {
-        while tasks.join_next().await.is_some() {}
+    let server = ServerConfig {
+        max_connections: config.max_connections,
+        network_timeout: config.network_timeout,
+        allow_hosts: config.allow_hosts.clone(),
+        drain_timeout: config.drain_timeout,
+    };
+    let timeout = config.network_timeout;
+    serve_streams(listener, &server, shutdown, "http", move |stream, shutdown| {
+        connection(stream, ctx.clone(), timeout, shutdown)
     })
     .await;
-    if drained.is_err() {
-        warn!(left = tasks.len(), "http connections still open after the drain timeout; closing");
-        tasks.shutdown().await;
-    }
-    info!(addr = ?local, "http stopped");
 }
 
 /// Serves one connection until the client closes it, it goes idle past
@@ -115,20 +80,4 @@ async fn request(ctx: &Ctx, req: Request<hyper::body::Incoming>) -> Response<Res
     }
     .instrument(span)
     .await
-}
-
-/// After a failed accept: skip per-connection errors; back off a little
-/// when out of descriptors or memory so the loop does not spin.
-async fn accept_backoff(e: &io::Error) {
-    const EMFILE: i32 = 24;
-    const ENFILE: i32 = 23;
-    const ENOBUFS: i32 = 105;
-    const ENOMEM: i32 = 12;
-    match e.raw_os_error() {
-        Some(EMFILE | ENFILE | ENOBUFS | ENOMEM) => {
-            warn!(error = %e, "http accept failed for lack of resources; backing off");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        _ => debug!(error = %e, "http accept failed"),
-    }
 }
