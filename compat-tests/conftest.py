@@ -16,6 +16,9 @@ import time
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# A token reserve: the tests must not depend on how full the shared disk is
+# (the defaults keep 20% / 10% of the disk free).
+RESERVE = ["--reserved-storage-space", "1M"]
 ROOT = os.path.dirname(HERE)
 
 
@@ -89,7 +92,8 @@ class Cluster:
     def start(self):
         ip, port = self.tracker
         self.spawn("tracker", ["tracker", "--listen", f"{ip}:{port}", "--data",
-                               os.path.join(self.dir, "tracker"), *self.tracker_args], ip, port)
+                               os.path.join(self.dir, "tracker"), *RESERVE, *self.tracker_args],
+                   ip, port)
         layout = {"group1": ["127.0.0.11", "127.0.0.12"], "group2": ["127.0.0.13"]}
         for group, ips in layout.items():
             port = common_free_port(ips)
@@ -100,7 +104,7 @@ class Cluster:
                 "storage", "--listen", f"{ip}:{port}", "--group", group,
                 "--tracker", f"{self.tracker[0]}:{self.tracker[1]}",
                 "--data", os.path.join(self.dir, ip), "--heart-beat-interval", "1",
-                "--stat-report-interval", "1",
+                "--stat-report-interval", "1", *RESERVE,
             ], ip, port)
         self.wait_active()
 

@@ -161,8 +161,19 @@ pub fn tracker(addr: SocketAddr, data: &Path, extra: &[&str]) -> FdfsProcess {
         data.display().to_string(),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
+    with_small_reserve(&mut args, extra);
     let log = data.join(format!("tracker-{}.log", addr.port()));
     FdfsProcess::spawn(&args, addr, log)
+}
+
+/// Tests must not depend on how full the machine's disk is: unless a test
+/// sets its own, the reserve is a token 1 MB instead of the default share of
+/// the disk (20% on a tracker, 10% on a storage), which a busy shared disk
+/// may already be below.
+fn with_small_reserve(args: &mut Vec<String>, extra: &[&str]) {
+    if !extra.contains(&"--reserved-storage-space") {
+        args.extend(["--reserved-storage-space".to_string(), "1M".to_string()]);
+    }
 }
 
 /// `fdfs storage` serving `addr` in `group`, reporting to `trackers`, with
@@ -189,6 +200,7 @@ pub fn storage(
         args.push(tracker.to_string());
     }
     args.extend(extra.iter().map(|s| s.to_string()));
+    with_small_reserve(&mut args, extra);
     let dir = data.parent().unwrap_or(data);
     let log = dir.join(format!("storage-{}.log", addr.port()));
     FdfsProcess::spawn(&args, addr, log)
