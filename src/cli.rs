@@ -26,8 +26,9 @@ pub enum Command {
     Tracker(TrackerCmdArgs),
     /// Run a storage server: files, binlog and replication in its group.
     Storage(StorageCmdArgs),
-    /// Run the S3 gateway in front of a cluster.
-    Gateway,
+    /// Run the S3 gateway in front of a cluster; `gateway key ...` manages
+    /// its access keys.
+    Gateway(GatewayArgs),
     /// Print the cluster state a tracker knows (like fdfs_monitor).
     Monitor(MonitorArgs),
     /// Upload a local file through a tracker and print its file ID.
@@ -295,4 +296,52 @@ pub struct FileIdArgs {
 pub struct InfoArgs {
     /// The file ID.
     pub file_id: String,
+}
+
+/// `fdfs gateway`: serve S3, or manage access keys with `key`.
+#[derive(Debug, Args)]
+pub struct GatewayArgs {
+    #[command(subcommand)]
+    pub command: Option<GatewayCommand>,
+    /// The S3 listen address.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9000")]
+    pub listen: SocketAddr,
+    /// Every tracker of the cluster (repeat; required to serve).
+    #[arg(long = "tracker", value_name = "ADDR:PORT")]
+    pub trackers: Vec<SocketAddr>,
+    /// The gateway's data directory (the index).
+    #[arg(long, value_name = "DIR", default_value = "data/gateway", global = true)]
+    pub data: PathBuf,
+}
+
+/// `fdfs gateway key ...`.
+#[derive(Debug, Subcommand)]
+pub enum GatewayCommand {
+    /// Manage access keys (stored in the index).
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// Access key management.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a key pair and print it (random unless given).
+    Create {
+        /// The access key ID [default: random].
+        #[arg(long, value_name = "ID")]
+        access_key_id: Option<String>,
+        /// The secret [default: random].
+        #[arg(long, value_name = "SECRET")]
+        secret: Option<String>,
+        /// The owner the key acts as.
+        #[arg(long, value_name = "NAME", default_value = "owner")]
+        owner: String,
+    },
+    /// List key IDs and owners (never secrets).
+    List,
+    /// Delete a key.
+    Delete {
+        /// The access key ID.
+        access_key_id: String,
+    },
 }

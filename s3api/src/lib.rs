@@ -1,6 +1,6 @@
 //! The fdfs S3 gateway: buckets map to FastDFS groups, objects to file IDs.
 //!
-//! The gateway (on `s3s` over hyper, still to come) keeps the namespace in
+//! The gateway (on `s3s` over hyper) keeps the namespace in
 //! an index and never stores object bytes itself: a PUT streams to the
 //! storage the tracker picked, and only after the storage acknowledged the
 //! bytes does the index row appear; a GET streams from a storage that has
@@ -16,9 +16,13 @@
 //! - [`checksum`]: body integrity — `Content-MD5` and `x-amz-checksum-*`
 //!   verified in one streaming pass, multipart ETags and composite /
 //!   full-object checksums (`s3s` verifies none of these).
+//! - [`gateway`]: the S3 service (`impl s3s::S3`, one module per
+//!   operation family), authentication from the index's keys, the
+//!   delete-queue drainer and the HTTP server.
 //! - [`encoding`]: percent-encoding of listing keys for `encoding-type=url`
 //!   (`s3s` leaves it to the implementation).
 
 pub mod checksum;
 pub mod encoding;
+pub mod gateway;
 pub mod index;

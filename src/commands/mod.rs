@@ -6,6 +6,7 @@
 //! - `files`: upload, download, delete and append through a tracker.
 //! - `tracker`: run a tracker until SIGINT/SIGTERM.
 //! - `storage`: run a storage server until SIGINT/SIGTERM.
+//! - `gateway`: run the S3 gateway until SIGINT/SIGTERM; manage its keys.
 //! - `signals`: the SIGINT/SIGTERM handling both share.
 //! - `monitor`: print the cluster a tracker knows; delete a storage.
 //! - `timefmt`: unix seconds as `YYYY-MM-DD hh:mm:ss`, shared by the tools.
@@ -13,6 +14,7 @@
 
 mod bench;
 mod files;
+mod gateway;
 mod info;
 mod monitor;
 mod signals;
@@ -36,7 +38,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Monitor(args) => monitor::run(args).await,
         Command::Server => not_built("server", 5),
         Command::Storage(args) => storage::run(args).await,
-        Command::Gateway => not_built("gateway", 5),
+        Command::Gateway(args) => gateway::run(args).await,
         Command::Bench(args) => bench::run(args).await,
     }
 }

@@ -1,0 +1,177 @@
+//! Bucket operations. A bucket maps to a FastDFS group, its home group:
+//! CreateBucket with a LocationConstraint naming an existing group pins
+//! the bucket there; otherwise the tracker's store policy
+//! (QUERY_STORE without group) picks it.
+
+use s3s::dto::{
+    Bucket, BucketLocationConstraint, CreateBucketInput, CreateBucketOutput, DeleteBucketInput,
+    DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput,
+    HeadBucketOutput, ListBucketsInput, ListBucketsOutput, Owner,
+};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+use tracing::{Instrument, info_span};
+
+use super::{Inner, error, now_ms, owner_of, timestamp};
+use crate::index;
+
+pub async fn list_buckets(
+    inner: &Inner,
+    req: S3Request<ListBucketsInput>,
+) -> S3Result<S3Response<ListBucketsOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let me = owner.clone();
+    let buckets = inner
+        .index
+        .read(move |ix| ix.list_buckets(Some(&me)))
+        .await
+        .map_err(|e| error::from_index(e, &owner))?;
+    let buckets = buckets
+        .into_iter()
+        .map(|b| Bucket {
+            name: Some(b.name),
+            creation_date: Some(timestamp(b.created_ms)),
+            ..Bucket::default()
+        })
+        .collect();
+    Ok(S3Response::new(ListBucketsOutput {
+        buckets: Some(buckets),
+        owner: Some(Owner { display_name: Some(owner.clone()), id: Some(owner) }),
+        ..ListBucketsOutput::default()
+    }))
+}
+
+pub async fn create_bucket(
+    inner: &Inner,
+    req: S3Request<CreateBucketInput>,
+) -> S3Result<S3Response<CreateBucketOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let name = req.input.bucket.clone();
+    validate_bucket_name(&name)?;
+    let constraint = req
+        .input
+        .create_bucket_configuration
+        .as_ref()
+        .and_then(|c| c.location_constraint.as_ref())
+        .map(|c| c.as_str().to_string());
+    let span = info_span!("s3.create_bucket", bucket = %name, ?constraint);
+    async {
+        let group = home_group(inner, constraint.as_deref()).await?;
+        let bucket = index::Bucket {
+            name: name.clone(),
+            home_group: group,
+            owner: owner.clone(),
+            created_ms: now_ms(),
+        };
+        inner
+            .index
+            .write(move |ix| ix.create_bucket(&bucket))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")) }))
+    }
+    .instrument(span)
+    .await
+}
+
+/// The home group: the constraint when it names an existing group, else
+/// the tracker's pick.
+async fn home_group(inner: &Inner, constraint: Option<&str>) -> S3Result<String> {
+    if let Some(wanted) = constraint {
+        let groups = inner.tracker.list_groups().await.map_err(error::from_conn)?;
+        if groups.iter().any(|g| g.group_name == wanted) {
+            return Ok(wanted.to_string());
+        }
+    }
+    let target = inner.tracker.query_store(None).await.map_err(error::from_conn)?;
+    Ok(target.group)
+}
+
+pub async fn delete_bucket(
+    inner: &Inner,
+    req: S3Request<DeleteBucketInput>,
+) -> S3Result<S3Response<DeleteBucketOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let name = req.input.bucket.clone();
+    check_owner(inner, &name, &owner).await?;
+    let released = inner
+        .index
+        .write(move |ix| ix.delete_bucket(&name, now_ms()))
+        .await
+        .map_err(|e| error::from_index(e, &owner))?;
+    if !released.is_empty() {
+        inner.deletes.notify_one();
+    }
+    Ok(S3Response::new(DeleteBucketOutput::default()))
+}
+
+pub async fn head_bucket(
+    inner: &Inner,
+    req: S3Request<HeadBucketInput>,
+) -> S3Result<S3Response<HeadBucketOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    check_owner(inner, &req.input.bucket, &owner).await?;
+    Ok(S3Response::new(HeadBucketOutput::default()))
+}
+
+pub async fn get_bucket_location(
+    inner: &Inner,
+    req: S3Request<GetBucketLocationInput>,
+) -> S3Result<S3Response<GetBucketLocationOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
+    Ok(S3Response::new(GetBucketLocationOutput {
+        location_constraint: Some(BucketLocationConstraint::from(bucket.home_group)),
+    }))
+}
+
+/// The bucket `name` if `owner` owns it: NoSuchBucket when it does not
+/// exist, AccessDenied when someone else owns it.
+pub(crate) async fn check_owner(inner: &Inner, name: &str, owner: &str) -> S3Result<index::Bucket> {
+    let n = name.to_string();
+    let bucket = inner
+        .index
+        .read(move |ix| ix.get_bucket(&n))
+        .await
+        .map_err(|e| error::from_index(e, owner))?;
+    if bucket.owner != owner {
+        return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "bucket owned by another"));
+    }
+    Ok(bucket)
+}
+
+/// S3's bucket naming rules: 3–63 of lower-case letters, digits, `.` and
+/// `-`, starting and ending with a letter or digit, no `..`, not an IPv4
+/// address.
+fn validate_bucket_name(name: &str) -> S3Result<()> {
+    let bytes = name.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let ok = (3..=63).contains(&bytes.len())
+        && bytes.iter().all(|&b| alnum(b) || b == b'.' || b == b'-')
+        && bytes.first().copied().is_some_and(alnum)
+        && bytes.last().copied().is_some_and(alnum)
+        && !name.contains("..")
+        && name.parse::<std::net::Ipv4Addr>().is_err();
+    if ok {
+        Ok(())
+    } else {
+        Err(S3Error::with_message(
+            S3ErrorCode::InvalidBucketName,
+            format!("invalid bucket name {name:?}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_bucket_name;
+
+    #[test]
+    fn bucket_names() {
+        for good in ["abc", "my-bucket.1", "a1b", &"a".repeat(63)] {
+            assert!(validate_bucket_name(good).is_ok(), "{good}");
+        }
+        for bad in ["ab", "Abc", "-abc", "abc-", "a..b", "192.168.1.1", "a_b", &"a".repeat(64)] {
+            assert!(validate_bucket_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The S3 gateway: [`Gateway`] implements [`s3s::S3`] thinly and hands
+//! each operation to the module of its family, so each file holds one
+//! concern and the trait impl reads as a routing table.
+//!
+//! # Layout
+//!
+//! - this file — [`Gateway`], its shared state and the `S3` impl.
+//! - [`error`] — our errors as S3 error codes, by an explicit table.
+//! - [`auth`] — secrets from the index's access keys.
+//! - `bucket` — ListBuckets, CreateBucket, DeleteBucket, HeadBucket,
+//!   GetBucketLocation.
+//! - `object_put`, `object_get`, `object_delete` — PutObject; GetObject
+//!   and HeadObject; DeleteObject.
+//! - `list` — ListObjectsV2.
+//! - [`drainer`] — the background worker deleting queued files.
+//! - [`server`] — the HTTP/1.1 + HTTP/2 accept loop.
+
+pub mod auth;
+pub mod drainer;
+pub mod error;
+pub mod server;
+
+mod bucket;
+mod list;
+mod object_delete;
+mod object_get;
+mod object_put;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use fdfs_protocol::client::{StorageClient, TrackerClient};
+use s3s::dto::{
+    CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput,
+    DeleteObjectInput, DeleteObjectOutput, GetBucketLocationInput, GetBucketLocationOutput,
+    GetObjectInput, GetObjectOutput, HeadBucketInput, HeadBucketOutput, HeadObjectInput,
+    HeadObjectOutput, ListBucketsInput, ListBucketsOutput, ListObjectsV2Input, ListObjectsV2Output,
+    PutObjectInput, PutObjectOutput, Timestamp,
+};
+use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+use tokio::sync::Notify;
+
+use crate::index::IndexHandle;
+
+/// The owner name of keys created without one, and of the env key.
+pub const DEFAULT_OWNER: &str = "owner";
+
+/// The S3 service over a FastDFS cluster.
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+/// What every operation shares.
+pub(crate) struct Inner {
+    pub index: IndexHandle,
+    pub tracker: TrackerClient,
+    pub storage: StorageClient,
+    /// Woken when a write put files on the delete queue.
+    pub deletes: Arc<Notify>,
+}
+
+impl fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gateway").field("trackers", &self.inner.tracker.trackers()).finish()
+    }
+}
+
+impl Gateway {
+    /// A gateway over `index`, routing through `tracker` to `storage`.
+    /// `deletes` is the drainer's wake-up (see [`drainer::Drainer`]).
+    pub fn new(
+        index: IndexHandle,
+        tracker: TrackerClient,
+        storage: StorageClient,
+        deletes: Arc<Notify>,
+    ) -> Self {
+        Self { inner: Arc::new(Inner { index, tracker, storage, deletes }) }
+    }
+}
+
+/// Now as unix ms.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Unix ms as an S3 timestamp.
+pub(crate) fn timestamp(ms: i64) -> Timestamp {
+    let ms = u64::try_from(ms).unwrap_or(0);
+    Timestamp::from(UNIX_EPOCH + Duration::from_millis(ms))
+}
+
+/// The requester's owner name: the owner of the access key that signed
+/// the request. `s3s` has already refused unsigned requests.
+pub(crate) async fn owner_of<T>(inner: &Inner, req: &S3Request<T>) -> S3Result<String> {
+    let Some(cred) = &req.credentials else {
+        return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "signature required"));
+    };
+    let id = cred.access_key.clone();
+    let key = inner
+        .index
+        .read(move |ix| ix.get_access_key(&id))
+        .await
+        .map_err(|e| error::from_index(e, ""))?;
+    match key {
+        Some(key) => Ok(key.owner),
+        None => Err(S3Error::new(S3ErrorCode::InvalidAccessKeyId)),
+    }
+}
+
+#[async_trait::async_trait]
+impl S3 for Gateway {
+    async fn list_buckets(
+        &self,
+        req: S3Request<ListBucketsInput>,
+    ) -> S3Result<S3Response<ListBucketsOutput>> {
+        bucket::list_buckets(&self.inner, req).await
+    }
+
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
+        bucket::create_bucket(&self.inner, req).await
+    }
+
+    async fn delete_bucket(
+        &self,
+        req: S3Request<DeleteBucketInput>,
+    ) -> S3Result<S3Response<DeleteBucketOutput>> {
+        bucket::delete_bucket(&self.inner, req).await
+    }
+
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
+        bucket::head_bucket(&self.inner, req).await
+    }
+
+    async fn get_bucket_location(
+        &self,
+        req: S3Request<GetBucketLocationInput>,
+    ) -> S3Result<S3Response<GetBucketLocationOutput>> {
+        bucket::get_bucket_location(&self.inner, req).await
+    }
+
+    async fn put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
+        object_put::put_object(&self.inner, req).await
+    }
+
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        object_get::get_object(&self.inner, req).await
+    }
+
+    async fn head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
+        object_get::head_object(&self.inner, req).await
+    }
+
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        object_delete::delete_object(&self.inner, req).await
+    }
+
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        list::list_objects_v2(&self.inner, req).await
+    }
+}

@@ -1,0 +1,34 @@
+//! DeleteObject: the index row goes at once; the object's file IDs are put
+//! on the persistent delete queue in the same transaction and the drainer
+//! removes them from the storages later.
+
+use s3s::dto::{DeleteObjectInput, DeleteObjectOutput};
+use s3s::{S3Request, S3Response, S3Result};
+use tracing::{Instrument, info_span};
+
+use super::bucket::check_owner;
+use super::{Inner, error, now_ms, owner_of};
+
+pub async fn delete_object(
+    inner: &Inner,
+    req: S3Request<DeleteObjectInput>,
+) -> S3Result<S3Response<DeleteObjectOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let bucket = req.input.bucket.clone();
+    let key = req.input.key.clone();
+    let span = info_span!("s3.delete_object", %bucket, %key);
+    async {
+        check_owner(inner, &bucket, &owner).await?;
+        let released = inner
+            .index
+            .write(move |ix| ix.delete_object(&bucket, &key, now_ms()))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        if released.is_some_and(|ids| !ids.is_empty()) {
+            inner.deletes.notify_one();
+        }
+        Ok(S3Response::new(DeleteObjectOutput::default()))
+    }
+    .instrument(span)
+    .await
+}

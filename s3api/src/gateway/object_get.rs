@@ -1,0 +1,292 @@
+//! GetObject and HeadObject. A GET streams from a storage the tracker
+//! names (QUERY_FETCH_ONE) to the client; a multipart object is its parts'
+//! files in order, so a range maps to slices of one or more files. The
+//! first slice is opened before the response starts, so a missing file is
+//! an error reply, not a truncated body.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use fdfs_protocol::client::{Download, StorageClient, TrackerClient, storage_socket_addr};
+use fdfs_protocol::file_id::FileId;
+use futures_core::Stream;
+use s3s::dto::{
+    ContentLength, ETag, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput,
+    Metadata, StreamingBlob,
+};
+use s3s::stream::{ByteStream, RemainingLength};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, StdError};
+use tokio::sync::mpsc;
+use tokio_util::io::ReaderStream;
+use tracing::{Instrument, info_span};
+
+use super::bucket::check_owner;
+use super::{Inner, error, owner_of, timestamp};
+use crate::index::{ObjectData, ObjectInfo};
+
+/// Chunks buffered between the storage and the client.
+const PIPE_DEPTH: usize = 4;
+
+pub async fn get_object(
+    inner: &Inner,
+    req: S3Request<GetObjectInput>,
+) -> S3Result<S3Response<GetObjectOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let input = req.input;
+    let span = info_span!("s3.get_object", bucket = %input.bucket, key = %input.key);
+    async {
+        check_owner(inner, &input.bucket, &owner).await?;
+        let (b, k) = (input.bucket.clone(), input.key.clone());
+        let record = inner
+            .index
+            .read(move |ix| ix.get_object(&b, &k))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        let size = record.info.size;
+        let (range, content_range) = match input.range {
+            Some(r) => {
+                let range = r.check(size).map_err(|_| {
+                    S3Error::with_message(S3ErrorCode::InvalidRange, "range not satisfiable")
+                })?;
+                let cr = format!("bytes {}-{}/{size}", range.start, range.end.saturating_sub(1));
+                (range, Some(cr))
+            }
+            None => (0..size, None),
+        };
+        let slices = slices(&record.data, range.start, range.end)?;
+        let body = open_body(&inner.tracker, &inner.storage, slices).await?;
+        let info = record.info;
+        let out = GetObjectOutput {
+            body: Some(body),
+            content_length: Some(to_len(range.end - range.start)),
+            content_range,
+            accept_ranges: Some("bytes".to_string()),
+            e_tag: Some(ETag::Strong(info.etag.clone())),
+            last_modified: Some(timestamp(info.last_modified_ms)),
+            content_type: info.meta.content_type.clone(),
+            content_encoding: info.meta.content_encoding.clone(),
+            content_disposition: info.meta.content_disposition.clone(),
+            content_language: info.meta.content_language.clone(),
+            cache_control: info.meta.cache_control.clone(),
+            metadata: user_metadata(&info),
+            parts_count: parts_count(&info),
+            ..GetObjectOutput::default()
+        };
+        Ok(S3Response::new(out))
+    }
+    .instrument(span)
+    .await
+}
+
+pub async fn head_object(
+    inner: &Inner,
+    req: S3Request<HeadObjectInput>,
+) -> S3Result<S3Response<HeadObjectOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let input = req.input;
+    check_owner(inner, &input.bucket, &owner).await?;
+    let (b, k) = (input.bucket.clone(), input.key.clone());
+    let info = inner
+        .index
+        .read(move |ix| ix.head_object(&b, &k))
+        .await
+        .map_err(|e| error::from_index(e, &owner))?;
+    Ok(S3Response::new(HeadObjectOutput {
+        content_length: Some(to_len(info.size)),
+        accept_ranges: Some("bytes".to_string()),
+        e_tag: Some(ETag::Strong(info.etag.clone())),
+        last_modified: Some(timestamp(info.last_modified_ms)),
+        content_type: info.meta.content_type.clone(),
+        content_encoding: info.meta.content_encoding.clone(),
+        content_disposition: info.meta.content_disposition.clone(),
+        content_language: info.meta.content_language.clone(),
+        cache_control: info.meta.cache_control.clone(),
+        metadata: user_metadata(&info),
+        parts_count: parts_count(&info),
+        ..HeadObjectOutput::default()
+    }))
+}
+
+fn to_len(n: u64) -> ContentLength {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn user_metadata(info: &ObjectInfo) -> Option<Metadata> {
+    if info.meta.user.is_empty() {
+        return None;
+    }
+    Some(info.meta.user.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+fn parts_count(info: &ObjectInfo) -> Option<i32> {
+    (info.part_count > 0).then(|| i32::try_from(info.part_count).unwrap_or(i32::MAX))
+}
+
+/// A byte range of one stored file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Slice {
+    file_id: String,
+    offset: u64,
+    len: u64,
+}
+
+/// The file slices holding bytes `start..end` of an object.
+fn slices(data: &ObjectData, start: u64, end: u64) -> S3Result<Vec<Slice>> {
+    let files: Vec<(&str, Option<u64>)> = match data {
+        ObjectData::Single(id) => vec![(id.as_str(), None)],
+        ObjectData::Parts(parts) => {
+            parts.iter().map(|p| (p.file_id.as_str(), Some(p.size))).collect()
+        }
+    };
+    let mut out = Vec::new();
+    let mut pos = 0u64;
+    for (file_id, size) in files {
+        let size = size.unwrap_or(end);
+        let (lo, hi) = (pos, pos.saturating_add(size));
+        pos = hi;
+        let (from, to) = (start.max(lo), end.min(hi));
+        if from < to {
+            out.push(Slice { file_id: file_id.to_string(), offset: from - lo, len: to - from });
+        }
+    }
+    if pos < end {
+        return Err(error::internal(format!("object manifest covers {pos} of {end} bytes")));
+    }
+    Ok(out)
+}
+
+/// Opens `slice` on a storage that has its file.
+async fn open(
+    tracker: &TrackerClient,
+    storage: &StorageClient,
+    slice: &Slice,
+) -> S3Result<Download> {
+    let id = FileId::parse(&slice.file_id).map_err(error::internal)?;
+    let name = id.logic().as_str();
+    let target = tracker.query_fetch(id.group(), name).await.map_err(error::from_conn)?;
+    let addr = storage_socket_addr(&target.storage).map_err(error::from_conn)?;
+    let download = storage
+        .download(addr, id.group(), name, slice.offset, slice.len)
+        .await
+        .map_err(error::from_conn)?;
+    if download.len() != slice.len {
+        return Err(error::internal(format!(
+            "storage sent {} bytes of {} for {}",
+            download.len(),
+            slice.len,
+            slice.file_id
+        )));
+    }
+    Ok(download)
+}
+
+/// The body over `slices`: the first opened now, the rest by a pump task
+/// feeding a bounded channel (which also makes the body `Sync`, as `s3s`
+/// requires).
+async fn open_body(
+    tracker: &TrackerClient,
+    storage: &StorageClient,
+    slices: Vec<Slice>,
+) -> S3Result<StreamingBlob> {
+    let total: u64 = slices.iter().map(|s| s.len).sum();
+    let mut iter = slices.into_iter();
+    let Some(first_slice) = iter.next() else {
+        return Ok(StreamingBlob::from(s3s::Body::empty()));
+    };
+    let first = open(tracker, storage, &first_slice).await?;
+    let (tx, rx) = mpsc::channel(PIPE_DEPTH);
+    let (tracker, storage) = (tracker.clone(), storage.clone());
+    let rest: Vec<Slice> = iter.collect();
+    tokio::spawn(
+        async move {
+            if !pump(first, &tx).await {
+                return;
+            }
+            for slice in rest {
+                match open(&tracker, &storage, &slice).await {
+                    Ok(d) => {
+                        if !pump(d, &tx).await {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(Box::new(e) as StdError)).await;
+                        return;
+                    }
+                }
+            }
+        }
+        .in_current_span(),
+    );
+    Ok(StreamingBlob::new(Pipe { rx, remaining: total }))
+}
+
+/// Copies `download` into `tx`; `false` when the body failed or the client
+/// went away.
+async fn pump(download: Download, tx: &mpsc::Sender<Result<Bytes, StdError>>) -> bool {
+    use futures_util::StreamExt;
+    let mut chunks = ReaderStream::new(download);
+    while let Some(chunk) = chunks.next().await {
+        let failed = chunk.is_err();
+        if tx.send(chunk.map_err(|e| Box::new(e) as StdError)).await.is_err() || failed {
+            return false;
+        }
+    }
+    true
+}
+
+/// The receiving end of a GET body.
+struct Pipe {
+    rx: mpsc::Receiver<Result<Bytes, StdError>>,
+    remaining: u64,
+}
+
+impl Stream for Pipe {
+    type Item = Result<Bytes, StdError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let polled = this.rx.poll_recv(cx);
+        if let Poll::Ready(Some(Ok(chunk))) = &polled {
+            this.remaining = this.remaining.saturating_sub(chunk.len() as u64);
+        }
+        polled
+    }
+}
+
+impl ByteStream for Pipe {
+    fn remaining_length(&self) -> RemainingLength {
+        let n = usize::try_from(self.remaining).unwrap_or(usize::MAX);
+        RemainingLength::new_exact(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Slice, slices};
+    use crate::index::{ObjectData, PartRef};
+
+    fn part(n: u32, size: u64) -> PartRef {
+        PartRef { part_number: n, file_id: format!("g/M00/00/00/p{n}"), size, etag: String::new() }
+    }
+
+    #[test]
+    fn single_file_ranges() {
+        let data = ObjectData::Single("g/M00/00/00/x".into());
+        assert_eq!(
+            slices(&data, 2, 5).unwrap(),
+            vec![Slice { file_id: "g/M00/00/00/x".into(), offset: 2, len: 3 }]
+        );
+        assert!(slices(&data, 0, 0).unwrap().is_empty());
+    }
+
+    #[test]
+    fn ranges_across_parts() {
+        let data = ObjectData::Parts(vec![part(1, 5), part(2, 5), part(3, 2)]);
+        let got = slices(&data, 3, 11).unwrap();
+        let want: Vec<(u64, u64)> = vec![(3, 2), (0, 5), (0, 1)];
+        assert_eq!(got.iter().map(|s| (s.offset, s.len)).collect::<Vec<_>>(), want);
+        assert!(slices(&data, 0, 13).is_err());
+    }
+}
