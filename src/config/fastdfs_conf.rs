@@ -91,7 +91,6 @@ impl FastdfsConf {
     }
 
     /// A boolean in FastDFS's spellings (true/false, yes/no, on/off, 1/0).
-    #[allow(dead_code, reason = "for storage.conf and client.conf, whose readers come next")]
     pub fn get_bool(&self, key: &str) -> anyhow::Result<Option<bool>> {
         self.get(key)
             .map(|v| match v.to_ascii_lowercase().as_str() {
