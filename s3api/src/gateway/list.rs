@@ -16,7 +16,7 @@ use tracing::{Instrument, info_span};
 use super::bucket::check_owner;
 use super::{Inner, error, owner_of, timestamp};
 use crate::encoding::encode_if;
-use crate::index::ListQuery;
+use crate::index::{ListEntry, ListPage, ListQuery};
 
 /// The most keys one page returns (S3's cap).
 const MAX_KEYS: i32 = 1000;
@@ -30,65 +30,19 @@ pub async fn list_objects_v2(
     let span = info_span!("s3.list_objects_v2", bucket = %input.bucket, prefix = ?input.prefix);
     async {
         check_owner(inner, &input.bucket, &owner).await?;
-        let url = match &input.encoding_type {
-            None => false,
-            Some(e) if e.as_str() == EncodingType::URL => true,
-            Some(e) => {
-                return Err(S3Error::with_message(
-                    S3ErrorCode::InvalidArgument,
-                    format!("invalid encoding type {:?}", e.as_str()),
-                ));
-            }
-        };
-        let max_keys = input.max_keys.unwrap_or(MAX_KEYS);
-        if max_keys < 0 {
-            return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "negative max-keys"));
-        }
-        let max_keys = max_keys.min(MAX_KEYS);
+        let url = url_encoding(input.encoding_type.as_ref())?;
+        let max_keys = max_keys(input.max_keys)?;
         let marker = match &input.continuation_token {
             Some(token) => Some(decode_token(token)?),
             None => input.start_after.clone(),
         };
         let prefix = input.prefix.clone().unwrap_or_default();
         let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
-        let page = if max_keys == 0 {
-            Default::default()
-        } else {
-            let bucket = input.bucket.clone();
-            let (p, d, m) = (prefix.clone(), delimiter.clone(), marker);
-            inner
-                .index
-                .read(move |ix| {
-                    let query = ListQuery {
-                        prefix: &p,
-                        delimiter: d.as_deref(),
-                        start_after: m.as_deref(),
-                        max_keys: usize::try_from(max_keys).unwrap_or(0),
-                    };
-                    ix.list_objects(&bucket, &query)
-                })
-                .await
-                .map_err(|e| error::from_index(e, &owner))?
-        };
-        let contents: Vec<Object> = page
-            .entries
-            .iter()
-            .map(|e| Object {
-                key: Some(encode_if(url, &e.key).into_owned()),
-                size: Some(i64::try_from(e.size).unwrap_or(i64::MAX)),
-                e_tag: Some(ETag::Strong(e.etag.clone())),
-                last_modified: Some(timestamp(e.last_modified_ms)),
-                storage_class: Some(ObjectStorageClass::from(
-                    e.storage_class.clone().unwrap_or_else(|| "STANDARD".to_string()),
-                )),
-                ..Object::default()
-            })
-            .collect();
-        let prefixes: Vec<CommonPrefix> = page
-            .common_prefixes
-            .iter()
-            .map(|p| CommonPrefix { prefix: Some(encode_if(url, p).into_owned()) })
-            .collect();
+        let page =
+            fetch(inner, &input.bucket, &owner, &prefix, delimiter.as_deref(), marker, max_keys)
+                .await?;
+        let contents = objects(&page, url);
+        let prefixes = common_prefixes(&page, url);
         let key_count = i32::try_from(contents.len() + prefixes.len()).unwrap_or(i32::MAX);
         let next =
             if page.is_truncated { page.next_marker.as_deref().map(encode_token) } else { None };
@@ -110,6 +64,84 @@ pub async fn list_objects_v2(
     }
     .instrument(span)
     .await
+}
+
+/// Whether keys are answered percent-encoded (`encoding-type=url`).
+pub(super) fn url_encoding(e: Option<&EncodingType>) -> S3Result<bool> {
+    match e {
+        None => Ok(false),
+        Some(e) if e.as_str() == EncodingType::URL => Ok(true),
+        Some(e) => Err(S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            format!("invalid encoding type {:?}", e.as_str()),
+        )),
+    }
+}
+
+/// The page size: as asked, capped at [`MAX_KEYS`], 1000 by default.
+pub(super) fn max_keys(asked: Option<i32>) -> S3Result<i32> {
+    let max_keys = asked.unwrap_or(MAX_KEYS);
+    if max_keys < 0 {
+        return Err(S3Error::with_message(S3ErrorCode::InvalidArgument, "negative max-keys"));
+    }
+    Ok(max_keys.min(MAX_KEYS))
+}
+
+/// One page of the bucket's listing after `marker`.
+pub(super) async fn fetch(
+    inner: &Inner,
+    bucket: &str,
+    owner: &str,
+    prefix: &str,
+    delimiter: Option<&str>,
+    marker: Option<String>,
+    max_keys: i32,
+) -> S3Result<ListPage> {
+    if max_keys == 0 {
+        return Ok(ListPage::default());
+    }
+    let (b, p, d) = (bucket.to_string(), prefix.to_string(), delimiter.map(str::to_string));
+    inner
+        .index
+        .read(move |ix| {
+            let query = ListQuery {
+                prefix: &p,
+                delimiter: d.as_deref(),
+                start_after: marker.as_deref(),
+                max_keys: usize::try_from(max_keys).unwrap_or(0),
+            };
+            ix.list_objects(&b, &query)
+        })
+        .await
+        .map_err(|e| error::from_index(e, owner))
+}
+
+/// The storage class a listing shows (`STANDARD` unless one was set).
+pub(super) fn storage_class(e: &ListEntry) -> String {
+    e.storage_class.clone().unwrap_or_else(|| "STANDARD".to_string())
+}
+
+/// The page's keys as listing entries.
+pub(super) fn objects(page: &ListPage, url: bool) -> Vec<Object> {
+    page.entries
+        .iter()
+        .map(|e| Object {
+            key: Some(encode_if(url, &e.key).into_owned()),
+            size: Some(i64::try_from(e.size).unwrap_or(i64::MAX)),
+            e_tag: Some(ETag::Strong(e.etag.clone())),
+            last_modified: Some(timestamp(e.last_modified_ms)),
+            storage_class: Some(ObjectStorageClass::from(storage_class(e))),
+            ..Object::default()
+        })
+        .collect()
+}
+
+/// The page's common prefixes.
+pub(super) fn common_prefixes(page: &ListPage, url: bool) -> Vec<CommonPrefix> {
+    page.common_prefixes
+        .iter()
+        .map(|p| CommonPrefix { prefix: Some(encode_if(url, p).into_owned()) })
+        .collect()
 }
 
 fn encode_token(marker: &str) -> String {

@@ -11,7 +11,10 @@
 //!   GetBucketLocation.
 //! - `object_put`, `object_get`, `object_delete` — PutObject; GetObject
 //!   and HeadObject; DeleteObject.
-//! - `list` — ListObjectsV2.
+//! - `list` — ListObjectsV2; `list_v1` — ListObjects (v1) and
+//!   ListObjectVersions.
+//! - `copy` — CopyObject; `batch` — DeleteObjects.
+//! - `multipart` — multipart uploads and the stale-upload reaper.
 //! - [`drainer`] — the background worker deleting queued files.
 //! - [`server`] — the HTTP/1.1 + HTTP/2 accept loop.
 
@@ -20,8 +23,12 @@ pub mod drainer;
 pub mod error;
 pub mod server;
 
+mod batch;
 mod bucket;
+mod copy;
 mod list;
+mod list_v1;
+mod multipart;
 mod object_delete;
 mod object_get;
 mod object_put;
@@ -31,6 +38,16 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use fdfs_protocol::client::{StorageClient, TrackerClient};
+use s3s::dto::{
+    AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput,
+    CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput,
+    ListMultipartUploadsInput, ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput,
+    UploadPartInput, UploadPartOutput,
+};
+use s3s::dto::{
+    CopyObjectInput, CopyObjectOutput, DeleteObjectsInput, DeleteObjectsOutput,
+    ListObjectVersionsInput, ListObjectVersionsOutput, ListObjectsInput, ListObjectsOutput,
+};
 use s3s::dto::{
     CreateBucketInput, CreateBucketOutput, DeleteBucketInput, DeleteBucketOutput,
     DeleteObjectInput, DeleteObjectOutput, GetBucketLocationInput, GetBucketLocationOutput,
@@ -182,5 +199,75 @@ impl S3 for Gateway {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         list::list_objects_v2(&self.inner, req).await
+    }
+
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        multipart::create_multipart_upload(&self.inner, req).await
+    }
+
+    async fn upload_part(
+        &self,
+        req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        multipart::upload_part(&self.inner, req).await
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        multipart::complete_multipart_upload(&self.inner, req).await
+    }
+
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        multipart::abort_multipart_upload(&self.inner, req).await
+    }
+
+    async fn list_parts(
+        &self,
+        req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
+        multipart::list_parts(&self.inner, req).await
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        multipart::list_multipart_uploads(&self.inner, req).await
+    }
+
+    async fn copy_object(
+        &self,
+        req: S3Request<CopyObjectInput>,
+    ) -> S3Result<S3Response<CopyObjectOutput>> {
+        copy::copy_object(&self.inner, req).await
+    }
+
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        batch::delete_objects(&self.inner, req).await
+    }
+
+    async fn list_objects(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
+        list_v1::list_objects(&self.inner, req).await
+    }
+
+    async fn list_object_versions(
+        &self,
+        req: S3Request<ListObjectVersionsInput>,
+    ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+        list_v1::list_object_versions(&self.inner, req).await
     }
 }

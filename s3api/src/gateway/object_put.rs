@@ -29,7 +29,7 @@ use crate::index::{Intent, NewObject, ObjectData, ObjectMeta, random_id};
 
 /// The verification failure of the body, kept for the reply: the upload
 /// only sees it as an I/O error.
-type FailureCell = Arc<Mutex<Option<VerifyError>>>;
+pub(super) type FailureCell = Arc<Mutex<Option<VerifyError>>>;
 
 pub async fn put_object(
     inner: &Inner,
@@ -149,7 +149,7 @@ pub async fn put_object(
 
 /// Uploads `len` bytes from `reader` to a storage of `group` the tracker
 /// picks.
-async fn store<R>(
+pub(super) async fn store<R>(
     inner: &Inner,
     group: &str,
     key: &str,
@@ -167,7 +167,7 @@ where
 
 /// The reply for a failed upload: the body's verification failure when
 /// there was one, else what the cluster said.
-fn upload_failure(e: ConnError, failure: &FailureCell, len: u64) -> S3Error {
+pub(super) fn upload_failure(e: ConnError, failure: &FailureCell, len: u64) -> S3Error {
     if failure.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
         return failure_reply(failure);
     }
@@ -183,7 +183,7 @@ fn upload_failure(e: ConnError, failure: &FailureCell, len: u64) -> S3Error {
     }
 }
 
-fn failure_reply(failure: &FailureCell) -> S3Error {
+pub(super) fn failure_reply(failure: &FailureCell) -> S3Error {
     match failure.lock().unwrap_or_else(PoisonError::into_inner).take() {
         Some(e) => error::from_verify(&e),
         None => S3Error::with_message(S3ErrorCode::IncompleteBody, "request body failed"),
@@ -192,7 +192,7 @@ fn failure_reply(failure: &FailureCell) -> S3Error {
 
 /// Drops a rejected upload: its intent is abandoned, which queues the
 /// stored file for deletion.
-async fn reject(inner: &Inner, token: String) {
+pub(super) async fn reject(inner: &Inner, token: String) {
     match inner.index.write(move |ix| ix.abandon_intent(&token, now_ms())).await {
         Ok(Some(_)) => inner.deletes.notify_one(),
         Ok(None) => {}
@@ -236,7 +236,7 @@ fn verifier(
 
 /// The checksum algorithms `x-amz-trailer` announces (other trailers are
 /// ignored).
-fn announced_trailers(headers: &http::HeaderMap) -> S3Result<Vec<ChecksumAlgorithm>> {
+pub(super) fn announced_trailers(headers: &http::HeaderMap) -> S3Result<Vec<ChecksumAlgorithm>> {
     let mut out = Vec::new();
     for value in headers.get_all("x-amz-trailer") {
         let text = value.to_str().map_err(|_| {
@@ -255,7 +255,7 @@ fn announced_trailers(headers: &http::HeaderMap) -> S3Result<Vec<ChecksumAlgorit
 
 /// The announced checksum values found in the trailers; a malformed or
 /// missing one is left out, which the verifier reports as missing.
-fn trailer_values(
+pub(super) fn trailer_values(
     names: &[ChecksumAlgorithm],
     trailers: Option<&TrailingHeaders>,
 ) -> Vec<Checksum> {

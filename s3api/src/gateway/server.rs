@@ -1,8 +1,9 @@
 //! The gateway process: the index, the cluster clients, the delete-queue
-//! drainer and the HTTP accept loop (HTTP/1.1 and HTTP/2 by hyper-util's
-//! auto builder, TCP_NODELAY), stopped gracefully: on shutdown the
-//! listener closes, in-flight requests get [`GatewayConfig::drain_timeout`]
-//! to finish, and the drainer stops between entries.
+//! drainer, the stale-upload reaper and the HTTP accept loop (HTTP/1.1
+//! and HTTP/2 by hyper-util's auto builder, TCP_NODELAY), stopped
+//! gracefully: on shutdown the listener closes, in-flight requests get
+//! [`GatewayConfig::drain_timeout`] to finish, and the drainer and the
+//! reaper stop between entries.
 
 use std::io;
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use tokio::sync::Notify;
 use super::Gateway;
 use super::auth::IndexAuth;
 use super::drainer::Drainer;
+use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
 use crate::index::{AccessKey, IndexError, IndexHandle};
 
 /// The index file under the data directory.
@@ -51,6 +53,10 @@ pub struct GatewayConfig {
     pub pool: PoolConfig,
     /// A key to make sure exists (and has this secret) at start.
     pub owner_key: Option<AccessKey>,
+    /// Multipart uploads initiated longer ago than this are aborted.
+    pub upload_ttl: Duration,
+    /// How often the reaper looks for such uploads.
+    pub reaper_period: Duration,
 }
 
 impl GatewayConfig {
@@ -65,6 +71,8 @@ impl GatewayConfig {
             drainer_idle: Duration::from_secs(5),
             pool: PoolConfig::default(),
             owner_key: None,
+            upload_ttl: DEFAULT_UPLOAD_TTL,
+            reaper_period: Duration::from_secs(3600),
         }
     }
 }
@@ -92,6 +100,7 @@ pub struct GatewayServer {
     listener: TcpListener,
     service: S3Service,
     drainer: Drainer,
+    reaper: Reaper,
     drain_timeout: Duration,
     index: IndexHandle,
 }
@@ -120,11 +129,13 @@ impl GatewayServer {
         let mut builder = S3ServiceBuilder::new(gateway);
         builder.set_auth(IndexAuth::new(index.clone()));
         let service = builder.build();
+        let reaper =
+            Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
         let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        Ok(Self { listener, service, drainer, drain_timeout: config.drain_timeout, index })
+        Ok(Self { listener, service, drainer, reaper, drain_timeout: config.drain_timeout, index })
     }
 
     /// The bound address (the real port when asked for port 0).
@@ -140,7 +151,9 @@ impl GatewayServer {
     /// Serves until `shutdown`, then drains in-flight requests.
     pub async fn run(self, shutdown: Shutdown) {
         let drainer = tokio::spawn(self.drainer.run(shutdown.clone()));
+        let reaper = tokio::spawn(self.reaper.run(shutdown.clone()));
         serve(self.listener, self.service, shutdown, self.drain_timeout).await;
+        let _ = reaper.await;
         let _ = drainer.await;
     }
 }

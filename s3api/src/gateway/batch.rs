@@ -1,0 +1,115 @@
+//! DeleteObjects: up to 1000 keys in one request, deleted in one index
+//! transaction. As in S3, deleting a key that does not exist succeeds; a
+//! key fails on its own (listed under `Error`) only when it names a
+//! version other than `null`, the one version an unversioned bucket has.
+//! Quiet mode reports failures only.
+
+use s3s::dto::{DeleteObjectsInput, DeleteObjectsOutput, DeletedObject, Error, ObjectIdentifier};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+use tracing::{Instrument, info_span};
+
+use super::bucket::check_owner;
+use super::{Inner, error, now_ms, owner_of};
+
+/// The most keys one request may name (S3's limit).
+pub const MAX_KEYS: usize = 1000;
+
+pub async fn delete_objects(
+    inner: &Inner,
+    req: S3Request<DeleteObjectsInput>,
+) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let input = req.input;
+    let count = input.delete.objects.len();
+    let span = info_span!("s3.delete_objects", bucket = %input.bucket, count);
+    async {
+        if count == 0 || count > MAX_KEYS {
+            return Err(S3Error::with_message(
+                S3ErrorCode::MalformedXML,
+                format!("a delete request names 1 to {MAX_KEYS} keys, not {count}"),
+            ));
+        }
+        check_owner(inner, &input.bucket, &owner).await?;
+        let quiet = input.delete.quiet.unwrap_or(false);
+        let (valid, refused): (Vec<ObjectIdentifier>, Vec<ObjectIdentifier>) =
+            input.delete.objects.into_iter().partition(|o| version_ok(o) && !o.key.is_empty());
+        let keys: Vec<String> = valid.iter().map(|o| o.key.clone()).collect();
+        let bucket = input.bucket.clone();
+        let results = inner
+            .index
+            .write(move |ix| ix.delete_objects(&bucket, &keys, now_ms()))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        if results.iter().flatten().any(|ids| !ids.is_empty()) {
+            inner.deletes.notify_one();
+        }
+        let deleted: Vec<DeletedObject> = if quiet {
+            Vec::new()
+        } else {
+            valid
+                .into_iter()
+                .map(|o| DeletedObject {
+                    key: Some(o.key),
+                    version_id: o.version_id,
+                    ..DeletedObject::default()
+                })
+                .collect()
+        };
+        let errors: Vec<Error> = refused.into_iter().map(key_error).collect();
+        tracing::debug!(deleted = results.len(), failed = errors.len(), "batch delete");
+        Ok(S3Response::new(DeleteObjectsOutput {
+            deleted: (!deleted.is_empty()).then_some(deleted),
+            errors: (!errors.is_empty()).then_some(errors),
+            ..DeleteObjectsOutput::default()
+        }))
+    }
+    .instrument(span)
+    .await
+}
+
+/// Whether the identifier's version can exist in an unversioned bucket.
+fn version_ok(o: &ObjectIdentifier) -> bool {
+    o.version_id.as_deref().is_none_or(|v| v == "null")
+}
+
+/// The per-key error for an identifier [`version_ok`] or the key check
+/// refused.
+fn key_error(o: ObjectIdentifier) -> Error {
+    let (code, message) = if o.key.is_empty() {
+        ("InvalidArgument", "the key is empty".to_string())
+    } else {
+        ("NoSuchVersion", "the specified version does not exist".to_string())
+    };
+    Error {
+        code: Some(code.to_string()),
+        key: Some(o.key),
+        message: Some(message),
+        version_id: o.version_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use s3s::dto::ObjectIdentifier;
+
+    use super::{key_error, version_ok};
+
+    fn ident(key: &str, version: Option<&str>) -> ObjectIdentifier {
+        ObjectIdentifier {
+            key: key.into(),
+            version_id: version.map(str::to_string),
+            ..ObjectIdentifier::default()
+        }
+    }
+
+    #[test]
+    fn versions() {
+        assert!(version_ok(&ident("a", None)));
+        assert!(version_ok(&ident("a", Some("null"))));
+        assert!(!version_ok(&ident("a", Some("v1"))));
+        let e = key_error(ident("a", Some("v1")));
+        assert_eq!(e.code.as_deref(), Some("NoSuchVersion"));
+        assert_eq!(e.version_id.as_deref(), Some("v1"));
+        assert_eq!(key_error(ident("", None)).code.as_deref(), Some("InvalidArgument"));
+    }
+}

@@ -1,0 +1,235 @@
+//! Multipart uploads: CreateMultipartUpload, UploadPart,
+//! CompleteMultipartUpload, AbortMultipartUpload, ListParts and
+//! ListMultipartUploads, plus the [`reaper`] that aborts forgotten
+//! uploads.
+//!
+//! Each part is stored as its own FastDFS file in the bucket's home group
+//! (streamed and verified like PutObject, see `part`). Completing never
+//! copies bytes: the object's index row becomes a manifest of the part
+//! files, which GetObject serves in order, and parts left out go on the
+//! delete queue in the same transaction.
+
+mod lists;
+mod part;
+pub mod reaper;
+
+pub use lists::{list_multipart_uploads, list_parts};
+pub use part::upload_part;
+
+use s3s::dto::{
+    AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput,
+    CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ETag,
+};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+use tracing::{Instrument, info_span};
+
+use super::bucket::check_owner;
+use super::{Inner, error, now_ms, owner_of};
+use crate::checksum::multipart_etag;
+use crate::index::{CompleteUpload, CompletedPart, ObjectMeta};
+
+/// The smallest size of every part but the last (S3: 5 MiB).
+pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+
+/// The highest part number S3 allows.
+const MAX_PART_NUMBER: u32 = 10_000;
+
+/// The most parts or uploads one listing page returns (S3's cap).
+const MAX_PAGE: i32 = 1000;
+
+pub async fn create_multipart_upload(
+    inner: &Inner,
+    req: S3Request<CreateMultipartUploadInput>,
+) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let input = req.input;
+    let span = info_span!("s3.create_multipart_upload", bucket = %input.bucket, key = %input.key);
+    async {
+        check_owner(inner, &input.bucket, &owner).await?;
+        let meta = metadata(&input);
+        let (b, k) = (input.bucket.clone(), input.key.clone());
+        let upload_id = inner
+            .index
+            .write(move |ix| ix.create_upload(&b, &k, &meta, now_ms()))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        tracing::debug!(%upload_id, "upload created");
+        Ok(S3Response::new(CreateMultipartUploadOutput {
+            bucket: Some(input.bucket),
+            key: Some(input.key),
+            upload_id: Some(upload_id),
+            ..CreateMultipartUploadOutput::default()
+        }))
+    }
+    .instrument(span)
+    .await
+}
+
+pub async fn complete_multipart_upload(
+    inner: &Inner,
+    req: S3Request<CompleteMultipartUploadInput>,
+) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let input = req.input;
+    let span = info_span!("s3.complete_multipart_upload", bucket = %input.bucket,
+        key = %input.key, upload_id = %input.upload_id);
+    async {
+        check_owner(inner, &input.bucket, &owner).await?;
+        let given = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
+        let mut parts = Vec::with_capacity(given.len());
+        let mut md5s = Vec::with_capacity(given.len());
+        for p in given {
+            let number = part_number(p.part_number)?;
+            let etag = p.e_tag.map(ETag::into_value).unwrap_or_default();
+            // An ETag that is no MD5 cannot match any part we stored.
+            md5s.push(parse_md5(&etag).ok_or_else(|| invalid_part(number))?);
+            parts.push(CompletedPart { part_number: number, etag });
+        }
+        if parts.is_empty() {
+            return Err(S3Error::with_message(S3ErrorCode::MalformedXML, "the part list is empty"));
+        }
+        let etag = multipart_etag(&md5s);
+        let request = CompleteUpload {
+            parts,
+            etag: etag.clone(),
+            checksums: None,
+            min_part_size: MIN_PART_SIZE,
+            now_ms: now_ms(),
+        };
+        let (b, k, u) = (input.bucket.clone(), input.key.clone(), input.upload_id.clone());
+        let (info, released) = inner
+            .index
+            .write(move |ix| ix.complete_upload(&b, &k, &u, &request))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        if !released.is_empty() {
+            inner.deletes.notify_one();
+        }
+        tracing::debug!(size = info.size, parts = info.part_count, "upload completed");
+        Ok(S3Response::new(CompleteMultipartUploadOutput {
+            bucket: Some(input.bucket.clone()),
+            key: Some(input.key.clone()),
+            location: Some(format!("/{}/{}", input.bucket, input.key)),
+            e_tag: Some(ETag::Strong(etag)),
+            ..CompleteMultipartUploadOutput::default()
+        }))
+    }
+    .instrument(span)
+    .await
+}
+
+pub async fn abort_multipart_upload(
+    inner: &Inner,
+    req: S3Request<AbortMultipartUploadInput>,
+) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let input = req.input;
+    let span = info_span!("s3.abort_multipart_upload", bucket = %input.bucket,
+        key = %input.key, upload_id = %input.upload_id);
+    async {
+        check_owner(inner, &input.bucket, &owner).await?;
+        let (b, k, u) = (input.bucket, input.key, input.upload_id);
+        let released = inner
+            .index
+            .write(move |ix| ix.abort_upload(&b, &k, &u, now_ms()))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        if !released.is_empty() {
+            inner.deletes.notify_one();
+        }
+        Ok(S3Response::new(AbortMultipartUploadOutput::default()))
+    }
+    .instrument(span)
+    .await
+}
+
+/// A part number from the wire, checked against 1..=10000.
+pub(crate) fn part_number(n: Option<i32>) -> S3Result<u32> {
+    n.and_then(|n| u32::try_from(n).ok()).filter(|n| (1..=MAX_PART_NUMBER).contains(n)).ok_or_else(
+        || {
+            S3Error::with_message(
+                S3ErrorCode::InvalidArgument,
+                format!("part number must be an integer between 1 and {MAX_PART_NUMBER}"),
+            )
+        },
+    )
+}
+
+fn invalid_part(number: u32) -> S3Error {
+    S3Error::with_message(
+        S3ErrorCode::InvalidPart,
+        format!("part {number} was not found or its ETag does not match"),
+    )
+}
+
+/// The raw MD5 of a part ETag (32 hex digits, quotes optional).
+fn parse_md5(etag: &str) -> Option<[u8; 16]> {
+    let hex = etag.trim_matches('"').as_bytes();
+    if hex.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        let digit = |c: u8| char::from(c).to_digit(16);
+        let (hi, lo) = (digit(pair[0])?, digit(pair[1])?);
+        out[i] = u8::try_from(hi * 16 + lo).ok()?;
+    }
+    Some(out)
+}
+
+/// A listing page size from the wire: default and cap 1000.
+fn page_size(n: Option<i32>, what: &str) -> S3Result<usize> {
+    let n = n.unwrap_or(MAX_PAGE);
+    if n < 0 {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            format!("negative {what}"),
+        ));
+    }
+    Ok(usize::try_from(n.min(MAX_PAGE)).unwrap_or(0))
+}
+
+/// The object's attributes, snapshotted at CreateMultipartUpload.
+fn metadata(input: &CreateMultipartUploadInput) -> ObjectMeta {
+    ObjectMeta {
+        content_type: input.content_type.clone(),
+        content_encoding: input.content_encoding.clone(),
+        content_disposition: input.content_disposition.clone(),
+        content_language: input.content_language.clone(),
+        cache_control: input.cache_control.clone(),
+        expires: None,
+        storage_class: input.storage_class.as_ref().map(|s| s.as_str().to_string()),
+        user: input
+            .metadata
+            .as_ref()
+            .map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect())
+            .unwrap_or_default(),
+        checksums: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_md5, part_number};
+
+    #[test]
+    fn md5s_parse_from_etags() {
+        let hex = "0123456789abcdef0123456789ABCDEF";
+        let raw = parse_md5(&format!("\"{hex}\"")).unwrap();
+        assert_eq!(raw[0], 0x01);
+        assert_eq!(raw[15], 0xef);
+        assert!(parse_md5("abc").is_none());
+        assert!(parse_md5("zz23456789abcdef0123456789abcdef").is_none());
+        assert!(parse_md5("0123456789abcdef0123456789abcdef-2").is_none());
+    }
+
+    #[test]
+    fn part_numbers_are_bounded() {
+        assert_eq!(part_number(Some(1)).unwrap(), 1);
+        assert_eq!(part_number(Some(10_000)).unwrap(), 10_000);
+        assert!(part_number(Some(0)).is_err());
+        assert!(part_number(Some(10_001)).is_err());
+        assert!(part_number(Some(-1)).is_err());
+        assert!(part_number(None).is_err());
+    }
+}
