@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a tracker, one storage and the S3 gateway in one process.
-    Server,
+    Server(ServerArgs),
     /// Run a tracker: cluster state, placement, download routing.
     Tracker(TrackerCmdArgs),
     /// Run a storage server: files, binlog and replication in its group.
@@ -85,6 +85,27 @@ pub enum BenchWorkload {
         #[arg(long, default_value_t = 64)]
         files: usize,
     },
+}
+
+/// `fdfs server`: tracker, storage (group1) and S3 gateway in one process.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// Data directory: DIR/tracker, DIR/storage and DIR/gateway.
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    pub data: PathBuf,
+    /// The S3 listen address (use 0.0.0.0:9000 to expose it).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9000")]
+    pub listen: SocketAddr,
+    /// The embedded tracker's address.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:22122")]
+    pub tracker_listen: SocketAddr,
+    /// The embedded storage's address, a specific IPv4 (its identity).
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:23000")]
+    pub storage_listen: SocketAddr,
+    /// Space kept free on the disk, e.g. 1G or 10%; a fixed size by
+    /// default because the disk is shared with the rest of the machine.
+    #[arg(long, value_name = "SIZE", default_value = "1G")]
+    pub reserved_storage_space: String,
 }
 
 /// Where the trackers are.

@@ -20,15 +20,6 @@ fn help_lists_every_subcommand() {
 }
 
 #[test]
-fn unbuilt_roles_say_so_and_fail() {
-    let out = fdfs(&["server"]);
-    assert!(!out.status.success(), "server exited 0");
-    assert!(out.stdout.is_empty(), "server printed output");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("not built yet"), "server: {err}");
-}
-
-#[test]
 fn info_decodes_a_real_file_id() {
     let out = fdfs(&["info", "group1/M00/00/00/fwAAAmsH8l-Ad5C4AAAAFpR_bpI442.txt"]);
     assert!(out.status.success());

@@ -35,7 +35,9 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn owner_key_from_env() -> anyhow::Result<Option<AccessKey>> {
+/// The owner key from FDFS_ACCESS_KEY_ID / FDFS_SECRET_ACCESS_KEY, when
+/// both are set (shared with `fdfs server`).
+pub(super) fn owner_key_from_env() -> anyhow::Result<Option<AccessKey>> {
     let id = std::env::var("FDFS_ACCESS_KEY_ID").ok().filter(|v| !v.is_empty());
     let secret = std::env::var("FDFS_SECRET_ACCESS_KEY").ok().filter(|v| !v.is_empty());
     match (id, secret) {
@@ -50,7 +52,8 @@ fn owner_key_from_env() -> anyhow::Result<Option<AccessKey>> {
     }
 }
 
-fn now_ms() -> i64 {
+/// Unix milliseconds now.
+pub(super) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))

@@ -4,6 +4,7 @@
 //!
 //! - `info`: decode a file ID locally.
 //! - `files`: upload, download, delete and append through a tracker.
+//! - `server`: a tracker, one storage and the S3 gateway in one process.
 //! - `tracker`: run a tracker until SIGINT/SIGTERM.
 //! - `storage`: run a storage server until SIGINT/SIGTERM.
 //! - `gateway`: run the S3 gateway until SIGINT/SIGTERM; manage its keys.
@@ -17,12 +18,11 @@ mod files;
 mod gateway;
 mod info;
 mod monitor;
+mod server;
 mod signals;
 mod storage;
 mod timefmt;
 mod tracker;
-
-use anyhow::bail;
 
 use crate::cli::Command;
 
@@ -36,14 +36,9 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Append(args) => files::append(args).await,
         Command::Tracker(args) => tracker::run(args).await,
         Command::Monitor(args) => monitor::run(args).await,
-        Command::Server => not_built("server", 5),
+        Command::Server(args) => server::run(args).await,
         Command::Storage(args) => storage::run(args).await,
         Command::Gateway(args) => gateway::run(args).await,
         Command::Bench(args) => bench::run(args).await,
     }
-}
-
-/// Says plainly that a role is not implemented yet, and fails.
-fn not_built(name: &str, issue: u32) -> anyhow::Result<()> {
-    bail!("`fdfs {name}` is not built yet (tracked in issue {issue})")
 }

@@ -1,0 +1,126 @@
+//! `fdfs server` as a user runs it: tracker, storage and gateway in one
+//! process on loopback; the printed key pair works with a real S3 client;
+//! SIGTERM stops everything cleanly; a restart on the same data keeps the
+//! objects and the key.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::primitives::ByteStream;
+use support::process::{FdfsProcess, TempDir, free_addr};
+
+fn client(s3: std::net::SocketAddr, id: &str, secret: &str) -> Client {
+    let creds = Credentials::new(id, secret, None, None, "test");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(format!("http://{s3}"))
+        .force_path_style(true)
+        .credentials_provider(creds)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    Client::from_conf(config)
+}
+
+/// The value printed after `label: ` in the process's output.
+fn printed(log: &str, label: &str) -> Option<String> {
+    let prefix = format!("{label}: ");
+    log.lines().find_map(|l| l.strip_prefix(&prefix)).map(|v| v.trim().to_string())
+}
+
+async fn get(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
+    let out = client.get_object().bucket(bucket).key(key).send().await.expect("get object");
+    out.body.collect().await.unwrap().into_bytes().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_serves_s3_stops_on_sigterm_and_restarts() {
+    let dir = TempDir::new("server");
+    let data = dir.path().join("data");
+    let s3 = free_addr(61);
+    let tracker = free_addr(62);
+    let storage = free_addr(63);
+    let args: Vec<String> = [
+        "server",
+        "--data",
+        data.to_str().unwrap(),
+        "--listen",
+        &s3.to_string(),
+        "--tracker-listen",
+        &tracker.to_string(),
+        "--storage-listen",
+        &storage.to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let log = dir.path().join("server.log");
+
+    let mut proc = FdfsProcess::spawn(&args, s3, log.clone());
+    let text = proc.log_text();
+    assert!(text.contains(&format!("listening on {s3}")), "{text}");
+    let id = printed(&text, "access key id").expect("key id printed");
+    let secret = printed(&text, "secret access key").expect("secret printed");
+    assert!(!id.is_empty() && !secret.is_empty());
+    for sub in ["tracker", "storage", "gateway"] {
+        assert!(data.join(sub).is_dir(), "no {sub} dir");
+    }
+
+    let s3c = client(s3, &id, &secret);
+    s3c.create_bucket().bucket("photos").send().await.expect("create bucket");
+    let body: Vec<u8> =
+        (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    // The storage joins the tracker right after start; retry until uploads
+    // are placed.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let put = s3c
+            .put_object()
+            .bucket("photos")
+            .key("a/cat.bin")
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await;
+        match put {
+            Ok(_) => break,
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("put not yet accepted: {e:?}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("put failed: {e:?}\n{}", proc.log_text()),
+        }
+    }
+    assert_eq!(get(&s3c, "photos", "a/cat.bin").await, body);
+
+    let stopped = Instant::now();
+    assert!(proc.terminate(Duration::from_secs(10)), "no clean exit:\n{}", proc.log_text());
+    assert!(stopped.elapsed() < Duration::from_secs(10));
+
+    // Same data: the key is reused (id printed, no new secret), the object
+    // is still there.
+    let mut proc = FdfsProcess::spawn(&args, s3, log);
+    let text = proc.log_text();
+    let ids: Vec<&str> = text.lines().filter(|l| l.starts_with("access key id: ")).collect();
+    assert_eq!(ids.len(), 2, "{text}");
+    assert!(ids[1].contains(&id), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("secret access key: ")).count(), 1);
+    let s3c = client(s3, &id, &secret);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match s3c.get_object().bucket("photos").key("a/cat.bin").send().await {
+            Ok(out) => {
+                assert_eq!(out.body.collect().await.unwrap().into_bytes().to_vec(), body);
+                break;
+            }
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("get not yet served: {e:?}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("get after restart failed: {e:?}\n{}", proc.log_text()),
+        }
+    }
+    assert!(proc.terminate(Duration::from_secs(10)), "no clean exit:\n{}", proc.log_text());
+}
