@@ -23,20 +23,20 @@ use crate::index::{Index, IndexError, MetaDirective, ObjectInfo, ObjectMeta};
 
 /// The source named by `x-amz-copy-source`, already URL-decoded by `s3s`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Source {
-    bucket: String,
-    key: String,
+pub(super) struct Source {
+    pub(super) bucket: String,
+    pub(super) key: String,
 }
 
 /// The `x-amz-copy-source-if-*` conditions of a request.
 #[derive(Debug, Clone, Default)]
-struct Conditions {
-    if_match: Option<ETagCondition>,
-    if_none_match: Option<ETagCondition>,
+pub(super) struct Conditions {
+    pub(super) if_match: Option<ETagCondition>,
+    pub(super) if_none_match: Option<ETagCondition>,
     /// Unix seconds.
-    if_modified_since: Option<i64>,
+    pub(super) if_modified_since: Option<i64>,
     /// Unix seconds.
-    if_unmodified_since: Option<i64>,
+    pub(super) if_unmodified_since: Option<i64>,
 }
 
 /// What the writer job decided: the copy and the file IDs its overwrite
@@ -121,7 +121,7 @@ fn copy_job(
 /// The source bucket and key; a version other than `null` (the only one
 /// an unversioned bucket has) does not exist, and access points are not
 /// served.
-fn source(cs: &CopySource) -> S3Result<Source> {
+pub(super) fn source(cs: &CopySource) -> S3Result<Source> {
     match cs {
         CopySource::Bucket { bucket, key, version_id } => {
             if let Some(v) = version_id
@@ -202,7 +202,7 @@ impl Conditions {
     /// `if-unmodified-since`; a present `if-none-match` decides alone
     /// (RFC 9110 ignores `if-modified-since` next to it). Failures are
     /// 412 PreconditionFailed.
-    fn check(&self, head: &ObjectInfo) -> S3Result<()> {
+    pub(super) fn check(&self, head: &ObjectInfo) -> S3Result<()> {
         let modified = head.last_modified_ms.div_euclid(1000);
         let failed = |what: &str| {
             Err(S3Error::with_message(
@@ -241,7 +241,7 @@ fn matches(c: &ETagCondition, etag: &str) -> bool {
 }
 
 /// A timestamp as whole unix seconds.
-fn unix_secs(t: &Timestamp) -> Option<i64> {
+pub(super) fn unix_secs(t: &Timestamp) -> Option<i64> {
     let mut buf = Vec::new();
     t.format(TimestampFormat::EpochSeconds, &mut buf).ok()?;
     let text = String::from_utf8(buf).ok()?;

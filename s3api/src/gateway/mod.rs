@@ -14,7 +14,7 @@
 //! - `list` — ListObjectsV2; `list_v1` — ListObjects (v1) and
 //!   ListObjectVersions.
 //! - `copy` — CopyObject; `batch` — DeleteObjects.
-//! - `multipart` — multipart uploads and the stale-upload reaper.
+//! - `multipart` (+ `copy_part`: UploadPartCopy) — multipart uploads and the stale-upload reaper.
 //! - [`drainer`] — the background worker deleting queued files.
 //! - [`server`] — the HTTP/1.1 + HTTP/2 accept loop.
 
@@ -213,6 +213,13 @@ impl S3 for Gateway {
         req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
         multipart::upload_part(&self.inner, req).await
+    }
+
+    async fn upload_part_copy(
+        &self,
+        req: S3Request<s3s::dto::UploadPartCopyInput>,
+    ) -> S3Result<S3Response<s3s::dto::UploadPartCopyOutput>> {
+        multipart::copy_part::upload_part_copy(&self.inner, req).await
     }
 
     async fn complete_multipart_upload(

@@ -9,6 +9,7 @@
 //! files, which GetObject serves in order, and parts left out go on the
 //! delete queue in the same transaction.
 
+pub(super) mod copy_part;
 mod lists;
 mod part;
 pub mod reaper;

@@ -125,14 +125,14 @@ fn parts_count(info: &ObjectInfo) -> Option<i32> {
 
 /// A byte range of one stored file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Slice {
+pub(super) struct Slice {
     file_id: String,
     offset: u64,
     len: u64,
 }
 
 /// The file slices holding bytes `start..end` of an object.
-fn slices(data: &ObjectData, start: u64, end: u64) -> S3Result<Vec<Slice>> {
+pub(super) fn slices(data: &ObjectData, start: u64, end: u64) -> S3Result<Vec<Slice>> {
     let files: Vec<(&str, Option<u64>)> = match data {
         ObjectData::Single(id) => vec![(id.as_str(), None)],
         ObjectData::Parts(parts) => {
@@ -184,7 +184,7 @@ async fn open(
 /// The body over `slices`: the first opened now, the rest by a pump task
 /// feeding a bounded channel (which also makes the body `Sync`, as `s3s`
 /// requires).
-async fn open_body(
+pub(super) async fn open_body(
     tracker: &TrackerClient,
     storage: &StorageClient,
     slices: Vec<Slice>,

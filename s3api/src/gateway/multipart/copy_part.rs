@@ -1,0 +1,255 @@
+//! UploadPartCopy: a part whose bytes come from an existing object (or a
+//! range of it) instead of the request body. Unlike CopyObject the bytes
+//! do move — a part must be one file of the upload's home group — so the
+//! source range streams out of the storages through GetObject's reader
+//! (which spans the parts of a multipart source), through an MD5 hasher
+//! for the part ETag, straight into an upload under an intent, exactly as
+//! UploadPart stores a body. Memory stays bounded by the pipe depth.
+
+use std::io;
+use std::ops::Range;
+use std::sync::{Arc, PoisonError};
+
+use futures_util::StreamExt;
+use s3s::dto::{CopyPartResult, ETag, Timestamp, UploadPartCopyInput, UploadPartCopyOutput};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+use tokio::io::AsyncReadExt;
+use tokio_util::io::StreamReader;
+use tracing::{Instrument, info_span};
+
+use super::super::bucket::check_owner;
+use super::super::copy::{Conditions, source, unix_secs};
+use super::super::object_get::{open_body, slices};
+use super::super::object_put::{FailureCell, failure_reply, reject, store, upload_failure};
+use super::super::{Inner, error, now_ms, owner_of, timestamp};
+use super::part_number;
+use crate::checksum::VerifyingStream;
+use crate::index::{Intent, PartInfo, random_id};
+
+/// The largest part S3 lets a copy produce (5 GiB).
+const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;
+
+pub async fn upload_part_copy(
+    inner: &Inner,
+    req: S3Request<UploadPartCopyInput>,
+) -> S3Result<S3Response<UploadPartCopyOutput>> {
+    let owner = owner_of(inner, &req).await?;
+    let input = req.input;
+    let src = source(&input.copy_source)?;
+    let span = info_span!("s3.upload_part_copy", bucket = %input.bucket, key = %input.key,
+        upload_id = %input.upload_id, part = input.part_number,
+        src_bucket = %src.bucket, src_key = %src.key);
+    async {
+        let number = part_number(Some(input.part_number))?;
+        let conditions = conditions(&input)?;
+        check_owner(inner, &src.bucket, &owner).await?;
+        let bucket = check_owner(inner, &input.bucket, &owner).await?;
+        // Refuse before any byte moves when the upload is unknown.
+        let (b, k, u) = (input.bucket.clone(), input.key.clone(), input.upload_id.clone());
+        inner
+            .index
+            .read(move |ix| ix.get_upload(&b, &k, &u))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        let (sb, sk) = (src.bucket.clone(), src.key.clone());
+        let record = inner
+            .index
+            .read(move |ix| ix.get_object(&sb, &sk))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        conditions.check(&record.info)?;
+        let range = match &input.copy_source_range {
+            Some(text) => parse_range(text, record.info.size)?,
+            None => 0..record.info.size,
+        };
+        let len = range.end - range.start;
+        if len > MAX_COPY_PART {
+            return Err(S3Error::with_message(
+                S3ErrorCode::InvalidRequest,
+                format!("a copied part may hold at most {MAX_COPY_PART} bytes"),
+            ));
+        }
+        let body = open_body(
+            &inner.tracker,
+            &inner.storage,
+            slices(&record.data, range.start, range.end)?,
+        )
+        .await?;
+
+        let verifying = VerifyingStream::new(body);
+        let slot = verifying.slot();
+        let failure: FailureCell = Arc::default();
+        let cell = Arc::clone(&failure);
+        let stream = verifying.map(move |item| {
+            item.map_err(|e| {
+                let io = io::Error::other(e.to_string());
+                *cell.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                io
+            })
+        });
+        let mut reader = StreamReader::new(stream);
+
+        let token = random_id(now_ms());
+        let intent = Intent {
+            token: token.clone(),
+            bucket: bucket.name.clone(),
+            key: input.key.clone(),
+            group: bucket.home_group.clone(),
+            started_ms: now_ms(),
+            file_id: None,
+        };
+        inner
+            .index
+            .write(move |ix| ix.begin_intent(&intent))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+
+        let stored = match store(inner, &bucket.home_group, &input.key, len, &mut reader).await {
+            Ok(stored) => stored,
+            Err(e) => {
+                reject(inner, token).await;
+                return Err(source_failed(upload_failure(e, &failure, len)));
+            }
+        };
+        let file_id = stored.file_id();
+        let (t, f) = (token.clone(), file_id.clone());
+        if let Err(e) = inner.index.write(move |ix| ix.attach_intent_file(&t, &f)).await {
+            return Err(error::from_index(e, &owner));
+        }
+
+        // The source stream must end exactly here for its digest to exist.
+        let mut probe = [0u8; 1];
+        let end = reader.read(&mut probe).await;
+        let verdict = match (end, slot.take()) {
+            (Ok(0), Some(digests)) => Ok(digests),
+            (Ok(0), None) => Err(error::internal("copy source ended without digests")),
+            (Ok(_), _) => Err(error::internal("copy source is longer than its index size")),
+            (Err(_), _) => Err(source_failed(failure_reply(&failure))),
+        };
+        let digests = match verdict {
+            Ok(d) => d,
+            Err(reply) => {
+                reject(inner, token).await;
+                return Err(reply);
+            }
+        };
+
+        let etag = digests.etag();
+        let modified_ms = now_ms();
+        let part = PartInfo {
+            part_number: number,
+            file_id: file_id.clone(),
+            size: len,
+            etag: etag.clone(),
+            checksums: Default::default(),
+            last_modified_ms: modified_ms,
+        };
+        let (b, k, u, t) =
+            (bucket.name.clone(), input.key.clone(), input.upload_id.clone(), token.clone());
+        let written =
+            inner.index.write(move |ix| ix.upload_part(&b, &k, &u, &part, Some(&t))).await;
+        let released = match written {
+            Ok(released) => released,
+            Err(e) => {
+                // The upload is gone; the intent still holds the file.
+                reject(inner, token).await;
+                return Err(error::from_index(e, &owner));
+            }
+        };
+        if !released.is_empty() {
+            inner.deletes.notify_one();
+        }
+        tracing::debug!(%file_id, size = len, "part copied");
+        Ok(S3Response::new(UploadPartCopyOutput {
+            copy_part_result: Some(CopyPartResult {
+                e_tag: Some(ETag::Strong(etag)),
+                last_modified: Some(timestamp(modified_ms)),
+                ..CopyPartResult::default()
+            }),
+            ..UploadPartCopyOutput::default()
+        }))
+    }
+    .instrument(span)
+    .await
+}
+
+/// A body failure is the client's fault for UploadPart, but here the
+/// "body" is our own read of the source: a server error.
+fn source_failed(e: S3Error) -> S3Error {
+    if *e.code() == S3ErrorCode::IncompleteBody {
+        let msg = e.message().unwrap_or("reading the copy source failed").to_string();
+        return error::internal(format!("reading the copy source failed: {msg}"));
+    }
+    e
+}
+
+/// The request's `x-amz-copy-source-if-*` conditions.
+fn conditions(input: &UploadPartCopyInput) -> S3Result<Conditions> {
+    let secs = |t: &Option<Timestamp>| -> S3Result<Option<i64>> {
+        t.as_ref()
+            .map(|t| {
+                unix_secs(t).ok_or_else(|| {
+                    S3Error::with_message(S3ErrorCode::InvalidArgument, "invalid date")
+                })
+            })
+            .transpose()
+    };
+    Ok(Conditions {
+        if_match: input.copy_source_if_match.clone(),
+        if_none_match: input.copy_source_if_none_match.clone(),
+        if_modified_since: secs(&input.copy_source_if_modified_since)?,
+        if_unmodified_since: secs(&input.copy_source_if_unmodified_since)?,
+    })
+}
+
+/// `bytes=first-last` (both inclusive, both required) as a half-open
+/// range of a source of `size` bytes. A malformed value is
+/// InvalidArgument; one reaching past the source is InvalidRange.
+fn parse_range(text: &str, size: u64) -> S3Result<Range<u64>> {
+    let malformed = || {
+        S3Error::with_message(
+            S3ErrorCode::InvalidArgument,
+            "the x-amz-copy-source-range value must be of the form bytes=first-last where \
+             first and last are the zero-based offsets of the first and last bytes to copy",
+        )
+    };
+    let spec = text.trim().strip_prefix("bytes=").ok_or_else(malformed)?;
+    let (first, last) = spec.split_once('-').ok_or_else(malformed)?;
+    let digits = |s: &str| -> Option<u64> {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        s.parse().ok()
+    };
+    let (first, last) = (digits(first).ok_or_else(malformed)?, digits(last).ok_or_else(malformed)?);
+    if first > last {
+        return Err(malformed());
+    }
+    if last >= size {
+        return Err(S3Error::with_message(
+            S3ErrorCode::InvalidRange,
+            format!("range specified is not valid for source object of size: {size}"),
+        ));
+    }
+    Ok(first..last + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use s3s::S3ErrorCode;
+
+    use super::parse_range;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 10).unwrap(), 0..10);
+        assert_eq!(parse_range("bytes=3-3", 10).unwrap(), 3..4);
+        let code = |t: &str, size| parse_range(t, size).unwrap_err().code().clone();
+        assert_eq!(code("bytes=0-10", 10), S3ErrorCode::InvalidRange);
+        assert_eq!(code("bytes=10-12", 10), S3ErrorCode::InvalidRange);
+        assert_eq!(code("bytes=0-0", 0), S3ErrorCode::InvalidRange);
+        for bad in ["0-9", "bytes=5-2", "bytes=-5", "bytes=5-", "bytes=a-b", "bytes=+1-2"] {
+            assert_eq!(code(bad, 10), S3ErrorCode::InvalidArgument, "{bad}");
+        }
+    }
+}
