@@ -23,13 +23,15 @@ pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
     if args.trackers.is_empty() {
         bail!("--tracker is required to serve");
     }
+    // Signal handlers before anything binds: a SIGTERM that arrives as soon
+    // as a port accepts connections must stop the process cleanly, not kill it.
+    let (trigger, shutdown) = shutdown_channel();
+    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let mut config = GatewayConfig::new(args.listen, args.trackers, args.data);
     config.owner_key = owner_key_from_env()?;
     let server = GatewayServer::bind(config).await.context("gateway failed to start")?;
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", server.local_addr());
-    let (trigger, shutdown) = shutdown_channel();
-    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     server.run(shutdown).await;
     signals.abort();
     Ok(())

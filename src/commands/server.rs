@@ -38,6 +38,10 @@ use crate::cli::ServerArgs;
 const GROUP: &str = "group1";
 
 pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
+    // Signal handlers before anything binds: a SIGTERM that arrives as soon
+    // as a port accepts connections must stop the process cleanly, not kill it.
+    let (trigger, shutdown) = shutdown_channel();
+    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let mut tracker_settings = TrackerSettings {
         listen: args.tracker_listen,
         data_dir: args.data.join("tracker"),
@@ -75,8 +79,6 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", gateway.local_addr());
 
-    let (trigger, shutdown) = shutdown_channel();
-    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let (_, storage_result, _) = tokio::join!(
         tracker.run(shutdown.clone()),
         storage.run(shutdown.clone()),

@@ -13,6 +13,10 @@ use crate::cli::StorageCmdArgs;
 use crate::config;
 
 pub async fn run(args: StorageCmdArgs) -> anyhow::Result<()> {
+    // Signal handlers before anything binds: a SIGTERM that arrives as soon
+    // as a port accepts connections must stop the process cleanly, not kill it.
+    let (trigger, shutdown) = shutdown_channel();
+    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let settings = settings(args)?;
     let config = settings.to_config().context("invalid storage settings")?;
     let server = StorageServer::bind(config).await.context("storage failed to start")?;
@@ -21,8 +25,6 @@ pub async fn run(args: StorageCmdArgs) -> anyhow::Result<()> {
     }
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", server.local_addr());
-    let (trigger, shutdown) = shutdown_channel();
-    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let result = server.run(shutdown).await;
     signals.abort();
     result.context("storage stopped with an error")

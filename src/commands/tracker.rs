@@ -13,13 +13,15 @@ use crate::cli::TrackerCmdArgs;
 use crate::config;
 
 pub async fn run(args: TrackerCmdArgs) -> anyhow::Result<()> {
+    // Signal handlers before anything binds: a SIGTERM that arrives as soon
+    // as a port accepts connections must stop the process cleanly, not kill it.
+    let (trigger, shutdown) = shutdown_channel();
+    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let settings = settings(args)?;
     let config = settings.to_config().context("invalid tracker settings")?;
     let tracker = Tracker::bind(config).await.context("tracker failed to start")?;
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", tracker.local_addr());
-    let (trigger, shutdown) = shutdown_channel();
-    let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     tracker.run(shutdown).await;
     signals.abort();
     Ok(())
