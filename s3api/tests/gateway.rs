@@ -5,156 +5,16 @@
 //! The SDK's defaults are kept, so PUTs carry a CRC32 checksum as an
 //! aws-chunked trailer, which the gateway verifies.
 
-use std::net::{Ipv4Addr, SocketAddr};
+mod support;
+
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-use fdfs_protocol::client::{Pool, TrackerClient};
-use fdfs_protocol::server::{ServerConfig, ShutdownTrigger, shutdown_channel};
-use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
-use fdfs_s3api::index::{AccessKey, IndexHandle};
-use fdfs_storage::server::StorageServer;
-use fdfs_storage::settings::StorageSettings;
-use fdfs_tracker::server::{ElectionTiming, Tracker, TrackerConfig};
-use fdfs_tracker::{ReservedSpace, TrackerPolicy};
-use tempfile::TempDir;
-use tokio::task::JoinHandle;
-
-const KEY_ID: &str = "FDFSTESTKEY000000001";
-const SECRET: &str = "test-secret-0123456789abcdefghijklmnopqrst";
-
-/// A free port on `ip` (bound and released).
-fn free_addr(ip: Ipv4Addr) -> SocketAddr {
-    std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap()
-}
-
-/// Tracker + storage + gateway, stopped on drop of the triggers.
-struct Stack {
-    _dir: TempDir,
-    s3: SocketAddr,
-    index: IndexHandle,
-    triggers: Vec<ShutdownTrigger>,
-    tasks: Vec<JoinHandle<()>>,
-}
-
-impl Stack {
-    async fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut triggers = Vec::new();
-        let mut tasks = Vec::new();
-
-        let tracker_addr = free_addr(Ipv4Addr::new(127, 0, 0, 1));
-        let config = TrackerConfig {
-            listen: tracker_addr,
-            data_dir: dir.path().join("tracker"),
-            trackers: vec![tracker_addr],
-            // Any free space will do: the test machine's disk may be fuller
-            // than the default 20% reserve.
-            policy: TrackerPolicy {
-                reserved_storage_space: ReservedSpace::Mb(1),
-                ..TrackerPolicy::default()
-            },
-            server: ServerConfig {
-                drain_timeout: Duration::from_millis(500),
-                ..ServerConfig::default()
-            },
-        };
-        let timing = ElectionTiming {
-            election_period: Duration::from_millis(300),
-            ping_period: Duration::from_millis(300),
-            max_misses: 3,
-            rival_check_period: Duration::from_millis(1000),
-            max_wait_rounds: 10,
-            connect_timeout: Duration::from_millis(500),
-            network_timeout: Duration::from_secs(2),
-        };
-        let tracker = Tracker::bind(config).await.unwrap().with_election_timing(timing);
-        let (trigger, shutdown) = shutdown_channel();
-        tasks.push(tokio::spawn(async move {
-            let _ = tracker.run(shutdown).await;
-        }));
-        triggers.push(trigger);
-
-        let storage_addr = free_addr(Ipv4Addr::new(127, 0, 0, 2));
-        let settings = StorageSettings {
-            listen: storage_addr.to_string(),
-            group: "group1".into(),
-            base_path: dir.path().join("storage"),
-            trackers: vec![tracker_addr],
-            subdir_count_per_path: 2,
-            reserved_storage_space: "0%".into(),
-            heart_beat_interval_secs: 1,
-            stat_report_interval_secs: 1,
-            ..StorageSettings::default()
-        };
-        let storage = StorageServer::bind(settings.to_config().unwrap()).await.unwrap();
-        let (trigger, shutdown) = shutdown_channel();
-        tasks.push(tokio::spawn(async move {
-            let _ = storage.run(shutdown).await;
-        }));
-        triggers.push(trigger);
-
-        // Wait until the tracker hands out the storage for uploads.
-        let client = TrackerClient::new(vec![tracker_addr], Pool::default()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while let Err(e) = client.query_store(Some("group1")).await {
-            assert!(Instant::now() < deadline, "storage never became active: {e}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-
-        let mut config = GatewayConfig::new(
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-            vec![tracker_addr],
-            dir.path().join("gateway"),
-        );
-        config.drainer_idle = Duration::from_millis(200);
-        config.drain_timeout = Duration::from_secs(2);
-        config.owner_key = Some(AccessKey {
-            access_key_id: KEY_ID.into(),
-            secret: SECRET.into(),
-            owner: "owner".into(),
-            created_ms: 0,
-        });
-        let gateway = GatewayServer::bind(config).await.unwrap();
-        let s3 = gateway.local_addr();
-        let index = gateway.index().clone();
-        let (trigger, shutdown) = shutdown_channel();
-        tasks.push(tokio::spawn(gateway.run(shutdown)));
-        triggers.push(trigger);
-        Self { _dir: dir, s3, index, triggers, tasks }
-    }
-
-    fn client(&self, secret: &str) -> Client {
-        let creds = Credentials::new(KEY_ID, secret, None, None, "test");
-        let config = aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(format!("http://{}", self.s3))
-            .force_path_style(true)
-            .credentials_provider(creds)
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .build();
-        Client::from_conf(config)
-    }
-
-    async fn stop(self) {
-        for trigger in self.triggers.iter().rev() {
-            trigger.trigger();
-        }
-        for task in self.tasks {
-            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
-        }
-    }
-}
-
-async fn body(out: aws_sdk_s3::operation::get_object::GetObjectOutput) -> Vec<u8> {
-    out.body.collect().await.unwrap().into_bytes().to_vec()
-}
+use support::{SECRET, Stack, body};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_round_trips_through_a_real_cluster() {

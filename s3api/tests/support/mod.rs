@@ -1,8 +1,7 @@
 //! The in-process cluster the gateway tests run against: a real tracker
 //! and a real storage on 127.0.0.x with free ports and temp dirs, the
 //! gateway on 127.0.0.1:0, and an `aws-sdk-s3` client for it (SigV4,
-//! path style). A copy of the setup in `gateway.rs`, shared by the test
-//! files that `mod support;` it.
+//! path style). Shared by every gateway test file (`mod support;`).
 
 #![allow(dead_code)]
 
@@ -32,7 +31,8 @@ fn free_addr(ip: Ipv4Addr) -> SocketAddr {
 
 /// Tracker + storage + gateway, stopped on drop of the triggers.
 pub struct Stack {
-    _dir: TempDir,
+    /// The stack's temporary directory (storage data under `storage/`).
+    pub dir: TempDir,
     pub s3: SocketAddr,
     pub index: IndexHandle,
     triggers: Vec<ShutdownTrigger>,
@@ -42,6 +42,12 @@ pub struct Stack {
 impl Stack {
     /// Starts the three servers and waits until uploads can be placed.
     pub async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// [`Stack::start`], with the multipart reaper aborting uploads older
+    /// than `upload_ttl` (checked every 200 ms) when given.
+    pub async fn start_with(upload_ttl: Option<Duration>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut triggers = Vec::new();
         let mut tasks = Vec::new();
@@ -112,6 +118,10 @@ impl Stack {
         );
         config.drainer_idle = Duration::from_millis(200);
         config.drain_timeout = Duration::from_secs(2);
+        if let Some(ttl) = upload_ttl {
+            config.upload_ttl = ttl;
+            config.reaper_period = Duration::from_millis(200);
+        }
         config.owner_key = Some(AccessKey {
             access_key_id: KEY_ID.into(),
             secret: SECRET.into(),
@@ -124,7 +134,7 @@ impl Stack {
         let (trigger, shutdown) = shutdown_channel();
         tasks.push(tokio::spawn(gateway.run(shutdown)));
         triggers.push(trigger);
-        Self { _dir: dir, s3, index, triggers, tasks }
+        Self { dir, s3, index, triggers, tasks }
     }
 
     /// An SDK client signing with the test key and `secret`.
