@@ -23,9 +23,9 @@ use tracing::{Instrument, info_span};
 use super::bucket::check_owner;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::{
-    Checksum, ChecksumAlgorithm, VerifyError, VerifyingStream, decode_content_md5,
+    Checksum, ChecksumAlgorithm, Digests, VerifyError, VerifyingStream, decode_content_md5,
 };
-use crate::index::{Intent, NewObject, ObjectData, ObjectMeta, random_id};
+use crate::index::{Bucket, Intent, NewObject, ObjectData, ObjectMeta, random_id};
 
 /// The verification failure of the body, kept for the reply: the upload
 /// only sees it as an I/O error.
@@ -47,69 +47,8 @@ pub async fn put_object(
             .ok_or_else(|| S3Error::new(S3ErrorCode::MissingContentLength))?;
         let body = input.body.take().unwrap_or_else(|| StreamingBlob::from(s3s::Body::empty()));
         let verifying = verifier(&input, body, announced, trailing_headers)?;
-        let slot = verifying.slot();
-        let failure: FailureCell = Arc::default();
-        let cell = Arc::clone(&failure);
-        let stream = verifying.map(move |item| {
-            item.map_err(|e| {
-                let io = io::Error::other(e.to_string());
-                *cell.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
-                io
-            })
-        });
-        let mut reader = StreamReader::new(stream);
-
-        // Intent first, so a crash between the upload and the row leaves a
-        // findable orphan.
-        let token = random_id(now_ms());
-        let intent = Intent {
-            token: token.clone(),
-            bucket: bucket.name.clone(),
-            key: input.key.clone(),
-            group: bucket.home_group.clone(),
-            started_ms: now_ms(),
-            file_id: None,
-        };
-        inner
-            .index
-            .write(move |ix| ix.begin_intent(&intent))
-            .await
-            .map_err(|e| error::from_index(e, &owner))?;
-
-        let stored = match store(inner, &bucket.home_group, &input.key, len, &mut reader).await {
-            Ok(stored) => stored,
-            Err(e) => {
-                reject(inner, token).await;
-                return Err(upload_failure(e, &failure, len));
-            }
-        };
-        let file_id = stored.file_id();
-        let (t, f) = (token.clone(), file_id.clone());
-        if let Err(e) = inner.index.write(move |ix| ix.attach_intent_file(&t, &f)).await {
-            // The file stays an orphan for the sweep to find.
-            return Err(error::from_index(e, &owner));
-        }
-
-        // The storage took exactly `len` bytes; the body must end there,
-        // and reaching its end runs the final verification.
-        let mut probe = [0u8; 1];
-        let end = reader.read(&mut probe).await;
-        let verdict = match (end, slot.take()) {
-            (Ok(0), Some(digests)) => Ok(digests),
-            (Ok(0), None) => Err(error::internal("body ended without digests")),
-            (Ok(_), _) => Err(S3Error::with_message(
-                S3ErrorCode::IncompleteBody,
-                "the body is longer than its Content-Length",
-            )),
-            (Err(_), _) => Err(failure_reply(&failure)),
-        };
-        let digests = match verdict {
-            Ok(d) => d,
-            Err(reply) => {
-                reject(inner, token).await;
-                return Err(reply);
-            }
-        };
+        let Verified { token, file_id, digests } =
+            upload_verified(inner, &owner, &bucket, &input.key, len, verifying).await?;
 
         let etag = digests.etag();
         let mut meta = metadata(&input);
@@ -145,6 +84,95 @@ pub async fn put_object(
     }
     .instrument(span)
     .await
+}
+
+/// A body stored on a storage under its upload intent, every check passed.
+pub(super) struct Verified {
+    /// The upload intent, to finish with the index write that records it.
+    pub token: String,
+    /// Where the bytes are.
+    pub file_id: String,
+    /// MD5 and checksums of the body.
+    pub digests: Digests,
+}
+
+/// The verified upload path PutObject and UploadPart share: records an
+/// upload intent for `key`, streams `len` bytes of `verifying` to a storage
+/// of `bucket`'s home group, then requires the body to end exactly there
+/// and pass every check. On any failure after the intent, the intent is
+/// abandoned (its file queued for deletion) and the S3 error returned.
+pub(super) async fn upload_verified(
+    inner: &Inner,
+    owner: &str,
+    bucket: &Bucket,
+    key: &str,
+    len: u64,
+    verifying: VerifyingStream<StreamingBlob>,
+) -> S3Result<Verified> {
+    let slot = verifying.slot();
+    let failure: FailureCell = Arc::default();
+    let cell = Arc::clone(&failure);
+    let stream = verifying.map(move |item| {
+        item.map_err(|e| {
+            let io = io::Error::other(e.to_string());
+            *cell.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+            io
+        })
+    });
+    let mut reader = StreamReader::new(stream);
+
+    // Intent first, so a crash between the upload and the row leaves a
+    // findable orphan.
+    let token = random_id(now_ms());
+    let intent = Intent {
+        token: token.clone(),
+        bucket: bucket.name.clone(),
+        key: key.to_string(),
+        group: bucket.home_group.clone(),
+        started_ms: now_ms(),
+        file_id: None,
+    };
+    inner
+        .index
+        .write(move |ix| ix.begin_intent(&intent))
+        .await
+        .map_err(|e| error::from_index(e, owner))?;
+
+    let stored = match store(inner, &bucket.home_group, key, len, &mut reader).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            reject(inner, token).await;
+            return Err(upload_failure(e, &failure, len));
+        }
+    };
+    let file_id = stored.file_id();
+    let (t, f) = (token.clone(), file_id.clone());
+    if let Err(e) = inner.index.write(move |ix| ix.attach_intent_file(&t, &f)).await {
+        // The file stays an orphan for the sweep to find.
+        return Err(error::from_index(e, owner));
+    }
+
+    // The storage took exactly `len` bytes; the body must end there,
+    // and reaching its end runs the final verification.
+    let mut probe = [0u8; 1];
+    let end = reader.read(&mut probe).await;
+    let verdict = match (end, slot.take()) {
+        (Ok(0), Some(digests)) => Ok(digests),
+        (Ok(0), None) => Err(error::internal("body ended without digests")),
+        (Ok(_), _) => Err(S3Error::with_message(
+            S3ErrorCode::IncompleteBody,
+            "the body is longer than its Content-Length",
+        )),
+        (Err(_), _) => Err(failure_reply(&failure)),
+    };
+    let digests = match verdict {
+        Ok(d) => d,
+        Err(reply) => {
+            reject(inner, token).await;
+            return Err(reply);
+        }
+    };
+    Ok(Verified { token, file_id, digests })
 }
 
 /// Uploads `len` bytes from `reader` to a storage of `group` the tracker

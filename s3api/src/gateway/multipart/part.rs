@@ -4,24 +4,18 @@
 //! every checksum matched. A part whose upload vanished meanwhile
 //! (aborted, reaped) is rejected and its file queued through the intent.
 
-use std::io;
-use std::sync::{Arc, PoisonError};
-
-use futures_util::StreamExt;
 use s3s::dto::{ETag, StreamingBlob, UploadPartInput, UploadPartOutput};
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, TrailingHeaders};
-use tokio::io::AsyncReadExt;
-use tokio_util::io::StreamReader;
 use tracing::{Instrument, info_span};
 
 use super::super::bucket::check_owner;
 use super::super::object_put::{
-    FailureCell, announced_trailers, failure_reply, reject, store, trailer_values, upload_failure,
+    Verified, announced_trailers, reject, trailer_values, upload_verified,
 };
 use super::super::{Inner, error, now_ms, owner_of};
 use super::part_number;
 use crate::checksum::{Checksum, ChecksumAlgorithm, Digests, VerifyingStream, decode_content_md5};
-use crate::index::{Intent, PartInfo, random_id};
+use crate::index::PartInfo;
 
 pub async fn upload_part(
     inner: &Inner,
@@ -49,64 +43,8 @@ pub async fn upload_part(
             .ok_or_else(|| S3Error::new(S3ErrorCode::MissingContentLength))?;
         let body = input.body.take().unwrap_or_else(|| StreamingBlob::from(s3s::Body::empty()));
         let verifying = verifier(&input, body, announced, trailing_headers)?;
-        let slot = verifying.slot();
-        let failure: FailureCell = Arc::default();
-        let cell = Arc::clone(&failure);
-        let stream = verifying.map(move |item| {
-            item.map_err(|e| {
-                let io = io::Error::other(e.to_string());
-                *cell.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
-                io
-            })
-        });
-        let mut reader = StreamReader::new(stream);
-
-        let token = random_id(now_ms());
-        let intent = Intent {
-            token: token.clone(),
-            bucket: bucket.name.clone(),
-            key: input.key.clone(),
-            group: bucket.home_group.clone(),
-            started_ms: now_ms(),
-            file_id: None,
-        };
-        inner
-            .index
-            .write(move |ix| ix.begin_intent(&intent))
-            .await
-            .map_err(|e| error::from_index(e, &owner))?;
-
-        let stored = match store(inner, &bucket.home_group, &input.key, len, &mut reader).await {
-            Ok(stored) => stored,
-            Err(e) => {
-                reject(inner, token).await;
-                return Err(upload_failure(e, &failure, len));
-            }
-        };
-        let file_id = stored.file_id();
-        let (t, f) = (token.clone(), file_id.clone());
-        if let Err(e) = inner.index.write(move |ix| ix.attach_intent_file(&t, &f)).await {
-            return Err(error::from_index(e, &owner));
-        }
-
-        let mut probe = [0u8; 1];
-        let end = reader.read(&mut probe).await;
-        let verdict = match (end, slot.take()) {
-            (Ok(0), Some(digests)) => Ok(digests),
-            (Ok(0), None) => Err(error::internal("body ended without digests")),
-            (Ok(_), _) => Err(S3Error::with_message(
-                S3ErrorCode::IncompleteBody,
-                "the body is longer than its Content-Length",
-            )),
-            (Err(_), _) => Err(failure_reply(&failure)),
-        };
-        let digests = match verdict {
-            Ok(d) => d,
-            Err(reply) => {
-                reject(inner, token).await;
-                return Err(reply);
-            }
-        };
+        let Verified { token, file_id, digests } =
+            upload_verified(inner, &owner, &bucket, &input.key, len, verifying).await?;
 
         let etag = digests.etag();
         let part = PartInfo {
