@@ -41,7 +41,8 @@ pub fn from_index(e: IndexError, me: &str) -> S3Error {
         | IndexError::NotAnIndex(_)
         | IndexError::Spawn(_)
         | IndexError::Closed
-        | IndexError::JobPanicked => return internal(e),
+        | IndexError::JobPanicked
+        | IndexError::GroupCommit(_) => return internal(e),
     };
     S3Error::with_message(code, msg)
 }

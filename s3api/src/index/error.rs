@@ -92,6 +92,10 @@ pub enum IndexError {
     /// A job panicked on a worker thread; its transaction was rolled back.
     #[error("index job panicked")]
     JobPanicked,
+    /// The group commit this operation was part of failed; nothing it
+    /// wrote was kept.
+    #[error("index commit failed: {0}")]
+    GroupCommit(String),
 }
 
 /// Shorthand for index results.

@@ -68,7 +68,7 @@ mod tests;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavior};
 
 pub use error::{IndexError, Result};
 pub use handle::IndexHandle;
@@ -92,6 +92,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Index {
     conn: Connection,
+    /// Inside a group commit ([`Index::begin_group`]): each operation's
+    /// transaction is a savepoint of the group's one transaction.
+    grouped: bool,
 }
 
 impl Index {
@@ -117,7 +120,7 @@ impl Index {
         // completion stays in memory until its commit.
         conn.pragma_update(None, "cache_size", -65_536)?;
         schema::migrate(&mut conn, migrations)?;
-        Ok(Self { conn })
+        Ok(Self { conn, grouped: false })
     }
 
     /// Opens a read-only connection to an index that [`Index::open`] has
@@ -134,7 +137,7 @@ impl Index {
                 schema::current_version()
             )));
         }
-        Ok(Self { conn })
+        Ok(Self { conn, grouped: false })
     }
 
     /// The database's schema version.
@@ -142,13 +145,91 @@ impl Index {
         schema::version(&self.conn)
     }
 
-    /// A write transaction holding the write lock from its start.
-    fn write_tx(&mut self) -> Result<Transaction<'_>> {
-        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    /// A write transaction holding the write lock from its start (a
+    /// savepoint inside a group commit, which already holds it).
+    fn write_tx(&mut self) -> Result<Tx<'_>> {
+        if self.grouped {
+            return Ok(Tx::Savepoint(self.conn.savepoint()?));
+        }
+        Ok(Tx::Transaction(self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?))
     }
 
     /// A read transaction: one consistent snapshot for several statements.
-    fn read_tx(&mut self) -> Result<Transaction<'_>> {
-        Ok(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?)
+    fn read_tx(&mut self) -> Result<Tx<'_>> {
+        if self.grouped {
+            return Ok(Tx::Savepoint(self.conn.savepoint()?));
+        }
+        Ok(Tx::Transaction(self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?))
+    }
+
+    /// Starts a group commit: the operations until [`Index::commit_group`]
+    /// share one transaction (each in its own savepoint, so a failed one
+    /// rolls back alone) and one WAL fsync. Their callers must not be told
+    /// of success before the group committed.
+    pub(crate) fn begin_group(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.grouped = true;
+        Ok(())
+    }
+
+    /// In a group, opens the savepoint that makes one job atomic: ended by
+    /// [`Index::end_job`], which keeps or drops everything the job wrote.
+    pub(crate) fn begin_job(&mut self) -> Result<()> {
+        if self.grouped {
+            self.conn.execute_batch("SAVEPOINT fdfs_job")?;
+        }
+        Ok(())
+    }
+
+    /// Ends the job [`Index::begin_job`] opened: `keep` releases its
+    /// savepoint into the group, otherwise its writes are rolled back.
+    pub(crate) fn end_job(&mut self, keep: bool) -> Result<()> {
+        if self.grouped {
+            let sql =
+                if keep { "RELEASE fdfs_job" } else { "ROLLBACK TO fdfs_job; RELEASE fdfs_job" };
+            self.conn.execute_batch(sql)?;
+        }
+        Ok(())
+    }
+
+    /// Commits the group [`Index::begin_group`] started; on failure the
+    /// whole group is rolled back.
+    pub(crate) fn commit_group(&mut self) -> Result<()> {
+        self.grouped = false;
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(e.into());
+        }
+        Ok(())
+    }
+}
+
+/// One operation's transaction: a real one, or a savepoint of a group
+/// commit. Either way `commit` ends it and dropping it rolls it back.
+enum Tx<'a> {
+    Transaction(Transaction<'a>),
+    Savepoint(Savepoint<'a>),
+}
+
+impl Tx<'_> {
+    fn commit(self) -> Result<()> {
+        match self {
+            Tx::Transaction(tx) => tx.commit()?,
+            Tx::Savepoint(sp) => sp.commit()?,
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Tx::Transaction(tx) => tx,
+            Tx::Savepoint(sp) => sp,
+        }
     }
 }
