@@ -4,9 +4,11 @@ CARGO ?= cargo
 
 .PHONY: test test-rust test-compat fuzz-build lint
 
-# Python for the compat tests: a venv with the PyPI FastDFS clients.
+# Python for the compat tests: a venv with the PyPI FastDFS clients and the
+# S3 clients (aws-cli; boto3 with awscrt, which its CRC32C and CRC64NVME
+# checksums need).
 VENV ?= .venv
-PY_PACKAGES = pytest==8.* py3fdfs==2.2.0 fastdfs-client==1.3.0
+PY_PACKAGES = pytest==8.* py3fdfs==2.2.0 fastdfs-client==1.3.0 awscli==1.46.3 boto3[crt]==1.44.8
 
 test: test-rust test-compat
 
@@ -20,9 +22,11 @@ test-compat: $(VENV)/.installed
 	$(CARGO) build
 	$(VENV)/bin/python -m pytest -q compat-tests
 
-$(VENV)/.installed:
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet $(PY_PACKAGES)
+# Redone when the Makefile (the package list) changes; pip only installs
+# what is missing, so a cached venv takes seconds.
+$(VENV)/.installed: Makefile
+	test -x $(VENV)/bin/python || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(foreach p,$(PY_PACKAGES),'$(p)')
 	touch $@
 
 # Builds the fuzz targets with the stable toolchain (no sanitizer): proves

@@ -4,6 +4,9 @@ processes on 127.0.0.x with free ports and temporary directories.
 Layout: one tracker (127.0.0.10), group1 = 127.0.0.11 + 127.0.0.12,
 group2 = 127.0.0.13. The binary comes from $FDFS_BIN, else the cargo target
 directory's debug build.
+
+The `s3_server` fixture instead spawns one all-in-one `fdfs server`
+(s3_server.py) for the S3 clients (aws-cli, boto3).
 """
 import json
 import os
@@ -153,3 +156,17 @@ def cluster_wide_ip():
     """A cluster answering with 45/46-byte IP fields
     (`response_ip_addr_size = 46`), for clients built for FastDFS 6.11-6.12."""
     yield from running(["--response-ip-addr-size", "46"])
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A spawned `fdfs server` (tracker + storage + gateway in one process)
+    on free 127.0.0.1 ports; stopped by SIGTERM, which must exit 0."""
+    from s3_server import S3Server
+
+    server = S3Server()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
