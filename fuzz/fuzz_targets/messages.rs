@@ -15,6 +15,7 @@ use fdfs_protocol::storage::{
     SyncRenameFile, SyncTruncateFile, SyncUpdateFile, TrunkAllocConfirm, TrunkAllocSpace,
     TrunkDeleteBinlogMarks, TrunkFreeSpace, TrunkGetBinlogSize, TrunkSyncBinlog,
     TrunkTruncateBinlogFile, TruncateFile, UploadAppenderFile, UploadFile, UploadSlaveFile,
+    UploadWithMetadata,
 };
 use fdfs_protocol::tracker::{
     Beat, ChangeStatus, ChangelogReq, CommitNextLeader, DeleteGroup, DeleteStorage, DiskUsage,
@@ -129,6 +130,8 @@ const DECODERS: &[fn(&[u8])] = &[
     exchange::<TruncateFile>,
     exchange::<RegenerateAppenderFilename>,
     exchange::<CreateLink>,
+    // storage: fdfs extensions
+    streamed::<UploadWithMetadata>,
     // storage ↔ storage
     exchange::<ReportServerId>,
     streamed::<SyncCreateFile>,

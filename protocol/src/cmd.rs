@@ -82,6 +82,12 @@ pub const MODIFY_FILE: u8 = 34;
 pub const TRUNCATE_FILE: u8 = 36;
 pub const REGENERATE_APPENDER_FILENAME: u8 = 38;
 
+// --- storage: fdfs extensions (not FastDFS commands; FastDFS answers
+// EINVAL to codes it does not know)
+/// Upload a file and its metadata in one request
+/// ([`crate::storage::UploadWithMetadata`]); an empty body probes support.
+pub const UPLOAD_FILE_WITH_METADATA: u8 = 0xF0;
+
 // --- storage ↔ storage sync (§5.2)
 pub const REPORT_SERVER_ID: u8 = 9;
 pub const SYNC_CREATE_FILE: u8 = 16;
@@ -170,6 +176,7 @@ pub const fn name(cmd: u8) -> &'static str {
         MODIFY_FILE => "MODIFY_FILE",
         TRUNCATE_FILE => "TRUNCATE_FILE",
         REGENERATE_APPENDER_FILENAME => "REGENERATE_APPENDER_FILENAME",
+        UPLOAD_FILE_WITH_METADATA => "UPLOAD_FILE_WITH_METADATA",
         REPORT_SERVER_ID => "REPORT_SERVER_ID",
         SYNC_CREATE_FILE => "SYNC_CREATE_FILE",
         SYNC_DELETE_FILE => "SYNC_DELETE_FILE",

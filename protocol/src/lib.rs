@@ -19,6 +19,7 @@
 //! - [`storage`]: typed storage messages (client commands, sync commands).
 //! - [`metadata`]: the metadata record encoding.
 //! - [`file_id`], [`filename`], [`base64`]: file IDs and generated names.
+//! - [`file_http`]: a stored file's content type and entity tag over HTTP.
 //! - [`ip_width`]: the IP field width of replies (`response_ip_addr_size`).
 //! - [`connection`]: a framed connection that streams bodies.
 //! - [`client`]: pooled async tracker and storage clients.
@@ -31,6 +32,7 @@ pub mod cmd;
 pub mod connection;
 pub mod consts;
 pub mod error;
+pub mod file_http;
 pub mod file_id;
 pub mod filename;
 pub mod header;

@@ -46,6 +46,9 @@ pub trait Request: Encode + Decode {
 pub trait Streamed: Request {
     /// Bytes needed before the head length is known.
     const PREFIX_LEN: usize;
+    /// The longest head this request can have; a server bounds its read of
+    /// the head by it.
+    const MAX_HEAD_LEN: usize = 1024;
     /// The head length, from the first [`Streamed::PREFIX_LEN`] bytes. Errors
     /// on length fields out of the protocol's limits, so a bad packet never
     /// drives a large allocation.

@@ -4,12 +4,16 @@
 //!
 //! - [`pool`]: per-server pools of persistent connections with health checks.
 //! - [`storage`]: the storage commands; [`download`]: a streamed download body.
+//! - [`upload_meta`]: upload with metadata (an fdfs extension, with the
+//!   FastDFS fallback); [`binlog`]: a storage's binlog lines of a store path.
 //! - [`tracker`]: client queries and monitoring, with tracker failover.
 
+pub mod binlog;
 pub mod download;
 pub mod pool;
 pub mod storage;
 pub mod tracker;
+pub mod upload_meta;
 
 pub use download::Download;
 pub use pool::{Pool, PoolConfig, PooledConnection};

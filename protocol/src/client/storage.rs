@@ -23,10 +23,12 @@ use crate::storage::{
     UploadFile, UploadSlaveFile,
 };
 
-/// Talks to storage servers. Cheap to clone; clones share the pool.
+/// Talks to storage servers. Cheap to clone; clones share the pool and
+/// what was learned about each storage's support of fdfs extensions.
 #[derive(Debug, Clone, Default)]
 pub struct StorageClient {
     pool: Pool,
+    pub(super) extensions: super::upload_meta::ExtensionSupport,
 }
 
 /// A file to upload: its length and a reader that yields exactly that many
@@ -39,7 +41,7 @@ pub struct Content<'a, R: ?Sized> {
 
 impl StorageClient {
     pub fn new(pool: Pool) -> Self {
-        Self { pool }
+        Self { pool, extensions: Default::default() }
     }
 
     /// The pool behind this client.
@@ -85,7 +87,7 @@ impl StorageClient {
     }
 
     /// Sends a streamed request and decodes its response.
-    async fn call_streamed<R, C>(
+    pub(super) async fn call_streamed<R, C>(
         &self,
         addr: SocketAddr,
         req: &R,

@@ -32,6 +32,7 @@
 //!   (16/18/17), SYNC_APPEND/MODIFY/TRUNCATE_FILE (25/35/37),
 //!   SYNC_CREATE_LINK (19), SYNC_RENAME_FILE (40), FETCH_ONE_PATH_BINLOG (26).
 //! - [`trunk`]: TRUNK_ALLOC_SPACE (27) … TRUNK_TRUNCATE_BINLOG_FILE (33).
+//! - [`upload_meta`]: UPLOAD_FILE_WITH_METADATA (0xF0), an fdfs extension.
 //! - `fields` (private): group, filename, extension and prefix rules.
 
 pub mod appender;
@@ -42,6 +43,7 @@ mod proptests;
 pub mod sync;
 pub mod trunk;
 pub mod upload;
+pub mod upload_meta;
 
 pub use appender::{AppendFile, CreateLink, ModifyFile, RegenerateAppenderFilename, TruncateFile};
 pub use download::{DeleteFile, DownloadFile, FileInfo, GetMetadata, QueryFileInfo, SetMetadata};
@@ -57,3 +59,4 @@ pub use trunk::{
 pub use upload::{
     ANY_STORE_PATH, FileIdResponse, Upload, UploadAppenderFile, UploadFile, UploadSlaveFile,
 };
+pub use upload_meta::{MAX_UPLOAD_META_LEN, UploadWithMetadata};

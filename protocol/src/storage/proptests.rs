@@ -19,7 +19,7 @@ use crate::storage::{
     SyncRenameFile, SyncTruncateFile, SyncUpdateFile, TruncateFile, TrunkAllocConfirm,
     TrunkAllocSpace, TrunkBinlogSize, TrunkDeleteBinlogMarks, TrunkFreeSpace, TrunkGetBinlogSize,
     TrunkInfo, TrunkSyncBinlog, TrunkTruncateBinlogFile, UploadAppenderFile, UploadFile,
-    UploadSlaveFile,
+    UploadSlaveFile, UploadWithMetadata,
 };
 
 fn group() -> &'static str {
@@ -97,6 +97,15 @@ proptest! {
         let resp = FileIdResponse { group, filename };
         resp.validate().unwrap();
         round_trip(&resp)?;
+    }
+
+    #[test]
+    fn upload_with_metadata(spi in any::<u8>(), file_size in size(), ext in ext(),
+                            meta in metadata()) {
+        let up = UploadWithMetadata { store_path_index: spi, file_size, ext, metadata: meta };
+        up.validate().unwrap();
+        streamed_round_trip(&up)?;
+        prop_assert_eq!(up.content_len(), file_size);
     }
 
     #[test]
@@ -203,6 +212,14 @@ proptest! {
         streamed::<UploadAppenderFile>(b);
         streamed::<UploadSlaveFile>(b);
         streamed::<AppendFile>(b);
+        // Its head carries the metadata blob: bounded by its own limit.
+        req::<UploadWithMetadata>(b);
+        if let Ok(n) = UploadWithMetadata::head_len(b) {
+            assert!(n <= UploadWithMetadata::MAX_HEAD_LEN, "head_len {n}");
+            if let Some(head) = b.get(..n) {
+                let _ = UploadWithMetadata::decode(head);
+            }
+        }
         streamed::<ModifyFile>(b);
         streamed::<SyncCreateFile>(b);
         streamed::<SyncUpdateFile>(b);
@@ -239,6 +256,8 @@ proptest! {
         let mut b = len.to_be_bytes().to_vec();
         b.extend_from_slice(&tail);
         let _ = UploadSlaveFile::head_len(&b);
+        let _ = UploadWithMetadata::head_len(&b);
+        let _ = UploadWithMetadata::decode(&b);
         let _ = SetMetadata::decode(&b);
         let _ = CreateLink::decode(&b);
         let _ = SyncRenameFile::decode(&b);

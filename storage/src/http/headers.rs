@@ -2,83 +2,23 @@
 //! (`ETag`, `Last-Modified`) and the conditional-request checks built on
 //! them (RFC 9110 §8.8, §13).
 //!
-//! The `ETag` of a normal file is `"<crc32>-<size>"` with the CRC-32 its
-//! name carries: it names the content, so every storage of the group gives
-//! the same tag for the same file. Appender and slave files, whose names do
-//! not describe their current content, get `"<mtime>-<size>"` instead
-//! (mtime in nanoseconds, hex), which changes with every write.
+//! The content type table and the `ETag` rule live in
+//! [`fdfs_protocol::file_http`], shared with the S3 gateway's group buckets
+//! so both describe a file the same way: a normal file's tag is
+//! `"<crc32>-<size>"` with the CRC-32 its name carries; appender and slave
+//! files get `"<mtime>-<size>"` (mtime in nanoseconds, hex).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use fdfs_protocol::file_http::etag_value;
 use fdfs_protocol::filename::FileKind;
 
-/// Content types by extension (lower case); anything else is
-/// `application/octet-stream`.
-const CONTENT_TYPES: &[(&str, &str)] = &[
-    ("jpg", "image/jpeg"),
-    ("jpeg", "image/jpeg"),
-    ("png", "image/png"),
-    ("gif", "image/gif"),
-    ("webp", "image/webp"),
-    ("avif", "image/avif"),
-    ("svg", "image/svg+xml"),
-    ("ico", "image/x-icon"),
-    ("bmp", "image/bmp"),
-    ("tif", "image/tiff"),
-    ("tiff", "image/tiff"),
-    ("txt", "text/plain; charset=utf-8"),
-    ("log", "text/plain; charset=utf-8"),
-    ("md", "text/markdown; charset=utf-8"),
-    ("csv", "text/csv; charset=utf-8"),
-    ("html", "text/html; charset=utf-8"),
-    ("htm", "text/html; charset=utf-8"),
-    ("css", "text/css; charset=utf-8"),
-    ("js", "text/javascript; charset=utf-8"),
-    ("mjs", "text/javascript; charset=utf-8"),
-    ("json", "application/json"),
-    ("xml", "application/xml"),
-    ("pdf", "application/pdf"),
-    ("zip", "application/zip"),
-    ("gz", "application/gzip"),
-    ("tgz", "application/gzip"),
-    ("tar", "application/x-tar"),
-    ("7z", "application/x-7z-compressed"),
-    ("wasm", "application/wasm"),
-    ("mp4", "video/mp4"),
-    ("webm", "video/webm"),
-    ("mov", "video/quicktime"),
-    ("mp3", "audio/mpeg"),
-    ("ogg", "audio/ogg"),
-    ("wav", "audio/wav"),
-    ("flac", "audio/flac"),
-    ("woff", "font/woff"),
-    ("woff2", "font/woff2"),
-    ("ttf", "font/ttf"),
-    ("apk", "application/vnd.android.package-archive"),
-];
+pub use fdfs_protocol::file_http::{DEFAULT_CONTENT_TYPE, content_type};
 
-/// The type of anything not in the table.
-pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
-
-/// The content type for a file name, from what follows its last `.`.
-pub fn content_type(name: &str) -> &'static str {
-    let Some((_, ext)) = name.rsplit_once('.') else { return DEFAULT_CONTENT_TYPE };
-    CONTENT_TYPES
-        .iter()
-        .find(|(known, _)| known.eq_ignore_ascii_case(ext))
-        .map_or(DEFAULT_CONTENT_TYPE, |(_, mime)| mime)
-}
-
-/// The `ETag` of a file (quoted): see the module docs. `name` is the
-/// decoded name's kind and CRC-32, when the name decodes.
+/// The `ETag` of a file (quoted): see [`fdfs_protocol::file_http`].
+/// `name` is the decoded name's kind and CRC-32, when the name decodes.
 pub fn etag(name: Option<(FileKind, u32)>, size: u64, mtime: SystemTime) -> String {
-    match name {
-        Some((FileKind::Normal | FileKind::Trunk, crc32)) => format!("\"{crc32:08x}-{size:x}\""),
-        _ => {
-            let nanos = mtime.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-            format!("\"{nanos:x}-{size:x}\"")
-        }
-    }
+    format!("\"{}\"", etag_value(name, size, mtime))
 }
 
 /// `mtime` truncated to whole seconds (HTTP dates have no fractions).
@@ -129,15 +69,6 @@ mod tests {
     use fdfs_protocol::filename::FileKind;
 
     use super::*;
-
-    #[test]
-    fn content_types_by_extension() {
-        assert_eq!(content_type("fwAAAmsH8l-Ad5C4AAAAFpR_bpI442.txt"), "text/plain; charset=utf-8");
-        assert_eq!(content_type("x.JPG"), "image/jpeg");
-        assert_eq!(content_type("x_small.webp"), "image/webp");
-        assert_eq!(content_type("x.bin"), DEFAULT_CONTENT_TYPE);
-        assert_eq!(content_type("fwAAAmsH8l-Ad5C4AAAAFpR_bpI4423331705"), DEFAULT_CONTENT_TYPE);
-    }
 
     #[test]
     fn etags_name_content_or_version() {

@@ -14,8 +14,10 @@ use tokio::time::{Instant, Sleep};
 
 use super::session::Fault;
 
-/// Longest head any streamed storage request has (fixed fields + two
-/// logic filenames + a signature), with room to spare.
+/// Longest head any FastDFS streamed storage request has (fixed fields +
+/// two logic filenames + a signature), with room to spare; the default of
+/// [`Streamed::MAX_HEAD_LEN`]. A request type may allow more (the upload
+/// with metadata extension carries its metadata in the head).
 pub const MAX_HEAD_LEN: usize = 1024;
 
 /// Bodies of requests without file content are at most this long (the
@@ -37,12 +39,17 @@ pub async fn read_head<R: Streamed>(
     }
     let prefix = read_exact(conn, R::PREFIX_LEN).await?;
     let head_len = R::head_len(&prefix).map_err(Fault::Malformed)?;
-    if head_len > MAX_HEAD_LEN || head_len as u64 > pkg_len || head_len < R::PREFIX_LEN {
+    if head_len > R::MAX_HEAD_LEN.max(MAX_HEAD_LEN)
+        || head_len as u64 > pkg_len
+        || head_len < R::PREFIX_LEN
+    {
         return Err(Fault::malformed(format!("head of {head_len} bytes in a {pkg_len}-byte body")));
     }
     let mut head = BytesMut::with_capacity(head_len);
     head.extend_from_slice(&prefix);
-    head.extend_from_slice(&read_exact(conn, head_len - R::PREFIX_LEN).await?);
+    let rest = head_len - R::PREFIX_LEN;
+    let rest = conn.read_body(rest as u64, rest as u64).await.map_err(Fault::Io)?;
+    head.extend_from_slice(&rest);
     let req = R::decode(&head).map_err(Fault::Malformed)?;
     let content = pkg_len - head_len as u64;
     if content != req.content_len() {

@@ -146,6 +146,7 @@ async fn dispatch(
             upload::upload::<{ cmd::UPLOAD_APPENDER_FILE }>(state, conn, len).await
         }
         cmd::UPLOAD_SLAVE_FILE => upload::upload_slave(state, conn, len).await,
+        cmd::UPLOAD_FILE_WITH_METADATA => upload::upload_with_metadata(state, conn, len).await,
         cmd::DOWNLOAD_FILE => files::download(state, conn, len).await,
         cmd::QUERY_FILE_INFO => files::file_info(state, conn, header).await,
         cmd::DELETE_FILE => files::delete(state, conn, len).await,

@@ -86,6 +86,15 @@ impl StorageState {
         })
     }
 
+    /// Makes `records` durable in the binlog in one batch (one fsync);
+    /// returns the position of the last. EIO as [`StorageState::log`].
+    pub async fn log_all(&self, records: &[Record]) -> Result<Position, Fault> {
+        self.binlog.append(records).await.map_err(|e| {
+            error!(error = %e, records = records.len(), "binlog append failed");
+            Fault::Status(Status::EIO)
+        })
+    }
+
     /// Waits until a new file logged at `position` is on `sync_replicas`
     /// storages; ETIMEDOUT when the peers do not confirm within the network
     /// timeout (the file stays, and replicates when they can take it).

@@ -25,6 +25,7 @@
 //! - [`paths`]: [`StorePaths`] — logic filename → path, init.
 //! - `naming`: subdirectory and store path choice, name generation.
 //! - `upload`: new files, slave files, writes under a given name.
+//! - `upload_meta`: a new file and its metadata in one durable step.
 //! - `appender`: append, modify, truncate, regenerate an appender's name.
 //! - `files`: delete, file info, downloads.
 //! - `meta`: the `<file>-m` metadata files.
@@ -44,6 +45,7 @@ mod locks;
 mod meta;
 mod naming;
 mod upload;
+mod upload_meta;
 
 #[cfg(test)]
 mod tests;
@@ -65,6 +67,7 @@ pub use self::naming::Rotation;
 pub use self::paths::StorePaths;
 pub use self::space::DiskSpace;
 pub use self::upload::{Stored, UploadSpec, WriteMode, Written};
+pub use self::upload_meta::StoredWithMeta;
 
 use self::locks::FileLocks;
 

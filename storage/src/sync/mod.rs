@@ -10,7 +10,7 @@
 //! # Layout
 //!
 //! - [`receive`] (+ `apply`): the receiving side — the sync commands on
-//!   the storage port.
+//!   the storage port; `path_binlog`: FETCH_ONE_PATH_BINLOG.
 //! - [`SyncManager`] (`manager`): one worker per peer from the trackers'
 //!   group list; `worker`: the per-peer loop, marks, backoff; `handshake`:
 //!   a new member's full sync; `push`: one peer connection and the command
@@ -32,6 +32,7 @@ mod apply;
 mod config;
 mod handshake;
 mod manager;
+mod path_binlog;
 mod push;
 pub mod receive;
 mod shared;

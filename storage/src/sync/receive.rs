@@ -17,13 +17,13 @@
 //! connection is closed.
 //!
 //! This file: the session state, dispatch, REPORT_SERVER_ID, whole files,
-//! deletes and FETCH_ONE_PATH_BINLOG; in-place changes, renames and links
-//! are in `apply`.
+//! and deletes; in-place changes, renames and links are in `apply`,
+//! FETCH_ONE_PATH_BINLOG in `path_binlog`.
 
 use std::sync::atomic::Ordering;
 
 use fdfs_protocol::connection::Connection;
-use fdfs_protocol::storage::{FetchOnePathBinlog, ReportServerId, SyncDeleteFile, SyncFile};
+use fdfs_protocol::storage::{ReportServerId, SyncDeleteFile, SyncFile};
 use fdfs_protocol::{Header, Status, cmd};
 use tracing::debug;
 
@@ -101,7 +101,9 @@ pub async fn handle(
         cmd::SYNC_TRUNCATE_FILE => apply::truncate(state, conn, peer, len).await,
         cmd::SYNC_RENAME_FILE => apply::rename(state, conn, peer, len).await,
         cmd::SYNC_CREATE_LINK => apply::link(state, conn, peer, len).await,
-        cmd::FETCH_ONE_PATH_BINLOG => fetch_one_path_binlog(state, conn, len).await,
+        cmd::FETCH_ONE_PATH_BINLOG => {
+            super::path_binlog::fetch_one_path_binlog(state, conn, len).await
+        }
         code => {
             debug!(cmd = code, "not a sync command");
             refuse(conn, Status::EINVAL, len).await
@@ -212,21 +214,6 @@ async fn delete(
             Err(Fault::Status(e.status()))
         }
     }
-}
-
-/// FETCH_ONE_PATH_BINLOG (26), used by FastDFS to rebuild a lost disk from
-/// a peer: not supported (EOPNOTSUPP) — disk recovery is not implemented,
-/// and a partial list would silently lose files. The request is still
-/// validated so a malformed one closes the connection.
-async fn fetch_one_path_binlog(
-    state: &StorageState,
-    conn: &mut Connection,
-    len: u64,
-) -> Result<Reply, Fault> {
-    let req: FetchOnePathBinlog = read_plain(conn, len).await?;
-    state.check_group(&req.group)?;
-    debug!(store_path = req.store_path_index, "FETCH_ONE_PATH_BINLOG refused: unsupported");
-    Err(Fault::Status(Status::EOPNOTSUPP))
 }
 
 /// Books a change applied for a peer: its replica record in the binlog

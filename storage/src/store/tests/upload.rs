@@ -229,3 +229,27 @@ async fn init_removes_stale_temp_files() {
     fx.store.init().await.unwrap();
     assert!(!stale.exists());
 }
+
+#[tokio::test]
+async fn upload_with_meta_writes_both_or_nothing() {
+    let fx = Fixture::new().await;
+    let spec = UploadSpec { store_path: 0, size: 5, ext: "txt", appender: false };
+    let blob = b"s3-bucket\x02b\x01s3-key\x02k";
+    let done = fx.store.upload_with_meta(spec, blob, &mut &b"hello"[..]).await.unwrap();
+    assert_eq!(fx.read(&done.stored.name), b"hello");
+    let meta_name = done.meta_name.unwrap();
+    assert_eq!(meta_name.as_str(), format!("{}-m", done.stored.name));
+    assert_eq!(fx.store.get_metadata(&done.stored.name).await.unwrap(), blob);
+    // Without metadata: no `-m` file.
+    let bare = fx.store.upload_with_meta(spec, b"", &mut &b"world"[..]).await.unwrap();
+    assert!(bare.meta_name.is_none());
+    assert!(fx.store.get_metadata(&bare.stored.name).await.is_err());
+    // A short body leaves neither file nor temp files.
+    let before = fx.temp_files(0);
+    let err = fx.store.upload_with_meta(spec, blob, &mut &b"abc"[..]).await.unwrap_err();
+    assert_eq!(err.status(), Status::EINVAL);
+    assert_eq!((before, fx.temp_files(0)), (0, 0));
+    // Appenders cannot carry metadata this way.
+    let appender = UploadSpec { appender: true, ..spec };
+    assert!(fx.store.upload_with_meta(appender, blob, &mut &b"hello"[..]).await.is_err());
+}
