@@ -60,7 +60,8 @@ struct Args {
     /// size (e.g. 5G) from a sparse file, with the server's peak RSS.
     #[arg(long)]
     big: Option<String>,
-    /// Bench's own libtest flag, passed by `cargo bench`; ignored.
+    /// Passed by `cargo bench`; without it (as `cargo test` runs benches)
+    /// nothing is measured.
     #[arg(long, hide = true)]
     bench: bool,
 }
@@ -83,6 +84,12 @@ const SECRET: &str = "benchsecret-benchsecret-benchsecret";
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    if !args.bench {
+        // `cargo test --all-targets` runs bench targets without `--bench`:
+        // a load run is not a test, so there is nothing to do.
+        println!("s3_load: a benchmark; run it with `cargo bench --bench s3_load -- ...`");
+        return Ok(());
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(run(args))
 }
@@ -341,12 +348,13 @@ async fn big_object(client: &Client, bucket: &str, bytes: usize, pid: Option<u32
     let dir = tempfile::Builder::new().prefix("fdfs-s3-big").tempdir_in(".")?;
     let path = dir.path().join("big");
     std::fs::File::create(&path)?.set_len(bytes as u64)?;
-    let rss = |what: &str| match pid {
-        Some(pid) => match peak_rss(pid) {
-            Ok(v) => println!("server peak RSS after {what}: {v}"),
-            Err(e) => println!("server peak RSS unknown: {e}"),
-        },
-        None => {}
+    let rss = |what: &str| {
+        if let Some(pid) = pid {
+            match peak_rss(pid) {
+                Ok(v) => println!("server peak RSS after {what}: {v}"),
+                Err(e) => println!("server peak RSS unknown: {e}"),
+            }
+        }
     };
     rss("start");
     let t = Instant::now();

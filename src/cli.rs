@@ -106,6 +106,11 @@ pub struct ServerArgs {
     /// default because the disk is shared with the rest of the machine.
     #[arg(long, value_name = "SIZE", default_value = "1G")]
     pub reserved_storage_space: String,
+    /// Base domain for virtual-hosted-style S3 requests
+    /// (http://BUCKET.DOMAIN:PORT/KEY); repeat for several. Path-style
+    /// requests work whatever is set.
+    #[arg(long = "domain", value_name = "DOMAIN", default_value = "localhost")]
+    pub domains: Vec<String>,
 }
 
 /// Where the trackers are.
@@ -324,14 +329,28 @@ pub struct InfoArgs {
 pub struct GatewayArgs {
     #[command(subcommand)]
     pub command: Option<GatewayCommand>,
-    /// The S3 listen address.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9000")]
-    pub listen: SocketAddr,
-    /// Every tracker of the cluster (repeat; required to serve).
-    #[arg(long = "tracker", value_name = "ADDR:PORT")]
+    /// Config file (TOML, see deploy/gateway.toml); every flag overrides
+    /// the same setting of the file.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// The S3 listen address [default: 127.0.0.1:9000].
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// Every tracker of the cluster (repeat; required to serve, to
+    /// rebuild the index and to sweep).
+    #[arg(long = "tracker", value_name = "ADDR:PORT", global = true)]
     pub trackers: Vec<SocketAddr>,
-    /// The gateway's data directory (the index).
-    #[arg(long, value_name = "DIR", default_value = "data/gateway", global = true)]
+    /// Base domain for virtual-hosted-style S3 requests
+    /// (http://BUCKET.DOMAIN:PORT/KEY); repeat for several [default: none,
+    /// path-style only].
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// The gateway's data directory (the index) [default: data/gateway].
+    #[arg(long = "data", value_name = "DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// The data directory in effect (`--data`, else the config file's,
+    /// else the default), filled in by `fdfs gateway` before use.
+    #[arg(skip)]
     pub data: PathBuf,
 }
 
@@ -341,6 +360,17 @@ pub enum GatewayCommand {
     /// Manage access keys (stored in the index).
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Rebuild the index from the S3 tags in the files' FastDFS metadata
+    /// (stop the gateway first; access keys and buckets of an existing
+    /// index are kept).
+    RebuildIndex,
+    /// Run the orphan sweep once: delete files tagged by this gateway that
+    /// no index row references and that are older than the grace period.
+    Sweep {
+        /// Files younger than this many seconds are spared.
+        #[arg(long, value_name = "SECS", default_value_t = 3600)]
+        grace_secs: u64,
+    },
 }
 
 /// Access key management.

@@ -94,3 +94,46 @@ fn server_starts_refuses_unsigned_and_stops_on_sigterm() {
     assert!(reply.starts_with("HTTP/1.1 403"), "{reply}");
     assert!(proc.terminate(Duration::from_secs(15)), "{}", proc.log_text());
 }
+
+#[test]
+fn the_deploy_sample_config_is_accepted() {
+    let dir = TempDir::new("gateway-sample");
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/gateway.toml");
+    let data = dir.path().join("gw");
+    // `key list` reads the config (and `--data` overrides its data_dir)
+    // without needing a cluster.
+    let out =
+        fdfs(&["gateway", "--config", sample, "key", "list", "--data", data.to_str().unwrap()]);
+    stdout(&out);
+    assert!(data.join("index.db").exists());
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "listen = \"127.0.0.1:1\"\nindex_reader = 3\n").unwrap();
+    let out = fdfs(&["gateway", "--config", bad.to_str().unwrap(), "key", "list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("index_reader"), "{err}");
+}
+
+#[test]
+fn serves_from_a_config_file() {
+    let dir = TempDir::new("gateway-config");
+    let addr = free_addr(1);
+    let tracker = free_addr(1);
+    let data = dir.path().join("from-file");
+    let config = dir.path().join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"{addr}\"\ntrackers = [\"{tracker}\"]\ndata_dir = {:?}\n\
+             domains = [\"s3.test\"]\n[delete_queue]\norphan_sweep = false\n",
+            data.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let args: Vec<String> =
+        ["gateway", "--config", config.to_str().unwrap()].iter().map(|s| s.to_string()).collect();
+    let mut proc = FdfsProcess::spawn(&args, addr, dir.path().join("gateway.log"));
+    assert!(proc.log_text().contains(&format!("listening on {addr}")), "{}", proc.log_text());
+    assert!(data.join("index.db").exists());
+    assert!(proc.terminate(Duration::from_secs(15)), "{}", proc.log_text());
+}

@@ -19,6 +19,8 @@
 //! - [`gateway`]: the S3 service (`impl s3s::S3`, one module per
 //!   operation family), authentication from the index's keys, the
 //!   delete-queue drainer and the HTTP server.
+//! - [`rebuild`]: the S3 tags in each file's FastDFS metadata, the index
+//!   rebuild from the storages and the orphan sweep's full comparison.
 //! - [`encoding`]: percent-encoding of listing keys for `encoding-type=url`
 //!   (`s3s` leaves it to the implementation).
 
@@ -26,3 +28,4 @@ pub mod checksum;
 pub mod encoding;
 pub mod gateway;
 pub mod index;
+pub mod rebuild;

@@ -1,39 +1,114 @@
 //! `fdfs gateway`: the S3 gateway in front of a cluster until SIGINT or
-//! SIGTERM (see `signals`), and `fdfs gateway key create|list|delete` for
-//! its access keys, which live in the gateway's index.
+//! SIGTERM (see `signals`), `fdfs gateway key create|list|delete` for
+//! its access keys, which live in the gateway's index, `fdfs gateway
+//! rebuild-index` to rebuild that index from the storages, and `fdfs
+//! gateway sweep` to run the orphan sweep once.
 //!
-//! FDFS_ACCESS_KEY_ID / FDFS_SECRET_ACCESS_KEY, when both are set, define
-//! the owner key at start (created, or its secret replaced).
+//! Settings come from `--config FILE` (TOML, `deploy/gateway.toml`), with
+//! every flag overriding the file; `--data` and the trackers apply to the
+//! subcommands too. FDFS_ACCESS_KEY_ID / FDFS_SECRET_ACCESS_KEY, when both
+//! are set, define the owner key at start (created, or its secret replaced).
 
 use anyhow::{Context, bail};
+use fdfs_protocol::client::{Pool, StorageClient, TrackerClient};
 use fdfs_protocol::server::shutdown_channel;
 use fdfs_s3api::gateway::DEFAULT_OWNER;
 use fdfs_s3api::gateway::auth::generate_key;
-use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer, index_path};
-use fdfs_s3api::index::{AccessKey, Index};
+use fdfs_s3api::gateway::drainer::Drainer;
+use fdfs_s3api::gateway::server::{GatewayServer, index_path};
+use fdfs_s3api::index::{AccessKey, Index, IndexHandle};
+use fdfs_s3api::rebuild::{rebuild_index, sweep_orphans};
 
 use super::signals::wait_for_signals;
 use crate::cli::{GatewayArgs, GatewayCommand, KeyCommand};
+use crate::config;
+use crate::config::gateway::GatewaySettings;
 
-pub async fn run(args: GatewayArgs) -> anyhow::Result<()> {
-    if let Some(GatewayCommand::Key(cmd)) = args.command {
-        let data = args.data.clone();
-        return tokio::task::spawn_blocking(move || key(cmd, &data)).await?;
+pub async fn run(mut args: GatewayArgs) -> anyhow::Result<()> {
+    let settings = settings(&args)?;
+    // The subcommands below read the merged values from `args`.
+    args.data = settings.data_dir.clone();
+    args.trackers = settings.trackers.clone();
+    match args.command {
+        Some(GatewayCommand::Key(cmd)) => {
+            let data = args.data.clone();
+            return tokio::task::spawn_blocking(move || key(cmd, &data)).await?;
+        }
+        Some(GatewayCommand::RebuildIndex) => return rebuild(&args).await,
+        Some(GatewayCommand::Sweep { grace_secs }) => return sweep(&args, grace_secs).await,
+        None => {}
     }
     if args.trackers.is_empty() {
-        bail!("--tracker is required to serve");
+        bail!("--tracker (or `trackers` in --config) is required to serve");
     }
     // Signal handlers before anything binds: a SIGTERM that arrives as soon
     // as a port accepts connections must stop the process cleanly, not kill it.
     let (trigger, shutdown) = shutdown_channel();
     let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
-    let mut config = GatewayConfig::new(args.listen, args.trackers, args.data);
+    let mut config = settings.to_config().context("invalid gateway settings")?;
     config.owner_key = owner_key_from_env()?;
     let server = GatewayServer::bind(config).await.context("gateway failed to start")?;
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", server.local_addr());
     server.run(shutdown).await;
     signals.abort();
+    Ok(())
+}
+
+/// The config file's settings (or the defaults), with every given flag
+/// applied on top.
+fn settings(args: &GatewayArgs) -> anyhow::Result<GatewaySettings> {
+    let file = match &args.config {
+        Some(path) => config::gateway::load(path)?,
+        None => GatewaySettings::default(),
+    };
+    Ok(file.with_flags(args.listen, &args.trackers, &args.domains, args.data_dir.as_deref()))
+}
+
+/// The cluster clients for the offline subcommands.
+fn clients(args: &GatewayArgs) -> anyhow::Result<(TrackerClient, StorageClient)> {
+    if args.trackers.is_empty() {
+        bail!("--tracker is required");
+    }
+    let pool = Pool::default();
+    let tracker = TrackerClient::new(args.trackers.clone(), pool.clone())?;
+    Ok((tracker, StorageClient::new(pool)))
+}
+
+/// `fdfs gateway rebuild-index`.
+async fn rebuild(args: &GatewayArgs) -> anyhow::Result<()> {
+    let (tracker, storage) = clients(args)?;
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("cannot create {}", args.data.display()))?;
+    let report = rebuild_index(&tracker, &storage, &args.data).await?;
+    println!(
+        "rebuilt {}: {} buckets, {} objects from {} tagged of {} files ({} bytes hashed)",
+        index_path(&args.data).display(),
+        report.buckets,
+        report.objects,
+        report.tagged,
+        report.files,
+        report.bytes_hashed
+    );
+    Ok(())
+}
+
+/// `fdfs gateway sweep`: one sweep, then the queue drained once.
+async fn sweep(args: &GatewayArgs, grace_secs: u64) -> anyhow::Result<()> {
+    let (tracker, storage) = clients(args)?;
+    let path = index_path(&args.data);
+    let index = tokio::task::spawn_blocking(move || IndexHandle::open(path, 1)).await??;
+    let grace = std::time::Duration::from_secs(grace_secs);
+    let report = sweep_orphans(&index, &tracker, &storage, grace, now_ms()).await?;
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let drainer = Drainer::new(index, tracker, storage, wake, grace);
+    while drainer.drain_once().await > 0 {}
+    println!(
+        "swept {} files: {} unreferenced, {} orphans deleted",
+        report.scanned,
+        report.unreferenced,
+        report.queued.len()
+    );
     Ok(())
 }
 

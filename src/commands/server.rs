@@ -70,6 +70,7 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || ensure_first_key(&dir)).await??;
     }
     let mut gateway_config = GatewayConfig::new(args.listen, vec![tracker_addr], gateway_dir);
+    gateway_config.virtual_host_domains = args.domains;
     if let Some(key) = env_key {
         println!("access key id: {} (from FDFS_ACCESS_KEY_ID)", key.access_key_id);
         gateway_config.owner_key = Some(key);

@@ -26,6 +26,8 @@ pub use algorithm::ChecksumAlgorithm;
 pub use combine::crc_combine;
 pub use error::{AlgorithmOrMd5, BoxError, ChecksumError, VerifyError};
 pub use hasher::{Digests, Hasher, MultiHasher};
-pub use multipart::{CompositeChecksum, composite_checksum, full_object_checksum, multipart_etag};
+pub use multipart::{
+    CompositeChecksum, composite_checksum, full_object_checksum, multipart_etag, object_checksums,
+};
 pub use value::{Checksum, decode_content_md5, encode_content_md5};
 pub use verify::{DigestSlot, TrailerFn, VerifyingStream};

@@ -10,6 +10,7 @@
 //!   the whole object, combined from part CRCs and lengths
 //!   ([`super::crc_combine`]); no suffix.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use md5::{Digest as _, Md5};
@@ -91,6 +92,40 @@ pub fn full_object_checksum(
             .ok_or(ChecksumError::NotCombinable(algorithm))?;
     }
     Checksum::from_crc(algorithm, crc).ok_or(ChecksumError::NotCombinable(algorithm))
+}
+
+/// The checksums a completed multipart object keeps, by algorithm name →
+/// value as S3 sends it, from each part's stored checksums (name →
+/// base64) and size, in object order. An algorithm counts only when every
+/// part has a valid value of it (what a client that names an algorithm at
+/// CreateMultipartUpload must send with each part): CRC64NVME, which S3
+/// only combines as `FULL_OBJECT`, gives the whole object's CRC; the
+/// others give the `COMPOSITE` `base64-N`.
+pub fn object_checksums(parts: &[(&BTreeMap<String, String>, u64)]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if parts.is_empty() {
+        return out;
+    }
+    for algorithm in ChecksumAlgorithm::ALL {
+        let values: Option<Vec<(Checksum, u64)>> = parts
+            .iter()
+            .map(|(sums, size)| {
+                let text = sums.get(algorithm.as_str())?;
+                Some((Checksum::from_base64(algorithm, text).ok()?, *size))
+            })
+            .collect();
+        let Some(values) = values else { continue };
+        let value = if algorithm == ChecksumAlgorithm::Crc64Nvme {
+            full_object_checksum(algorithm, &values).map(|c| c.to_base64())
+        } else {
+            let sums: Vec<Checksum> = values.into_iter().map(|(c, _)| c).collect();
+            composite_checksum(algorithm, &sums).map(|c| c.to_header_value())
+        };
+        if let Ok(v) = value {
+            out.insert(algorithm.as_str().to_string(), v);
+        }
+    }
+    out
 }
 
 fn same_algorithm(expected: ChecksumAlgorithm, part: &Checksum) -> Result<(), ChecksumError> {

@@ -13,7 +13,7 @@ use proptest::prelude::{ProptestConfig, any, prop, proptest};
 use super::{
     Checksum, ChecksumAlgorithm, ChecksumError, Hasher, MultiHasher, VerifyError, VerifyingStream,
     composite_checksum, crc_combine, decode_content_md5, encode_content_md5, full_object_checksum,
-    multipart_etag,
+    multipart_etag, object_checksums,
 };
 
 use ChecksumAlgorithm::{Crc32, Crc32c, Crc64Nvme, Sha1, Sha256};
@@ -133,6 +133,32 @@ fn multipart_values_match_reference() {
     assert_eq!(full(Crc32), "u1Heaw==");
     assert_eq!(full(Crc32c), "2ZpS9A==");
     assert_eq!(full(Crc64Nvme), "cn/snWXejdg=");
+}
+
+#[test]
+fn object_checksums_from_parts() {
+    use std::collections::BTreeMap;
+    let parts: [&[u8]; 3] = [b"hello ", b"world", &[b'!'; 1000]];
+    let mut maps: Vec<BTreeMap<String, String>> = parts
+        .iter()
+        .map(|p| {
+            [Crc32, Crc64Nvme, Sha1]
+                .into_iter()
+                .map(|a| (a.as_str().to_string(), b64(a, p)))
+                .collect()
+        })
+        .collect();
+    // SHA1 is missing from one part, so the object has none.
+    maps[1].remove("SHA1");
+    let with_sizes: Vec<(&BTreeMap<String, String>, u64)> =
+        maps.iter().zip(parts).map(|(m, p)| (m, p.len() as u64)).collect();
+    let got = object_checksums(&with_sizes);
+    assert_eq!(got.get("CRC32").map(String::as_str), Some("hWapPQ==-3"));
+    assert_eq!(got.get("CRC64NVME").map(String::as_str), Some("cn/snWXejdg="));
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(object_checksums(&[]).is_empty());
+    let bad = BTreeMap::from([("CRC32".to_string(), "not base64".to_string())]);
+    assert!(object_checksums(&[(&bad, 1)]).is_empty());
 }
 
 #[test]

@@ -2,6 +2,13 @@
 //! CreateBucket with a LocationConstraint naming an existing group pins
 //! the bucket there; otherwise the tracker's store policy
 //! (QUERY_STORE without group) picks it.
+//!
+//! A bucket named like a group (see `group_bucket`) is read-only and
+//! belongs to no one: HeadBucket answers 200 for it, GetBucketLocation
+//! names the group, DeleteBucket is AccessDenied, CreateBucket of that name
+//! is BucketAlreadyExists (a user bucket must not shadow a group), and
+//! ListBuckets leaves it out (it cannot be listed, and tools that walk
+//! every bucket would fail on it).
 
 use s3s::dto::{
     Bucket, BucketLocationConstraint, CreateBucketInput, CreateBucketOutput, DeleteBucketInput,
@@ -11,7 +18,7 @@ use s3s::dto::{
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
-use super::{Inner, error, now_ms, owner_of, timestamp};
+use super::{Inner, error, group_bucket, now_ms, owner_of, timestamp};
 use crate::index;
 
 pub async fn list_buckets(
@@ -55,6 +62,12 @@ pub async fn create_bucket(
         .map(|c| c.as_str().to_string());
     let span = info_span!("s3.create_bucket", bucket = %name, ?constraint);
     async {
+        if group_bucket::is_group(inner, &name).await {
+            return Err(S3Error::with_message(
+                S3ErrorCode::BucketAlreadyExists,
+                format!("{name:?} is a FastDFS group, served as a read-only bucket"),
+            ));
+        }
         let group = home_group(inner, constraint.as_deref()).await?;
         let bucket = index::Bucket {
             name: name.clone(),
@@ -92,6 +105,9 @@ pub async fn delete_bucket(
 ) -> S3Result<S3Response<DeleteBucketOutput>> {
     let owner = owner_of(inner, &req).await?;
     let name = req.input.bucket.clone();
+    if group_bucket::is_group_bucket(inner, &name).await {
+        return Err(group_bucket::read_only(&name));
+    }
     check_owner(inner, &name, &owner).await?;
     let released = inner
         .index
@@ -109,6 +125,9 @@ pub async fn head_bucket(
     req: S3Request<HeadBucketInput>,
 ) -> S3Result<S3Response<HeadBucketOutput>> {
     let owner = owner_of(inner, &req).await?;
+    if group_bucket::is_group_bucket(inner, &req.input.bucket).await {
+        return Ok(S3Response::new(HeadBucketOutput::default()));
+    }
     check_owner(inner, &req.input.bucket, &owner).await?;
     Ok(S3Response::new(HeadBucketOutput::default()))
 }
@@ -118,6 +137,12 @@ pub async fn get_bucket_location(
     req: S3Request<GetBucketLocationInput>,
 ) -> S3Result<S3Response<GetBucketLocationOutput>> {
     let owner = owner_of(inner, &req).await?;
+    if group_bucket::is_group_bucket(inner, &req.input.bucket).await {
+        let group = req.input.bucket;
+        return Ok(S3Response::new(GetBucketLocationOutput {
+            location_constraint: Some(BucketLocationConstraint::from(group)),
+        }));
+    }
     let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
     Ok(S3Response::new(GetBucketLocationOutput {
         location_constraint: Some(BucketLocationConstraint::from(bucket.home_group)),

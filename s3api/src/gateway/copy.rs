@@ -3,20 +3,23 @@
 //! copy costs one index transaction whatever the object's size, and
 //! deleting either object later leaves the other intact.
 //!
-//! The copy-source conditions (`x-amz-copy-source-if-*`) are evaluated
-//! inside the same writer job as the copy itself: the index has a single
-//! writer, so no other write can slip between the check and the copy.
+//! The copy-source conditions (`x-amz-copy-source-if-*`, evaluated by
+//! [`super::conditions`]) are checked inside the same writer job as the
+//! copy itself: the index has a single writer, so no other write can slip
+//! between the check and the copy.
 
 use std::collections::BTreeMap;
 
 use s3s::dto::{
-    CopyObjectInput, CopyObjectOutput, CopyObjectResult, CopySource, ETag, ETagCondition,
-    MetadataDirective, Timestamp, TimestampFormat,
+    CopyObjectInput, CopyObjectOutput, CopyObjectResult, CopySource, ETag, MetadataDirective,
 };
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+// `Conditions` and `unix_secs` are re-exported for UploadPartCopy.
+use super::conditions::http_date;
+pub(super) use super::conditions::{Conditions, unix_secs};
 use super::{Inner, error, now_ms, owner_of, timestamp};
 use crate::checksum::ChecksumAlgorithm;
 use crate::index::{Index, IndexError, MetaDirective, ObjectInfo, ObjectMeta};
@@ -26,17 +29,6 @@ use crate::index::{Index, IndexError, MetaDirective, ObjectInfo, ObjectMeta};
 pub(super) struct Source {
     pub(super) bucket: String,
     pub(super) key: String,
-}
-
-/// The `x-amz-copy-source-if-*` conditions of a request.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Conditions {
-    pub(super) if_match: Option<ETagCondition>,
-    pub(super) if_none_match: Option<ETagCondition>,
-    /// Unix seconds.
-    pub(super) if_modified_since: Option<i64>,
-    /// Unix seconds.
-    pub(super) if_unmodified_since: Option<i64>,
 }
 
 /// What the writer job decided: the copy and the file IDs its overwrite
@@ -71,6 +63,7 @@ pub async fn copy_object(
         }
         let conditions = conditions(&input)?;
         let new_meta = replace.then(|| requested_meta(&input));
+        let (src_bucket, src_key) = (src.bucket.clone(), src.key.clone());
         let (dst_bucket, dst_key) = (input.bucket.clone(), input.key.clone());
         let outcome = inner
             .index
@@ -83,6 +76,9 @@ pub async fn copy_object(
         if !released.is_empty() {
             inner.deletes.notify_one();
         }
+        // Rebuild tags: the destination shares the source's files.
+        let src_ref = (src_bucket.as_str(), src_key.as_str());
+        super::object_put::record_alias(inner, src_ref, &input.bucket, &input.key, &info).await;
         tracing::debug!(size = info.size, "copied by reference");
         Ok(S3Response::new(CopyObjectOutput {
             copy_object_result: Some(result(&info)),
@@ -179,81 +175,14 @@ fn requested_meta(input: &CopyObjectInput) -> ObjectMeta {
     }
 }
 
+/// The `x-amz-copy-source-if-*` conditions of a request.
 fn conditions(input: &CopyObjectInput) -> S3Result<Conditions> {
-    let secs = |t: &Option<Timestamp>| -> S3Result<Option<i64>> {
-        t.as_ref()
-            .map(|t| {
-                unix_secs(t).ok_or_else(|| {
-                    S3Error::with_message(S3ErrorCode::InvalidArgument, "invalid date")
-                })
-            })
-            .transpose()
-    };
-    Ok(Conditions {
-        if_match: input.copy_source_if_match.clone(),
-        if_none_match: input.copy_source_if_none_match.clone(),
-        if_modified_since: secs(&input.copy_source_if_modified_since)?,
-        if_unmodified_since: secs(&input.copy_source_if_unmodified_since)?,
-    })
-}
-
-impl Conditions {
-    /// S3's rules: a passing `if-match` overrides a failing
-    /// `if-unmodified-since`; a present `if-none-match` decides alone
-    /// (RFC 9110 ignores `if-modified-since` next to it). Failures are
-    /// 412 PreconditionFailed.
-    pub(super) fn check(&self, head: &ObjectInfo) -> S3Result<()> {
-        let modified = head.last_modified_ms.div_euclid(1000);
-        let failed = |what: &str| {
-            Err(S3Error::with_message(
-                S3ErrorCode::PreconditionFailed,
-                format!("copy source condition {what} failed"),
-            ))
-        };
-        match &self.if_match {
-            Some(c) if !matches(c, &head.etag) => return failed("if-match"),
-            Some(_) => {}
-            None => {
-                if self.if_unmodified_since.is_some_and(|t| modified > t) {
-                    return failed("if-unmodified-since");
-                }
-            }
-        }
-        match &self.if_none_match {
-            Some(c) if matches(c, &head.etag) => return failed("if-none-match"),
-            Some(_) => {}
-            None => {
-                if self.if_modified_since.is_some_and(|t| modified <= t) {
-                    return failed("if-modified-since");
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Whether a condition names `etag` (stored unquoted); `*` names any.
-fn matches(c: &ETagCondition, etag: &str) -> bool {
-    match c {
-        ETagCondition::Any => true,
-        ETagCondition::ETag(e) => e.value() == etag,
-    }
-}
-
-/// A timestamp as whole unix seconds.
-pub(super) fn unix_secs(t: &Timestamp) -> Option<i64> {
-    let mut buf = Vec::new();
-    t.format(TimestampFormat::EpochSeconds, &mut buf).ok()?;
-    let text = String::from_utf8(buf).ok()?;
-    let whole = text.split('.').next()?;
-    whole.parse().ok()
-}
-
-/// A timestamp as an HTTP date, the form `Expires` is stored in.
-fn http_date(t: &Timestamp) -> Option<String> {
-    let mut buf = Vec::new();
-    t.format(TimestampFormat::HttpDate, &mut buf).ok()?;
-    String::from_utf8(buf).ok()
+    Conditions::new(
+        input.copy_source_if_match.clone(),
+        input.copy_source_if_none_match.clone(),
+        input.copy_source_if_modified_since.as_ref(),
+        input.copy_source_if_unmodified_since.as_ref(),
+    )
 }
 
 /// The response body: the new object's ETag, time and checksums.
@@ -273,22 +202,9 @@ fn result(info: &ObjectInfo) -> CopyObjectResult {
 
 #[cfg(test)]
 mod tests {
-    use s3s::dto::TimestampFormat;
-    use s3s::dto::{CopySource, ETag, ETagCondition, MetadataDirective, Timestamp};
+    use s3s::dto::{CopySource, MetadataDirective};
 
-    use super::{Conditions, directive, source, unix_secs};
-    use crate::index::{ObjectInfo, ObjectMeta};
-
-    fn head(etag: &str, secs: i64) -> ObjectInfo {
-        ObjectInfo {
-            key: "k".into(),
-            size: 1,
-            etag: etag.into(),
-            last_modified_ms: secs * 1000 + 500,
-            part_count: 0,
-            meta: ObjectMeta::default(),
-        }
-    }
+    use super::{directive, source};
 
     #[test]
     fn sources() {
@@ -307,34 +223,5 @@ mod tests {
         assert!(!directive(Some(&MetadataDirective::from_static("COPY"))).unwrap());
         assert!(directive(Some(&MetadataDirective::from_static("REPLACE"))).unwrap());
         assert!(directive(Some(&MetadataDirective::from_static("MOVE"))).is_err());
-    }
-
-    #[test]
-    fn timestamps_to_seconds() {
-        let t = Timestamp::parse(TimestampFormat::HttpDate, "Thu, 01 Jan 1970 00:01:40 GMT");
-        assert_eq!(unix_secs(&t.unwrap()), Some(100));
-    }
-
-    #[test]
-    fn conditions() {
-        let h = head("abc", 100);
-        let tag = |s: &str| Some(ETagCondition::ETag(ETag::Strong(s.into())));
-        let ok = |c: Conditions| c.check(&h).is_ok();
-        assert!(ok(Conditions::default()));
-        assert!(ok(Conditions { if_match: tag("abc"), ..Default::default() }));
-        assert!(ok(Conditions { if_match: Some(ETagCondition::Any), ..Default::default() }));
-        assert!(!ok(Conditions { if_match: tag("x"), ..Default::default() }));
-        assert!(!ok(Conditions { if_none_match: tag("abc"), ..Default::default() }));
-        assert!(ok(Conditions { if_none_match: tag("x"), ..Default::default() }));
-        assert!(ok(Conditions { if_unmodified_since: Some(100), ..Default::default() }));
-        assert!(!ok(Conditions { if_unmodified_since: Some(99), ..Default::default() }));
-        assert!(ok(Conditions { if_modified_since: Some(99), ..Default::default() }));
-        assert!(!ok(Conditions { if_modified_since: Some(100), ..Default::default() }));
-        // A passing if-match overrides a failing if-unmodified-since.
-        assert!(ok(Conditions {
-            if_match: tag("abc"),
-            if_unmodified_since: Some(1),
-            ..Default::default()
-        }));
     }
 }

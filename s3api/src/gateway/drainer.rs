@@ -4,10 +4,14 @@
 //! clients delete), and acknowledged, or rescheduled with exponential
 //! backoff. A file that is already gone counts as deleted. Each round
 //! also abandons upload intents a crash left behind, which queues their
-//! files.
+//! files. On a slow cadence (hourly by default) it also runs the orphan
+//! sweep's full comparison ([`crate::rebuild::sweep_orphans`]): tagged
+//! files on the storages that no index row references.
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use fdfs_protocol::Status;
 use fdfs_protocol::client::{StorageClient, TrackerClient, storage_socket_addr};
@@ -37,6 +41,23 @@ pub struct Drainer {
     wake: Arc<Notify>,
     policy: RetryPolicy,
     idle: Duration,
+    sweep: Option<SweepSchedule>,
+}
+
+/// When the orphan sweep runs and what it spares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SweepSchedule {
+    /// Time between sweeps (the first one runs one period after start).
+    pub period: Duration,
+    /// Files younger than this are never orphans: their index row may
+    /// still be on its way.
+    pub grace: Duration,
+}
+
+impl Default for SweepSchedule {
+    fn default() -> Self {
+        Self { period: Duration::from_secs(3600), grace: Duration::from_secs(3600) }
+    }
 }
 
 /// Why one delete failed.
@@ -57,7 +78,13 @@ impl Drainer {
         wake: Arc<Notify>,
         idle: Duration,
     ) -> Self {
-        Self { index, tracker, storage, wake, policy: RetryPolicy::default(), idle }
+        Self { index, tracker, storage, wake, policy: RetryPolicy::default(), idle, sweep: None }
+    }
+
+    /// Runs the orphan sweep on `schedule` (off unless set).
+    pub fn with_sweep(mut self, schedule: Option<SweepSchedule>) -> Self {
+        self.sweep = schedule;
+        self
     }
 
     /// Replaces the lease and backoff policy.
@@ -68,9 +95,16 @@ impl Drainer {
 
     /// Drains until `shutdown`.
     pub async fn run(self, mut shutdown: Shutdown) {
+        let mut next_sweep = self.sweep.map(|s| Instant::now() + s.period);
         loop {
             if shutdown.is_triggered() {
                 break;
+            }
+            if let (Some(due), Some(schedule)) = (next_sweep, self.sweep)
+                && Instant::now() >= due
+            {
+                self.sweep_orphans(schedule.grace).await;
+                next_sweep = Some(Instant::now() + schedule.period);
             }
             let done = self.drain_once().await;
             if done == BATCH {
@@ -104,6 +138,34 @@ impl Drainer {
             self.process(entry).instrument(span).await;
         }
         taken
+    }
+
+    /// One orphan sweep; wakes the drain when it queued anything.
+    pub async fn sweep_orphans(&self, grace: Duration) {
+        let span = debug_span!("gateway.orphan_sweep");
+        let swept = crate::rebuild::sweep_orphans(
+            &self.index,
+            &self.tracker,
+            &self.storage,
+            grace,
+            now_ms(),
+        )
+        .instrument(span)
+        .await;
+        match swept {
+            Ok(report) if report.queued.is_empty() => {
+                tracing::debug!(scanned = report.scanned, "orphan sweep found nothing");
+            }
+            Ok(report) => {
+                tracing::info!(
+                    scanned = report.scanned,
+                    queued = report.queued.len(),
+                    "orphan sweep queued files"
+                );
+                self.wake.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "orphan sweep failed"),
+        }
     }
 
     /// Abandons stale upload intents, queueing their files.

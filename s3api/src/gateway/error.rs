@@ -93,3 +93,82 @@ pub fn internal(e: impl std::fmt::Display) -> S3Error {
     tracing::error!(error = %e, "internal error");
     S3Error::with_message(S3ErrorCode::InternalError, "internal error; see the gateway log")
 }
+
+/// The description S3 documents for error `code`, for error bodies that
+/// reached the wire without a `<Message>` (errors `s3s` raises itself
+/// before a handler runs, e.g. InvalidBucketName). S3 always sends one,
+/// and clients print "Unknown" without it.
+pub fn default_message(code: &str) -> &'static str {
+    match code {
+        "AccessDenied" => "Access Denied",
+        "AuthorizationHeaderMalformed" => "The authorization header you provided is invalid.",
+        "AuthorizationQueryParametersError" => "The query parameters of the request are invalid.",
+        "BadDigest" => "The Content-MD5 you specified did not match what we received.",
+        "BucketAlreadyExists" => {
+            "The requested bucket name is not available. The bucket namespace is shared by all \
+             users of the system. Please select a different name and try again."
+        }
+        "BucketAlreadyOwnedByYou" => {
+            "Your previous request to create the named bucket succeeded and you already own it."
+        }
+        "BucketNotEmpty" => "The bucket you tried to delete is not empty.",
+        "EntityTooLarge" => "Your proposed upload exceeds the maximum allowed object size.",
+        "EntityTooSmall" => "Your proposed upload is smaller than the minimum allowed object size.",
+        "ExpiredToken" => "The provided token has expired.",
+        "IncompleteBody" => {
+            "You did not provide the number of bytes specified by the Content-Length HTTP header."
+        }
+        "InternalError" => "We encountered an internal error. Please try again.",
+        "InvalidAccessKeyId" => "The AWS access key ID you provided does not exist in our records.",
+        "InvalidArgument" => "Invalid Argument",
+        "InvalidBucketName" => "The specified bucket is not valid.",
+        "InvalidDigest" => "The Content-MD5 you specified is not valid.",
+        "InvalidPart" => {
+            "One or more of the specified parts could not be found. The part might not have been \
+             uploaded, or the specified entity tag might not have matched the part's entity tag."
+        }
+        "InvalidPartOrder" => {
+            "The list of parts was not in ascending order. The parts list must be specified in \
+             order by part number."
+        }
+        "InvalidRange" => "The requested range cannot be satisfied.",
+        "InvalidRequest" => "Invalid Request",
+        "InvalidStorageClass" => "The storage class you specified is not valid.",
+        "InvalidURI" => "Couldn't parse the specified URI.",
+        "KeyTooLongError" => "Your key is too long.",
+        "MalformedXML" => {
+            "The XML you provided was not well-formed or did not validate against our published \
+             schema."
+        }
+        "MetadataTooLarge" => "Your metadata headers exceed the maximum allowed metadata size.",
+        "MethodNotAllowed" => "The specified method is not allowed against this resource.",
+        "MissingContentLength" => "You must provide the Content-Length HTTP header.",
+        "MissingRequestBodyError" => "Request body is empty.",
+        "MissingSecurityHeader" => "Your request is missing a required header.",
+        "NoSuchBucket" => "The specified bucket does not exist.",
+        "NoSuchKey" => "The specified key does not exist.",
+        "NoSuchUpload" => {
+            "The specified multipart upload does not exist. The upload ID might be invalid, or \
+             the multipart upload might have been aborted or completed."
+        }
+        "NotImplemented" => "A header you provided implies functionality that is not implemented.",
+        "PreconditionFailed" => "At least one of the preconditions you specified did not hold.",
+        "RequestTimeTooSkewed" => {
+            "The difference between the request time and the server's time is too large."
+        }
+        "RequestTimeout" => {
+            "Your socket connection to the server was not read from or written to within the \
+             timeout period."
+        }
+        "ServiceUnavailable" | "SlowDown" => "Please reduce your request rate.",
+        "SignatureDoesNotMatch" => {
+            "The request signature we calculated does not match the signature you provided. \
+             Check your key and signing method."
+        }
+        "UnexpectedContent" => "This request does not support content.",
+        "XAmzContentSHA256Mismatch" => {
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        }
+        _ => "The request failed; the error code says why.",
+    }
+}

@@ -14,9 +14,15 @@
 //! - `list` — ListObjectsV2; `list_v1` — ListObjects (v1) and
 //!   ListObjectVersions.
 //! - `copy` — CopyObject; `batch` — DeleteObjects.
+//! - `group_bucket` — buckets named like a FastDFS group: its files by
+//!   file ID, read-only.
+//! - `conditions` — If-Match & co. on reads and copy-source conditions.
+//! - `read_plan` — what a GET/HEAD answers: 304/412, range or part, headers.
 //! - `multipart` (+ `copy_part`: UploadPartCopy) — multipart uploads and the stale-upload reaper.
 //! - [`drainer`] — the background worker deleting queued files.
 //! - [`server`] — the HTTP/1.1 + HTTP/2 accept loop.
+//! - `vhost` — virtual-hosted-style addressing; `http_fixups` — 304 bodies
+//!   and HEAD 206, which `s3s` cannot express.
 
 pub mod auth;
 pub mod drainer;
@@ -25,13 +31,18 @@ pub mod server;
 
 mod batch;
 mod bucket;
+mod conditions;
 mod copy;
+mod group_bucket;
+mod http_fixups;
 mod list;
 mod list_v1;
 mod multipart;
 mod object_delete;
 mod object_get;
 mod object_put;
+mod read_plan;
+mod vhost;
 
 use std::fmt;
 use std::sync::Arc;
@@ -76,6 +87,8 @@ pub(crate) struct Inner {
     pub storage: StorageClient,
     /// Woken when a write put files on the delete queue.
     pub deletes: Arc<Notify>,
+    /// The tracker's group names, for routing group buckets.
+    pub groups: group_bucket::GroupCache,
 }
 
 impl fmt::Debug for Gateway {
@@ -93,7 +106,21 @@ impl Gateway {
         storage: StorageClient,
         deletes: Arc<Notify>,
     ) -> Self {
-        Self { inner: Arc::new(Inner { index, tracker, storage, deletes }) }
+        let groups = group_bucket::GroupCache::default();
+        Self { inner: Arc::new(Inner { index, tracker, storage, deletes, groups }) }
+    }
+
+    /// Whether `bucket` is a group bucket (see `group_bucket`).
+    async fn is_group_bucket(&self, bucket: &str) -> bool {
+        group_bucket::is_group_bucket(&self.inner, bucket).await
+    }
+
+    /// AccessDenied when `bucket` is a group bucket: those are read-only.
+    async fn refuse_group_write(&self, bucket: &str) -> S3Result<()> {
+        if self.is_group_bucket(bucket).await {
+            return Err(group_bucket::read_only(bucket));
+        }
+        Ok(())
     }
 }
 
@@ -125,7 +152,10 @@ pub(crate) async fn owner_of<T>(inner: &Inner, req: &S3Request<T>) -> S3Result<S
         .map_err(|e| error::from_index(e, ""))?;
     match key {
         Some(key) => Ok(key.owner),
-        None => Err(S3Error::new(S3ErrorCode::InvalidAccessKeyId)),
+        None => Err(S3Error::with_message(
+            S3ErrorCode::InvalidAccessKeyId,
+            error::default_message("InvalidAccessKeyId"),
+        )),
     }
 }
 
@@ -170,6 +200,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         object_put::put_object(&self.inner, req).await
     }
 
@@ -177,6 +208,9 @@ impl S3 for Gateway {
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
+        if self.is_group_bucket(&req.input.bucket).await {
+            return group_bucket::get_object(&self.inner, req).await;
+        }
         object_get::get_object(&self.inner, req).await
     }
 
@@ -184,6 +218,9 @@ impl S3 for Gateway {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
+        if self.is_group_bucket(&req.input.bucket).await {
+            return group_bucket::head_object(&self.inner, req).await;
+        }
         object_get::head_object(&self.inner, req).await
     }
 
@@ -191,6 +228,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         object_delete::delete_object(&self.inner, req).await
     }
 
@@ -198,6 +236,9 @@ impl S3 for Gateway {
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        if self.is_group_bucket(&req.input.bucket).await {
+            return Err(group_bucket::not_listable());
+        }
         list::list_objects_v2(&self.inner, req).await
     }
 
@@ -205,6 +246,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         multipart::create_multipart_upload(&self.inner, req).await
     }
 
@@ -212,6 +254,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         multipart::upload_part(&self.inner, req).await
     }
 
@@ -219,6 +262,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<s3s::dto::UploadPartCopyInput>,
     ) -> S3Result<S3Response<s3s::dto::UploadPartCopyOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         multipart::copy_part::upload_part_copy(&self.inner, req).await
     }
 
@@ -226,6 +270,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         multipart::complete_multipart_upload(&self.inner, req).await
     }
 
@@ -233,6 +278,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         multipart::abort_multipart_upload(&self.inner, req).await
     }
 
@@ -240,6 +286,9 @@ impl S3 for Gateway {
         &self,
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
+        if self.is_group_bucket(&req.input.bucket).await {
+            return group_bucket::list_parts(&req.input);
+        }
         multipart::list_parts(&self.inner, req).await
     }
 
@@ -247,6 +296,9 @@ impl S3 for Gateway {
         &self,
         req: S3Request<ListMultipartUploadsInput>,
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        if self.is_group_bucket(&req.input.bucket).await {
+            return group_bucket::list_multipart_uploads(&req.input);
+        }
         multipart::list_multipart_uploads(&self.inner, req).await
     }
 
@@ -254,6 +306,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<CopyObjectInput>,
     ) -> S3Result<S3Response<CopyObjectOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         copy::copy_object(&self.inner, req).await
     }
 
@@ -261,6 +314,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<DeleteObjectsInput>,
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
         batch::delete_objects(&self.inner, req).await
     }
 
@@ -268,6 +322,9 @@ impl S3 for Gateway {
         &self,
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
+        if self.is_group_bucket(&req.input.bucket).await {
+            return Err(group_bucket::not_listable());
+        }
         list_v1::list_objects(&self.inner, req).await
     }
 
@@ -275,6 +332,9 @@ impl S3 for Gateway {
         &self,
         req: S3Request<ListObjectVersionsInput>,
     ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
+        if self.is_group_bucket(&req.input.bucket).await {
+            return Err(group_bucket::not_listable());
+        }
         list_v1::list_object_versions(&self.inner, req).await
     }
 }

@@ -8,6 +8,14 @@
 //! copies bytes: the object's index row becomes a manifest of the part
 //! files, which GetObject serves in order, and parts left out go on the
 //! delete queue in the same transaction.
+//!
+//! After the completion is committed, each part of the object is marked
+//! with the object's ETag (`s3-complete`, `crate::rebuild::tags`), so an
+//! index rebuild can reassemble it. Marking after the commit means only
+//! parts of a committed manifest are ever marked (a completion that fails
+//! validation marks nothing); a crash between the commit and the marks
+//! leaves that object out of a later rebuild. The ETag names the part
+//! count, so a rebuild ignores a partly marked upload.
 
 pub(super) mod copy_part;
 mod lists;
@@ -25,9 +33,11 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::object_put::merge_tags;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::multipart_etag;
 use crate::index::{CompleteUpload, CompletedPart, ObjectMeta};
+use crate::rebuild::tags::complete_metadata;
 
 /// The smallest size of every part but the last (S3: 5 MiB).
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -107,6 +117,7 @@ pub async fn complete_multipart_upload(
             inner.deletes.notify_one();
         }
         tracing::debug!(size = info.size, parts = info.part_count, "upload completed");
+        mark_parts(inner, &input.bucket, &input.key, &info).await;
         Ok(S3Response::new(CompleteMultipartUploadOutput {
             bucket: Some(input.bucket.clone()),
             key: Some(input.key.clone()),
@@ -117,6 +128,25 @@ pub async fn complete_multipart_upload(
     }
     .instrument(span)
     .await
+}
+
+/// Marks the parts of the object just completed (see the module docs).
+async fn mark_parts(inner: &Inner, bucket: &str, key: &str, info: &crate::index::ObjectInfo) {
+    let (b, k) = (bucket.to_string(), key.to_string());
+    let files = match inner.index.read(move |ix| ix.get_object(&b, &k)).await {
+        // A concurrent write may have replaced it already: nothing to mark.
+        Ok(record) if record.info.etag == info.etag => {
+            record.data.file_ids().into_iter().map(str::to_string).collect::<Vec<_>>()
+        }
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the completed object to tag its parts");
+            return;
+        }
+    };
+    let meta =
+        complete_metadata(&info.etag, info.last_modified_ms, info.meta.content_type.as_deref());
+    merge_tags(inner, &files, &meta).await;
 }
 
 pub async fn abort_multipart_upload(

@@ -2,7 +2,9 @@
 //! names (QUERY_FETCH_ONE) to the client; a multipart object is its parts'
 //! files in order, so a range maps to slices of one or more files. The
 //! first slice is opened before the response starts, so a missing file is
-//! an error reply, not a truncated body.
+//! an error reply, not a truncated body. What to answer (conditions,
+//! range or part, headers, checksums under `x-amz-checksum-mode`) is
+//! decided by [`super::read_plan`].
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -12,17 +14,19 @@ use fdfs_protocol::client::{Download, StorageClient, TrackerClient, storage_sock
 use fdfs_protocol::file_id::FileId;
 use futures_core::Stream;
 use s3s::dto::{
-    ContentLength, ETag, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput,
-    Metadata, StreamingBlob,
+    ContentLength, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput,
+    StreamingBlob,
 };
 use s3s::stream::{ByteStream, RemainingLength};
-use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, StdError};
+use s3s::{S3Request, S3Response, S3Result, StdError};
 use tokio::sync::mpsc;
 use tokio_util::io::ReaderStream;
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
-use super::{Inner, error, owner_of, timestamp};
+use super::conditions::Conditions;
+use super::read_plan::{self, Overrides};
+use super::{Inner, error, owner_of};
 use crate::index::{ObjectData, ObjectInfo};
 
 /// Chunks buffered between the storage and the client.
@@ -36,6 +40,13 @@ pub async fn get_object(
     let input = req.input;
     let span = info_span!("s3.get_object", bucket = %input.bucket, key = %input.key);
     async {
+        read_plan::check_args(input.range.as_ref(), input.part_number)?;
+        let conditions = Conditions::new(
+            input.if_match.clone(),
+            input.if_none_match.clone(),
+            input.if_modified_since.as_ref(),
+            input.if_unmodified_since.as_ref(),
+        )?;
         check_owner(inner, &input.bucket, &owner).await?;
         let (b, k) = (input.bucket.clone(), input.key.clone());
         let record = inner
@@ -43,37 +54,49 @@ pub async fn get_object(
             .read(move |ix| ix.get_object(&b, &k))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        let size = record.info.size;
-        let (range, content_range) = match input.range {
-            Some(r) => {
-                let range = r.check(size).map_err(|_| {
-                    S3Error::with_message(S3ErrorCode::InvalidRange, "range not satisfiable")
-                })?;
-                let cr = format!("bytes {}-{}/{size}", range.start, range.end.saturating_sub(1));
-                (range, Some(cr))
-            }
-            None => (0..size, None),
-        };
-        let slices = slices(&record.data, range.start, range.end)?;
+        read_plan::check_conditions(&conditions, &record.info)?;
+        let sel = read_plan::select(
+            &record.info,
+            Some(&record.data),
+            input.range.as_ref(),
+            input.part_number,
+        )?;
+        let slices = slices(&record.data, sel.range.start, sel.range.end)?;
         let body = open_body(&inner.tracker, &inner.storage, slices).await?;
-        let info = record.info;
+        let h = read_plan::entity_headers(&record.info, Overrides::of_get(&input));
+        let sums = read_plan::checksum_headers(
+            &record.info,
+            input.checksum_mode.as_ref(),
+            input.range.as_ref(),
+            input.part_number,
+        );
         let out = GetObjectOutput {
             body: Some(body),
-            content_length: Some(to_len(range.end - range.start)),
-            content_range,
+            content_length: Some(to_len(sel.range.end - sel.range.start)),
+            content_range: sel.content_range,
+            parts_count: sel.parts_count,
             accept_ranges: Some("bytes".to_string()),
-            e_tag: Some(ETag::Strong(info.etag.clone())),
-            last_modified: Some(timestamp(info.last_modified_ms)),
-            content_type: info.meta.content_type.clone(),
-            content_encoding: info.meta.content_encoding.clone(),
-            content_disposition: info.meta.content_disposition.clone(),
-            content_language: info.meta.content_language.clone(),
-            cache_control: info.meta.cache_control.clone(),
-            metadata: user_metadata(&info),
-            parts_count: parts_count(&info),
+            e_tag: Some(h.e_tag),
+            last_modified: Some(h.last_modified),
+            content_type: h.content_type,
+            content_encoding: h.content_encoding,
+            content_disposition: h.content_disposition,
+            content_language: h.content_language,
+            cache_control: h.cache_control,
+            expires: h.expires,
+            metadata: h.metadata,
+            storage_class: storage_class(&record.info),
+            checksum_crc32: sums.crc32,
+            checksum_crc32c: sums.crc32c,
+            checksum_sha1: sums.sha1,
+            checksum_sha256: sums.sha256,
+            checksum_crc64nvme: sums.crc64nvme,
+            checksum_type: sums.checksum_type,
             ..GetObjectOutput::default()
         };
-        Ok(S3Response::new(out))
+        let mut resp = S3Response::new(out);
+        resp.headers = h.extra;
+        Ok(resp)
     }
     .instrument(span)
     .await
@@ -85,42 +108,74 @@ pub async fn head_object(
 ) -> S3Result<S3Response<HeadObjectOutput>> {
     let owner = owner_of(inner, &req).await?;
     let input = req.input;
-    check_owner(inner, &input.bucket, &owner).await?;
-    let (b, k) = (input.bucket.clone(), input.key.clone());
-    let info = inner
-        .index
-        .read(move |ix| ix.head_object(&b, &k))
-        .await
-        .map_err(|e| error::from_index(e, &owner))?;
-    Ok(S3Response::new(HeadObjectOutput {
-        content_length: Some(to_len(info.size)),
-        accept_ranges: Some("bytes".to_string()),
-        e_tag: Some(ETag::Strong(info.etag.clone())),
-        last_modified: Some(timestamp(info.last_modified_ms)),
-        content_type: info.meta.content_type.clone(),
-        content_encoding: info.meta.content_encoding.clone(),
-        content_disposition: info.meta.content_disposition.clone(),
-        content_language: info.meta.content_language.clone(),
-        cache_control: info.meta.cache_control.clone(),
-        metadata: user_metadata(&info),
-        parts_count: parts_count(&info),
-        ..HeadObjectOutput::default()
-    }))
+    let span = info_span!("s3.head_object", bucket = %input.bucket, key = %input.key);
+    async {
+        read_plan::check_args(input.range.as_ref(), input.part_number)?;
+        let conditions = Conditions::new(
+            input.if_match.clone(),
+            input.if_none_match.clone(),
+            input.if_modified_since.as_ref(),
+            input.if_unmodified_since.as_ref(),
+        )?;
+        check_owner(inner, &input.bucket, &owner).await?;
+        let (b, k) = (input.bucket.clone(), input.key.clone());
+        // Only a part request needs the manifest.
+        let (info, data) = if input.part_number.is_some() {
+            let record = inner.index.read(move |ix| ix.get_object(&b, &k)).await;
+            let record = record.map_err(|e| error::from_index(e, &owner))?;
+            (record.info, Some(record.data))
+        } else {
+            let info = inner.index.read(move |ix| ix.head_object(&b, &k)).await;
+            (info.map_err(|e| error::from_index(e, &owner))?, None)
+        };
+        read_plan::check_conditions(&conditions, &info)?;
+        let sel = read_plan::select(&info, data.as_ref(), input.range.as_ref(), input.part_number)?;
+        let h = read_plan::entity_headers(&info, Overrides::of_head(&input));
+        let sums = read_plan::checksum_headers(
+            &info,
+            input.checksum_mode.as_ref(),
+            input.range.as_ref(),
+            input.part_number,
+        );
+        let out = HeadObjectOutput {
+            content_length: Some(to_len(sel.range.end - sel.range.start)),
+            content_range: sel.content_range,
+            parts_count: sel.parts_count,
+            accept_ranges: Some("bytes".to_string()),
+            e_tag: Some(h.e_tag),
+            last_modified: Some(h.last_modified),
+            content_type: h.content_type,
+            content_encoding: h.content_encoding,
+            content_disposition: h.content_disposition,
+            content_language: h.content_language,
+            cache_control: h.cache_control,
+            expires: h.expires,
+            metadata: h.metadata,
+            storage_class: storage_class(&info),
+            checksum_crc32: sums.crc32,
+            checksum_crc32c: sums.crc32c,
+            checksum_sha1: sums.sha1,
+            checksum_sha256: sums.sha256,
+            checksum_crc64nvme: sums.crc64nvme,
+            checksum_type: sums.checksum_type,
+            ..HeadObjectOutput::default()
+        };
+        let mut resp = S3Response::new(out);
+        resp.headers = h.extra;
+        Ok(resp)
+    }
+    .instrument(span)
+    .await
 }
 
 fn to_len(n: u64) -> ContentLength {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-fn user_metadata(info: &ObjectInfo) -> Option<Metadata> {
-    if info.meta.user.is_empty() {
-        return None;
-    }
-    Some(info.meta.user.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-}
-
-fn parts_count(info: &ObjectInfo) -> Option<i32> {
-    (info.part_count > 0).then(|| i32::try_from(info.part_count).unwrap_or(i32::MAX))
+/// `x-amz-storage-class`, which S3 omits for STANDARD.
+fn storage_class(info: &ObjectInfo) -> Option<s3s::dto::StorageClass> {
+    let class = info.meta.storage_class.as_deref()?;
+    (class != s3s::dto::StorageClass::STANDARD).then(|| class.to_string().into())
 }
 
 /// A byte range of one stored file.

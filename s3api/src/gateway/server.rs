@@ -4,6 +4,9 @@
 //! gracefully: on shutdown the listener closes, in-flight requests get
 //! [`GatewayConfig::drain_timeout`] to finish, and the drainer and the
 //! reaper stop between entries.
+//!
+//! Requests are path-style, and also virtual-hosted-style for each domain
+//! in [`GatewayConfig::virtual_host_domains`] (`Host: BUCKET.DOMAIN`).
 
 use std::io;
 use std::net::SocketAddr;
@@ -22,8 +25,11 @@ use tokio::sync::Notify;
 
 use super::Gateway;
 use super::auth::IndexAuth;
-use super::drainer::Drainer;
+use super::drainer::{Drainer, SweepSchedule};
+use super::http_fixups::Fixups;
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
+pub use super::vhost::InvalidDomain;
+use super::vhost::VirtualHosts;
 use crate::index::{AccessKey, IndexError, IndexHandle};
 
 /// The index file under the data directory.
@@ -57,6 +63,12 @@ pub struct GatewayConfig {
     pub upload_ttl: Duration,
     /// How often the reaper looks for such uploads.
     pub reaper_period: Duration,
+    /// The orphan sweep's schedule (hourly, 1 h grace); `None` turns it off.
+    pub orphan_sweep: Option<SweepSchedule>,
+    /// Base domains for virtual-hosted-style requests: `Host:
+    /// BUCKET.DOMAIN[:port]` addresses BUCKET. Any other host is
+    /// path-style. Empty: path-style only.
+    pub virtual_host_domains: Vec<String>,
 }
 
 impl GatewayConfig {
@@ -73,6 +85,8 @@ impl GatewayConfig {
             owner_key: None,
             upload_ttl: DEFAULT_UPLOAD_TTL,
             reaper_period: Duration::from_secs(3600),
+            orphan_sweep: Some(SweepSchedule::default()),
+            virtual_host_domains: Vec::new(),
         }
     }
 }
@@ -92,6 +106,9 @@ pub enum StartError {
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: io::Error },
+    /// A virtual host domain is not a DNS name.
+    #[error(transparent)]
+    Domain(#[from] InvalidDomain),
 }
 
 /// A bound, not yet running gateway.
@@ -108,6 +125,7 @@ pub struct GatewayServer {
 impl GatewayServer {
     /// Opens the index, ensures the owner key, and binds the listener.
     pub async fn bind(config: GatewayConfig) -> Result<Self, StartError> {
+        let hosts = VirtualHosts::new(&config.virtual_host_domains)?;
         let dir = config.data_dir.clone();
         std::fs::create_dir_all(&dir)
             .map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
@@ -128,10 +146,14 @@ impl GatewayServer {
             Gateway::new(index.clone(), tracker.clone(), storage.clone(), Arc::clone(&wake));
         let mut builder = S3ServiceBuilder::new(gateway);
         builder.set_auth(IndexAuth::new(index.clone()));
+        if !config.virtual_host_domains.is_empty() {
+            builder.set_host(hosts);
+        }
         let service = builder.build();
         let reaper =
             Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
-        let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle);
+        let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle)
+            .with_sweep(config.orphan_sweep);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
@@ -189,7 +211,7 @@ async fn serve(listener: TcpListener, service: S3Service, mut shutdown: Shutdown
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                 }
-                let conn = builder.serve_connection(TokioIo::new(stream), service.clone());
+                let conn = builder.serve_connection(TokioIo::new(stream), Fixups(service.clone()));
                 let conn = graceful.watch(conn.into_owned());
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {

@@ -34,6 +34,8 @@ pub struct Stack {
     /// The stack's temporary directory (storage data under `storage/`).
     pub dir: TempDir,
     pub s3: SocketAddr,
+    /// The tracker, for tests that also speak FastDFS to the cluster.
+    pub tracker: SocketAddr,
     pub index: IndexHandle,
     triggers: Vec<ShutdownTrigger>,
     tasks: Vec<JoinHandle<()>>,
@@ -117,6 +119,9 @@ impl Stack {
             dir.path().join("gateway"),
         );
         config.drainer_idle = Duration::from_millis(200);
+        // `BUCKET.localhost` is virtual-hosted style; the clients below use
+        // the IP address, which stays path-style.
+        config.virtual_host_domains = vec!["localhost".into()];
         config.drain_timeout = Duration::from_secs(2);
         if let Some(ttl) = upload_ttl {
             config.upload_ttl = ttl;
@@ -134,7 +139,7 @@ impl Stack {
         let (trigger, shutdown) = shutdown_channel();
         tasks.push(tokio::spawn(gateway.run(shutdown)));
         triggers.push(trigger);
-        Self { dir, s3, index, triggers, tasks }
+        Self { dir, s3, tracker: tracker_addr, index, triggers, tasks }
     }
 
     /// An SDK client signing with the test key and `secret`.

@@ -25,6 +25,7 @@ use super::super::{Inner, error, now_ms, owner_of, timestamp};
 use super::part_number;
 use crate::checksum::VerifyingStream;
 use crate::index::{Intent, PartInfo, random_id};
+use crate::rebuild::tags::FileTag;
 
 /// The largest part S3 lets a copy produce (5 GiB).
 const MAX_COPY_PART: u64 = 5 * 1024 * 1024 * 1024;
@@ -104,7 +105,8 @@ pub async fn upload_part_copy(
             .await
             .map_err(|e| error::from_index(e, &owner))?;
 
-        let stored = match store(inner, &bucket.home_group, &input.key, len, &mut reader).await {
+        let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
+        let stored = match store(inner, &bucket.home_group, &tag, len, &mut reader).await {
             Ok(stored) => stored,
             Err(e) => {
                 reject(inner, token).await;

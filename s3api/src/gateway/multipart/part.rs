@@ -16,6 +16,7 @@ use super::super::{Inner, error, now_ms, owner_of};
 use super::part_number;
 use crate::checksum::{Checksum, ChecksumAlgorithm, Digests, VerifyingStream, decode_content_md5};
 use crate::index::PartInfo;
+use crate::rebuild::tags::FileTag;
 
 pub async fn upload_part(
     inner: &Inner,
@@ -37,14 +38,17 @@ pub async fn upload_part(
             .map_err(|e| error::from_index(e, &owner))?;
         let announced = announced_trailers(&req.headers)?;
         let S3Request { mut input, trailing_headers, .. } = req;
-        let len = input
-            .content_length
-            .and_then(|l| u64::try_from(l).ok())
-            .ok_or_else(|| S3Error::new(S3ErrorCode::MissingContentLength))?;
+        let len = input.content_length.and_then(|l| u64::try_from(l).ok()).ok_or_else(|| {
+            S3Error::with_message(
+                S3ErrorCode::MissingContentLength,
+                error::default_message("MissingContentLength"),
+            )
+        })?;
         let body = input.body.take().unwrap_or_else(|| StreamingBlob::from(s3s::Body::empty()));
         let verifying = verifier(&input, body, announced, trailing_headers)?;
+        let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
         let Verified { token, file_id, digests } =
-            upload_verified(inner, &owner, &bucket, &input.key, len, verifying).await?;
+            upload_verified(inner, &owner, &bucket, &tag, len, verifying).await?;
 
         let etag = digests.etag();
         let part = PartInfo {

@@ -29,7 +29,8 @@ pub struct CompleteUpload {
     /// The object's ETag, computed by the caller from the part ETags
     /// (`md5(concat(md5s))-N`).
     pub etag: String,
-    /// The object's checksums; `None` keeps the upload's.
+    /// The object's checksums; `None` derives them from the parts'
+    /// ([`crate::checksum::object_checksums`]).
     pub checksums: Option<BTreeMap<String, String>>,
     /// The smallest size allowed for every part but the last (S3: 5 MiB).
     pub min_part_size: u64,
@@ -112,9 +113,17 @@ impl Index {
             .try_fold(0_u64, |acc, p| acc.checked_add(p.size))
             .ok_or_else(|| IndexError::InvalidArgument("object size overflows".into()))?;
         let mut meta = upload.meta;
-        if let Some(checksums) = &req.checksums {
-            meta.checksums = checksums.clone();
-        }
+        meta.checksums = match &req.checksums {
+            Some(checksums) => checksums.clone(),
+            None => {
+                let sums: Vec<(&BTreeMap<String, String>, u64)> = parts
+                    .iter()
+                    .filter_map(|p| stored.get(&p.part_number))
+                    .map(|p| (&p.checksums, p.size))
+                    .collect();
+                crate::checksum::object_checksums(&sums)
+            }
+        };
         let part_count = parts.len() as u32;
         let obj = NewObject {
             data: ObjectData::Parts(parts),

@@ -1,0 +1,385 @@
+//! Group buckets: a bucket named like a FastDFS group (and not an index
+//! bucket) serves that group's existing files by file ID, read-only, so
+//! data already in a FastDFS cluster is readable over S3 without a
+//! migration. The key is the file ID without its group:
+//! `GET /group1/M00/00/2A/wKgB….jpg` reads `group1/M00/00/2A/wKgB….jpg`;
+//! slave and appender names work the same way.
+//!
+//! Nothing here touches the index: the tracker names a storage
+//! (QUERY_FETCH), which answers QUERY_FILE_INFO (size, create time) and
+//! GET_METADATA (user metadata), and the body streams through the same
+//! machinery as an index object's ([`super::object_get::open_body`]).
+//!
+//! - `ETag`: the rule of [`fdfs_protocol::file_http`], the same tag the
+//!   storage's HTTP server gives: `<crc32>-<size>` for normal files, from
+//!   the CRC-32 their name carries. It is **not** an MD5. Appender and
+//!   slave files get `<mtime>-<size>` (whole seconds here, as
+//!   QUERY_FILE_INFO reports them), which changes with every write.
+//! - `Last-Modified`: the file's create time (its mtime on the storage).
+//! - `Content-Type`: guessed from the extension.
+//! - FastDFS metadata comes back as `x-amz-meta-<name>`; entries that
+//!   cannot be HTTP headers are counted in `x-amz-missing-meta`, as S3 does.
+//!
+//! Every write is refused with AccessDenied; listing is NotImplemented (a
+//! storage has no ordered index of its files); HeadBucket answers 200.
+//! Group buckets are not in ListBuckets: they belong to no owner and
+//! cannot be listed, so tools that walk every bucket would fail on them.
+//! Any valid access key may read them: the gateway is single-tenant.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fdfs_protocol::Status;
+use fdfs_protocol::client::{TrackerClient, storage_socket_addr};
+use fdfs_protocol::file_http::{content_type, etag_value};
+use fdfs_protocol::file_id::{FileId, LogicName, validate_group_name};
+use fdfs_protocol::filename::NameInfo;
+use fdfs_protocol::metadata::Metadata as FdfsMetadata;
+use fdfs_protocol::storage::QueryFileInfo;
+use s3s::dto::{
+    GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, ListMultipartUploadsInput,
+    ListMultipartUploadsOutput, ListPartsInput, ListPartsOutput,
+};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+use tracing::{Instrument, info_span};
+
+use super::conditions::Conditions;
+use super::object_get::{open_body, slices};
+use super::read_plan::{self, Overrides};
+use super::{Inner, error};
+use crate::index::{IndexError, ObjectData, ObjectInfo, ObjectMeta};
+
+/// How long a tracker's group list is trusted.
+const GROUPS_TTL: Duration = Duration::from_secs(5);
+/// How soon a failed group-list query is retried.
+const GROUPS_RETRY: Duration = Duration::from_secs(1);
+
+/// The tracker's group names, cached briefly so routing a request costs no
+/// tracker round trip.
+#[derive(Default)]
+pub(crate) struct GroupCache {
+    state: Mutex<Option<Cached>>,
+    /// Serializes refreshes, so an expiry costs one LIST_GROUPS.
+    refresh: tokio::sync::Mutex<()>,
+}
+
+struct Cached {
+    groups: Vec<String>,
+    expires: Instant,
+}
+
+impl GroupCache {
+    /// The cached answer to "is `name` a group?", when still fresh.
+    fn lookup(&self, name: &str) -> Option<bool> {
+        let state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cached = state.as_ref().filter(|c| c.expires > Instant::now())?;
+        Some(cached.groups.iter().any(|g| g == name))
+    }
+
+    /// Whether the tracker knows a group `name`. A failed query keeps the
+    /// last list (or none) and is retried after [`GROUPS_RETRY`].
+    async fn contains(&self, tracker: &TrackerClient, name: &str) -> bool {
+        if let Some(known) = self.lookup(name) {
+            return known;
+        }
+        let _refreshing = self.refresh.lock().await;
+        if let Some(known) = self.lookup(name) {
+            return known;
+        }
+        let fetched = tracker.list_groups().await;
+        let mut state = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cached = match fetched {
+            Ok(list) => Cached {
+                groups: list.into_iter().map(|g| g.group_name).collect(),
+                expires: Instant::now() + GROUPS_TTL,
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot list the tracker's groups");
+                Cached {
+                    groups: state.take().map(|c| c.groups).unwrap_or_default(),
+                    expires: Instant::now() + GROUPS_RETRY,
+                }
+            }
+        };
+        let known = cached.groups.iter().any(|g| g == name);
+        *state = Some(cached);
+        known
+    }
+}
+
+/// Whether `name` is a group the tracker knows (whether or not an index
+/// bucket has the name too).
+pub(super) async fn is_group(inner: &Inner, name: &str) -> bool {
+    validate_group_name(name).is_ok() && inner.groups.contains(&inner.tracker, name).await
+}
+
+/// Whether `bucket` is a group bucket: a group, and not an index bucket
+/// (an index bucket of the same name, made before the group, wins). An
+/// index failure answers `false`, so the index path reports it.
+pub(super) async fn is_group_bucket(inner: &Inner, bucket: &str) -> bool {
+    if !is_group(inner, bucket).await {
+        return false;
+    }
+    let name = bucket.to_string();
+    let found = inner.index.read(move |ix| ix.get_bucket(&name)).await;
+    matches!(found, Err(IndexError::NoSuchBucket(_)))
+}
+
+/// The refusal of any write to group bucket `bucket`.
+pub(super) fn read_only(bucket: &str) -> S3Error {
+    S3Error::with_message(
+        S3ErrorCode::AccessDenied,
+        format!("bucket {bucket:?} is FastDFS group {bucket}, served read-only by file ID"),
+    )
+}
+
+/// The answer to listing a group bucket.
+pub(super) fn not_listable() -> S3Error {
+    S3Error::with_message(
+        S3ErrorCode::NotImplemented,
+        "listing a FastDFS group bucket is not supported; address files by ID",
+    )
+}
+
+/// ListParts: a group bucket has no uploads.
+pub(super) fn list_parts(input: &ListPartsInput) -> S3Result<S3Response<ListPartsOutput>> {
+    Err(S3Error::with_message(
+        S3ErrorCode::NoSuchUpload,
+        format!("no upload {:?}: group bucket {:?} is read-only", input.upload_id, input.bucket),
+    ))
+}
+
+/// ListMultipartUploads: a group bucket has none, so the listing is empty.
+pub(super) fn list_multipart_uploads(
+    input: &ListMultipartUploadsInput,
+) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+    Ok(S3Response::new(ListMultipartUploadsOutput {
+        bucket: Some(input.bucket.clone()),
+        prefix: input.prefix.clone(),
+        delimiter: input.delimiter.clone(),
+        key_marker: input.key_marker.clone(),
+        upload_id_marker: input.upload_id_marker.clone(),
+        max_uploads: Some(input.max_uploads.unwrap_or(1000)),
+        is_truncated: Some(false),
+        encoding_type: input.encoding_type.clone(),
+        ..ListMultipartUploadsOutput::default()
+    }))
+}
+
+/// What a storage says about one file: its size, tag, create time,
+/// guessed type and metadata as an index object's head, so the reads share
+/// [`super::read_plan`] with index objects; plus the count of metadata
+/// entries that cannot be headers.
+struct Stat {
+    info: ObjectInfo,
+    missing_meta: Option<i32>,
+}
+
+pub(super) async fn get_object(
+    inner: &Inner,
+    req: S3Request<GetObjectInput>,
+) -> S3Result<S3Response<GetObjectOutput>> {
+    signed(&req)?;
+    let input = req.input;
+    let span = info_span!("s3.group.get_object", group = %input.bucket, key = %input.key);
+    async {
+        let (id, name) = parse_key(&input.bucket, &input.key)?;
+        read_plan::check_args(input.range.as_ref(), input.part_number)?;
+        let conditions = Conditions::new(
+            input.if_match.clone(),
+            input.if_none_match.clone(),
+            input.if_modified_since.as_ref(),
+            input.if_unmodified_since.as_ref(),
+        )?;
+        let Stat { info, missing_meta } = stat(inner, &id, &name).await?;
+        read_plan::check_conditions(&conditions, &info)?;
+        let data = ObjectData::Single(id.to_string());
+        let sel = read_plan::select(&info, Some(&data), input.range.as_ref(), input.part_number)?;
+        let slices = slices(&data, sel.range.start, sel.range.end)?;
+        let body = open_body(&inner.tracker, &inner.storage, slices).await?;
+        let h = read_plan::entity_headers(&info, Overrides::of_get(&input));
+        let mut resp = S3Response::new(GetObjectOutput {
+            body: Some(body),
+            content_length: Some(to_len(sel.range.end - sel.range.start)),
+            content_range: sel.content_range,
+            accept_ranges: Some("bytes".to_string()),
+            e_tag: Some(h.e_tag),
+            last_modified: Some(h.last_modified),
+            content_type: h.content_type,
+            content_encoding: h.content_encoding,
+            content_disposition: h.content_disposition,
+            content_language: h.content_language,
+            cache_control: h.cache_control,
+            expires: h.expires,
+            metadata: h.metadata,
+            missing_meta,
+            ..GetObjectOutput::default()
+        });
+        resp.headers = h.extra;
+        Ok(resp)
+    }
+    .instrument(span)
+    .await
+}
+
+pub(super) async fn head_object(
+    inner: &Inner,
+    req: S3Request<HeadObjectInput>,
+) -> S3Result<S3Response<HeadObjectOutput>> {
+    signed(&req)?;
+    let input = req.input;
+    let span = info_span!("s3.group.head_object", group = %input.bucket, key = %input.key);
+    async {
+        let (id, name) = parse_key(&input.bucket, &input.key)?;
+        read_plan::check_args(input.range.as_ref(), input.part_number)?;
+        let conditions = Conditions::new(
+            input.if_match.clone(),
+            input.if_none_match.clone(),
+            input.if_modified_since.as_ref(),
+            input.if_unmodified_since.as_ref(),
+        )?;
+        let Stat { info, missing_meta } = stat(inner, &id, &name).await?;
+        read_plan::check_conditions(&conditions, &info)?;
+        let sel = read_plan::select(&info, None, input.range.as_ref(), input.part_number)?;
+        let h = read_plan::entity_headers(&info, Overrides::of_head(&input));
+        let mut resp = S3Response::new(HeadObjectOutput {
+            content_length: Some(to_len(sel.range.end - sel.range.start)),
+            content_range: sel.content_range,
+            accept_ranges: Some("bytes".to_string()),
+            e_tag: Some(h.e_tag),
+            last_modified: Some(h.last_modified),
+            content_type: h.content_type,
+            content_encoding: h.content_encoding,
+            content_disposition: h.content_disposition,
+            content_language: h.content_language,
+            cache_control: h.cache_control,
+            expires: h.expires,
+            metadata: h.metadata,
+            missing_meta,
+            ..HeadObjectOutput::default()
+        });
+        resp.headers = h.extra;
+        Ok(resp)
+    }
+    .instrument(span)
+    .await
+}
+
+/// Refuses a request no key signed (`s3s` already refuses most).
+fn signed<T>(req: &S3Request<T>) -> S3Result<()> {
+    if req.credentials.is_none() {
+        return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "signature required"));
+    }
+    Ok(())
+}
+
+/// The file ID a key names in `group`, with its decoded name; NoSuchKey
+/// for anything that cannot be a FastDFS file name.
+fn parse_key(group: &str, key: &str) -> S3Result<(FileId, NameInfo)> {
+    let no_such_key =
+        || S3Error::with_message(S3ErrorCode::NoSuchKey, format!("{key:?} is not a file ID"));
+    let logic = LogicName::parse(key).map_err(|_| no_such_key())?;
+    let info = logic.info().map_err(|_| no_such_key())?;
+    let id = FileId::new(group, logic).map_err(|_| no_such_key())?;
+    Ok((id, info))
+}
+
+/// QUERY_FILE_INFO and GET_METADATA, side by side, on a storage the
+/// tracker names for the file.
+async fn stat(inner: &Inner, id: &FileId, name: &NameInfo) -> S3Result<Stat> {
+    let (group, logic) = (id.group(), id.logic().as_str());
+    let target = inner.tracker.query_fetch(group, logic).await.map_err(error::from_conn)?;
+    let addr = storage_socket_addr(&target.storage).map_err(error::from_conn)?;
+    let flags = QueryFileInfo::NO_CRC32 | QueryFileInfo::NO_LOG_MISSING;
+    let (info, meta) = tokio::join!(
+        inner.storage.query_file_info(addr, group, logic, flags),
+        inner.storage.get_metadata(addr, group, logic),
+    );
+    let info = info.map_err(error::from_conn)?;
+    let meta = match meta {
+        Ok(meta) => meta,
+        // A file without metadata answers ENOENT.
+        Err(e) if e.status() == Status::ENOENT => FdfsMetadata::new(),
+        Err(e) => return Err(error::from_conn(e)),
+    };
+    let created = u64::try_from(info.create_time).unwrap_or(0);
+    let mtime = std::time::UNIX_EPOCH + Duration::from_secs(created);
+    let (user, missing) = user_metadata(&meta);
+    let head = ObjectInfo {
+        key: logic.to_string(),
+        size: info.file_size,
+        etag: etag_value(Some((name.kind, name.crc32())), info.file_size, mtime),
+        last_modified_ms: info.create_time.saturating_mul(1000),
+        part_count: 0,
+        meta: ObjectMeta {
+            content_type: Some(content_type(id.name()).to_string()),
+            user,
+            ..ObjectMeta::default()
+        },
+    };
+    Ok(Stat { info: head, missing_meta: (missing > 0).then_some(missing) })
+}
+
+/// FastDFS metadata as `x-amz-meta-*` entries (names lower-cased), and
+/// how many entries could not be headers (`x-amz-missing-meta`).
+fn user_metadata(meta: &FdfsMetadata) -> (BTreeMap<String, String>, i32) {
+    let mut out = BTreeMap::new();
+    let mut missing = 0i32;
+    for (name, value) in meta.iter() {
+        let name = std::str::from_utf8(name).ok().filter(|n| is_token(n));
+        let value = std::str::from_utf8(value).ok().filter(|v| !v.chars().any(char::is_control));
+        match (name, value) {
+            (Some(n), Some(v)) => {
+                out.insert(n.to_ascii_lowercase(), v.to_string());
+            }
+            _ => missing = missing.saturating_add(1),
+        }
+    }
+    (out, missing)
+}
+
+/// An HTTP header-name token (RFC 9110 `tchar`s), non-empty.
+fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+fn to_len(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use fdfs_protocol::filename::FileKind;
+    use fdfs_protocol::metadata::Metadata as FdfsMetadata;
+
+    use super::{is_token, parse_key, user_metadata};
+
+    const NAME: &str = "M00/00/2A/fwAAAmsH8l-Ad5C4AAAAFpR_bpI442.txt";
+
+    #[test]
+    fn keys_are_file_ids_without_the_group() {
+        let (id, info) = parse_key("group1", NAME).unwrap();
+        assert_eq!(id.to_string(), format!("group1/{NAME}"));
+        assert_eq!(info.kind, FileKind::Normal);
+        for bad in ["", "x", "group1/M00/00/2A/x", "M00/00/2A/short.txt", "M00/00/2A/../../etc"] {
+            assert!(parse_key("group1", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn metadata_becomes_headers_or_is_counted_missing() {
+        let mut meta = FdfsMetadata::new();
+        meta.push("Width", "1024");
+        meta.push("author", "zoë");
+        meta.push("bad name", "x");
+        meta.push("ctl", "a\nb");
+        let (out, missing) = user_metadata(&meta);
+        assert_eq!(out.get("width").map(String::as_str), Some("1024"));
+        assert_eq!(out.get("author").map(String::as_str), Some("zoë"));
+        assert_eq!(out.len(), 2);
+        assert_eq!(missing, 2);
+        assert_eq!(user_metadata(&FdfsMetadata::new()), (Default::default(), 0));
+        assert!(is_token("x-a.b_c") && !is_token("") && !is_token("a:b"));
+    }
+}

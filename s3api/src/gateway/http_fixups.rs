@@ -1,0 +1,157 @@
+//! HTTP details `s3s` 0.14.1 cannot express, applied to its responses on
+//! the way out:
+//!
+//! - a 304 Not Modified has no content (RFC 9110 §15.4.5), but `s3s`
+//!   writes every error as an XML body; hyper drops it on HTTP/1.1 and
+//!   would send it on HTTP/2, so it is removed here for both.
+//! - a HeadObject answering for a `Range` or a `partNumber` is a 206, as
+//!   the GET would be; `s3s` always sends HEAD as 200. A HEAD reply that
+//!   carries `Content-Range` is turned into 206.
+//! - S3 error bodies always carry a `<Message>`, but errors `s3s` raises
+//!   itself (an invalid bucket name in the path, a missing
+//!   Content-Length…) have only a `<Code>`. Such a body gets the message S3
+//!   documents for the code ([`super::error::default_message`]). Only a
+//!   small, complete XML error body (status 400 and up) is rewritten, so
+//!   no stream is ever held up.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE};
+use http::{HeaderValue, Method, StatusCode};
+use hyper::body::Incoming;
+use s3s::service::S3Service;
+use s3s::{Body, HttpError, HttpResponse};
+
+/// [`S3Service`] with the fixes of the module docs.
+#[derive(Clone)]
+pub(super) struct Fixups(pub(super) S3Service);
+
+impl hyper::service::Service<http::Request<Incoming>> for Fixups {
+    type Response = HttpResponse;
+    type Error = HttpError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>>;
+
+    fn call(&self, req: http::Request<Incoming>) -> Self::Future {
+        let head = req.method() == Method::HEAD;
+        let fut = hyper::service::Service::call(&self.0, req);
+        Box::pin(async move {
+            let mut resp = fut.await?;
+            fix(head, &mut resp);
+            Ok(resp)
+        })
+    }
+}
+
+fn fix(head: bool, resp: &mut HttpResponse) {
+    if resp.status() == StatusCode::NOT_MODIFIED {
+        *resp.body_mut() = Body::empty();
+        resp.headers_mut().remove(CONTENT_LENGTH);
+        resp.headers_mut().remove(CONTENT_TYPE);
+    } else if head && resp.status() == StatusCode::OK && resp.headers().contains_key(CONTENT_RANGE)
+    {
+        *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+    } else if resp.status().as_u16() >= 400 {
+        add_message(resp);
+    }
+}
+
+/// The largest error body looked at (s3s's are a few hundred bytes).
+const MAX_ERROR_BODY: usize = 16 * 1024;
+
+/// Gives an XML error body without `<Message>` the documented one.
+fn add_message(resp: &mut HttpResponse) {
+    let xml = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("xml"));
+    if !xml {
+        return;
+    }
+    let Some(bytes) = resp.body().bytes().filter(|b| b.len() <= MAX_ERROR_BODY) else {
+        return;
+    };
+    let Some(text) = std::str::from_utf8(&bytes).ok().and_then(with_message) else {
+        return;
+    };
+    if resp.headers().contains_key(CONTENT_LENGTH) {
+        resp.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(text.len()));
+    }
+    *resp.body_mut() = Body::from(text);
+}
+
+/// `body` with a `<Message>` after its `<Code>`, or `None` when it is no
+/// S3 error body or already has one.
+fn with_message(body: &str) -> Option<String> {
+    if !body.contains("<Error>") || body.contains("<Message>") {
+        return None;
+    }
+    let start = body.find("<Code>")? + "<Code>".len();
+    let end = start + body[start..].find("</Code>")?;
+    let at = end + "</Code>".len();
+    let message = super::error::default_message(&body[start..end]);
+    Some(format!("{}<Message>{message}</Message>{}", &body[..at], &body[at..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use http::StatusCode;
+    use http::header::{CONTENT_RANGE, CONTENT_TYPE};
+    use s3s::{Body, HttpResponse};
+
+    use super::{fix, with_message};
+
+    fn resp(status: StatusCode, range: bool) -> HttpResponse {
+        let mut r = HttpResponse::new(Body::from("<Error/>".to_string()));
+        *r.status_mut() = status;
+        r.headers_mut().insert(CONTENT_TYPE, "application/xml".parse().unwrap());
+        if range {
+            r.headers_mut().insert(CONTENT_RANGE, "bytes 0-0/2".parse().unwrap());
+        }
+        r
+    }
+
+    #[test]
+    fn not_modified_loses_its_body() {
+        let mut r = resp(StatusCode::NOT_MODIFIED, false);
+        fix(false, &mut r);
+        assert!(r.headers().get(CONTENT_TYPE).is_none());
+        assert_eq!(hyper::body::Body::size_hint(r.body()).exact(), Some(0));
+    }
+
+    #[test]
+    fn ranged_head_is_206() {
+        let mut r = resp(StatusCode::OK, true);
+        fix(true, &mut r);
+        assert_eq!(r.status(), StatusCode::PARTIAL_CONTENT);
+        let mut r = resp(StatusCode::OK, true);
+        fix(false, &mut r);
+        assert_eq!(r.status(), StatusCode::OK);
+        let mut r = resp(StatusCode::OK, false);
+        fix(true, &mut r);
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn error_bodies_get_a_message() {
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+                    <Error><Code>InvalidBucketName</Code></Error>";
+        let fixed = with_message(body).unwrap();
+        assert!(fixed.ends_with(
+            "<Error><Code>InvalidBucketName</Code>\
+             <Message>The specified bucket is not valid.</Message></Error>"
+        ));
+        assert_eq!(with_message(&fixed), None);
+        assert_eq!(with_message("<Error><Code>X</Code><Message>m</Message></Error>"), None);
+        assert_eq!(with_message("<ListBucketResult/>"), None);
+        assert_eq!(with_message("<Error><Code>X</Error>"), None);
+        assert!(with_message("<Error><Code>Odd</Code></Error>").unwrap().contains("<Message>"));
+
+        let mut r = resp(StatusCode::BAD_REQUEST, false);
+        *r.body_mut() = Body::from(body.to_string());
+        fix(false, &mut r);
+        let text = String::from_utf8(r.body().bytes().unwrap().to_vec()).unwrap();
+        assert!(text.contains("<Message>The specified bucket is not valid.</Message>"), "{text}");
+    }
+}

@@ -1,0 +1,88 @@
+//! Tags merged into files that already exist: CompleteMultipartUpload
+//! marks each part of the new object, CopyObject records an alias on each
+//! file it shares (`crate::rebuild::tags`). One SET_METADATA (merge) per
+//! file, on the file's source storage (QUERY_UPDATE, as FastDFS clients
+//! set metadata), a few at a time.
+//!
+//! The tags only serve a later index rebuild, and the index row that
+//! matters is already committed when they are written, so a failure is
+//! logged and counted, never turned into an S3 error.
+
+use fdfs_protocol::client::storage_socket_addr;
+use fdfs_protocol::connection::ConnError;
+use fdfs_protocol::file_id::FileId;
+use fdfs_protocol::metadata::{MetaOp, Metadata};
+use futures_util::StreamExt;
+use futures_util::stream;
+
+use super::super::Inner;
+
+/// Files tagged at once.
+const CONCURRENCY: usize = 8;
+
+/// Merges `meta` into the metadata of each of `file_ids`; returns how many
+/// failed (each logged).
+pub(in crate::gateway) async fn merge_tags(
+    inner: &Inner,
+    file_ids: &[String],
+    meta: &Metadata,
+) -> usize {
+    let results = stream::iter(file_ids.iter().cloned())
+        .map(|file_id| async move {
+            let result = merge_one(inner, &file_id, meta).await;
+            (file_id, result)
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await;
+    let mut failed = 0;
+    for (file_id, result) in results {
+        if let Err(e) = result {
+            failed += 1;
+            tracing::warn!(%file_id, error = %e, "cannot record rebuild tags on a file");
+        }
+    }
+    failed
+}
+
+async fn merge_one(inner: &Inner, file_id: &str, meta: &Metadata) -> Result<(), ConnError> {
+    let id = FileId::parse(file_id).map_err(|e| ConnError::Protocol(e.to_string()))?;
+    let name = id.logic().as_str();
+    let target = inner.tracker.query_update(id.group(), name).await?;
+    let addr = storage_socket_addr(&target.storage)?;
+    inner.storage.set_metadata(addr, id.group(), name, MetaOp::Merge, meta).await
+}
+
+/// CopyObject shared the files of its source with `bucket`/`key` (whose
+/// new attributes are `info`): records the alias on each of them, so a
+/// rebuild restores the copy too. A copy onto itself records nothing.
+/// Deleting or overwriting the copy later leaves the alias in place (a
+/// rebuild while the files still exist for the source resurrects it).
+pub(in crate::gateway) async fn record_alias(
+    inner: &Inner,
+    source: (&str, &str),
+    bucket: &str,
+    key: &str,
+    info: &crate::index::ObjectInfo,
+) {
+    if source == (bucket, key) {
+        return;
+    }
+    let (b, k) = (bucket.to_string(), key.to_string());
+    let files = match inner.index.read(move |ix| ix.get_object(&b, &k)).await {
+        Ok(record) if record.info.last_modified_ms == info.last_modified_ms => {
+            record.data.file_ids().into_iter().map(str::to_string).collect::<Vec<_>>()
+        }
+        Ok(_) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the copy to tag its files");
+            return;
+        }
+    };
+    // 96 random bits of a fresh token: unique per copy, so concurrent
+    // copies of one source never overwrite each other's alias.
+    let token = crate::index::random_id(super::super::now_ms());
+    let id = &token[token.len().saturating_sub(24)..];
+    let meta = crate::rebuild::tags::alias_metadata(id, bucket, key);
+    merge_tags(inner, &files, &meta).await;
+}

@@ -1,0 +1,304 @@
+//! The S3 tags the gateway records in each stored file's FastDFS metadata,
+//! so the index can be rebuilt from the storages (`fdfs gateway
+//! rebuild-index`) and the orphan sweep can tell gateway files from files
+//! of other FastDFS users.
+//!
+//! | name | value |
+//! |---|---|
+//! | `s3-bucket` | the bucket |
+//! | `s3-key`, `s3-key.1`, … | the key, escaped, in chunks of ≤ 256 bytes |
+//! | `s3-content-type` | Content-Type (escaped; left out when longer than 256 bytes) |
+//! | `s3-upload`, `s3-part` | a multipart part: upload ID and part number |
+//! | `s3-complete`, `s3-complete-ms` | set on each part of a completed upload: the object's ETag (`<md5-of-md5s>-<N>`) and the completion time |
+//! | `s3-alias.<id>`, `s3-alias.<id>.1`, … | a CopyObject destination sharing this file: `bucket/key`, escaped, chunked |
+//!
+//! FastDFS limits names to 64 bytes and values to 256, and a value cannot
+//! hold the separators 0x01, 0x02 or NUL. S3 keys are up to 1024 bytes of
+//! UTF-8 that may contain those, so a key is escaped — `%` → `%25`, NUL →
+//! `%00`, 0x01 → `%01`, 0x02 → `%02`, nothing else — and split into chunks
+//! on UTF-8 boundaries, concatenated again in chunk order when read. Most
+//! keys read as themselves with FastDFS's tools.
+//!
+//! The ETag of a single-file object is not recorded: the upload starts
+//! before the body's MD5 is known. A rebuild recomputes it by streaming
+//! the file. Other headers (Content-Encoding, user metadata, checksums…)
+//! are not recorded and are lost by a rebuild.
+
+use std::collections::BTreeMap;
+
+use fdfs_protocol::consts::MAX_META_VALUE_LEN;
+use fdfs_protocol::metadata::Metadata;
+
+const BUCKET: &str = "s3-bucket";
+const KEY: &str = "s3-key";
+const CONTENT_TYPE: &str = "s3-content-type";
+const UPLOAD: &str = "s3-upload";
+const PART: &str = "s3-part";
+const COMPLETE: &str = "s3-complete";
+const COMPLETE_MS: &str = "s3-complete-ms";
+const ALIAS: &str = "s3-alias.";
+
+/// A multipart part's tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartTag {
+    /// The upload ID.
+    pub upload_id: String,
+    /// The part number.
+    pub number: u32,
+}
+
+/// The mark CompleteMultipartUpload leaves on each part of the object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompleteTag {
+    /// The object's ETag, `<hex>-<part count>`.
+    pub etag: String,
+    /// Completion time, unix ms.
+    pub completed_ms: i64,
+}
+
+impl CompleteTag {
+    /// The part count the ETag names.
+    pub fn part_count(&self) -> Option<usize> {
+        self.etag.rsplit_once('-').and_then(|(_, n)| n.parse().ok())
+    }
+}
+
+/// Everything the tags of one file say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileTag {
+    /// The bucket.
+    pub bucket: String,
+    /// The key.
+    pub key: String,
+    /// Content-Type, when recorded.
+    pub content_type: Option<String>,
+    /// Set for a multipart part.
+    pub part: Option<PartTag>,
+    /// Set on the parts of a completed upload.
+    pub complete: Option<CompleteTag>,
+    /// CopyObject destinations sharing the file: (bucket, key).
+    pub aliases: Vec<(String, String)>,
+}
+
+impl FileTag {
+    /// The tag of a single-file object.
+    pub fn object(bucket: &str, key: &str, content_type: Option<&str>) -> Self {
+        Self {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            content_type: content_type.map(str::to_string),
+            part: None,
+            complete: None,
+            aliases: Vec::new(),
+        }
+    }
+
+    /// The tag of part `number` of upload `upload_id`.
+    pub fn part(bucket: &str, key: &str, upload_id: &str, number: u32) -> Self {
+        let mut tag = Self::object(bucket, key, None);
+        tag.part = Some(PartTag { upload_id: upload_id.to_string(), number });
+        tag
+    }
+
+    /// The metadata an upload records (bucket, key, content type, part).
+    pub fn to_metadata(&self) -> Metadata {
+        let mut meta = Metadata::new();
+        meta.push(BUCKET, escape(&self.bucket));
+        push_chunks(&mut meta, KEY, &escape(&self.key));
+        if let Some(ct) = &self.content_type {
+            let ct = escape(ct);
+            if ct.len() <= MAX_META_VALUE_LEN {
+                meta.push(CONTENT_TYPE, ct);
+            }
+        }
+        if let Some(part) = &self.part
+            && part.upload_id.len() <= MAX_META_VALUE_LEN
+        {
+            meta.push(UPLOAD, escape(&part.upload_id));
+            meta.push(PART, part.number.to_string());
+        }
+        meta
+    }
+
+    /// Reads the tags back; `None` when the file carries no bucket and key
+    /// (it belongs to another FastDFS user) or they do not decode.
+    pub fn from_metadata(meta: &Metadata) -> Option<Self> {
+        let bucket = unescape(meta.get_str(BUCKET)?)?;
+        let key = unescape(&chunked(meta, KEY)?)?;
+        let content_type = meta.get_str(CONTENT_TYPE).and_then(unescape);
+        let part = match (meta.get_str(UPLOAD), meta.get_str(PART)) {
+            (Some(u), Some(n)) => {
+                Some(PartTag { upload_id: unescape(u)?, number: n.parse().ok()? })
+            }
+            _ => None,
+        };
+        let complete = match (meta.get_str(COMPLETE), meta.get_str(COMPLETE_MS)) {
+            (Some(etag), ms) => Some(CompleteTag {
+                etag: etag.to_string(),
+                completed_ms: ms.and_then(|m| m.parse().ok()).unwrap_or(0),
+            }),
+            _ => None,
+        };
+        Some(Self { bucket, key, content_type, part, complete, aliases: aliases(meta) })
+    }
+}
+
+/// What CompleteMultipartUpload merges into each part's metadata: the
+/// object's ETag and completion time, and its Content-Type when it fits.
+pub fn complete_metadata(etag: &str, completed_ms: i64, content_type: Option<&str>) -> Metadata {
+    let mut meta: Metadata =
+        [(COMPLETE, etag.to_string()), (COMPLETE_MS, completed_ms.to_string())]
+            .into_iter()
+            .collect();
+    if let Some(ct) = content_type.map(escape).filter(|ct| ct.len() <= MAX_META_VALUE_LEN) {
+        meta.push(CONTENT_TYPE, ct);
+    }
+    meta
+}
+
+/// What CopyObject merges into each file it shares: alias `id` (a short
+/// token unique to the copy, `[0-9a-z]{1,32}`) names `bucket/key`.
+pub fn alias_metadata(id: &str, bucket: &str, key: &str) -> Metadata {
+    let mut meta = Metadata::new();
+    push_chunks(&mut meta, &format!("{ALIAS}{id}"), &escape(&format!("{bucket}/{key}")));
+    meta
+}
+
+/// Escapes the bytes FastDFS metadata cannot hold (see the module docs).
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\0' => out.push_str("%00"),
+            '\u{1}' => out.push_str("%01"),
+            '\u{2}' => out.push_str("%02"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Reverses [`escape`]; `None` on an escape it never writes.
+fn unescape(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let code = rest.get(i + 1..i + 3)?;
+        out.push(match code {
+            "25" => '%',
+            "00" => '\0',
+            "01" => '\u{1}',
+            "02" => '\u{2}',
+            _ => return None,
+        });
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// Pushes `value` as `name`, `name.1`, … in chunks of at most 256 bytes,
+/// split on character boundaries.
+fn push_chunks(meta: &mut Metadata, name: &str, value: &str) {
+    let mut rest = value;
+    let mut n = 0;
+    loop {
+        let mut end = rest.len().min(MAX_META_VALUE_LEN);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let chunk_name = if n == 0 { name.to_string() } else { format!("{name}.{n}") };
+        meta.push(chunk_name, &rest[..end]);
+        rest = &rest[end..];
+        n += 1;
+        if rest.is_empty() {
+            break;
+        }
+    }
+}
+
+/// Concatenates `name`, `name.1`, … (stopping at the first gap).
+fn chunked(meta: &Metadata, name: &str) -> Option<String> {
+    let mut out = meta.get_str(name)?.to_string();
+    for n in 1.. {
+        match meta.get_str(format!("{name}.{n}")) {
+            Some(chunk) => out.push_str(chunk),
+            None => break,
+        }
+    }
+    Some(out)
+}
+
+/// Every alias the metadata names, as (bucket, key).
+fn aliases(meta: &Metadata) -> Vec<(String, String)> {
+    let mut ids = BTreeMap::new();
+    for (name, _) in meta.iter() {
+        let Ok(name) = std::str::from_utf8(name) else { continue };
+        if let Some(id) = name.strip_prefix(ALIAS)
+            && !id.contains('.')
+        {
+            ids.insert(id.to_string(), ());
+        }
+    }
+    ids.keys()
+        .filter_map(|id| {
+            let text = unescape(&chunked(meta, &format!("{ALIAS}{id}"))?)?;
+            let (bucket, key) = text.split_once('/')?;
+            Some((bucket.to_string(), key.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use fdfs_protocol::metadata::{MetaOp, Metadata};
+
+    use super::{FileTag, alias_metadata, complete_metadata};
+
+    fn stored(sent: &Metadata) -> Metadata {
+        let mut m = Metadata::new();
+        m.apply(MetaOp::Overwrite, sent);
+        m
+    }
+
+    #[test]
+    fn long_keys_with_separators_round_trip() {
+        let key = format!("{}\u{1}%x\u{2}é\0{}", "ü".repeat(300), "k".repeat(400));
+        let tag = FileTag::object("bkt", &key, Some("text/plain"));
+        let meta = tag.to_metadata();
+        meta.validate().unwrap();
+        assert!(meta.len() > 4, "split into chunks");
+        // FastDFS stores the list sorted by name; order does not matter.
+        assert_eq!(FileTag::from_metadata(&stored(&meta)), Some(tag));
+    }
+
+    #[test]
+    fn parts_completion_and_aliases() {
+        let tag = FileTag::part("b", "dir/obj", "upl0ad", 7);
+        let mut meta = stored(&tag.to_metadata());
+        meta.apply(MetaOp::Merge, &complete_metadata("0123abcd-3", 1234, Some("a/b")));
+        meta.apply(MetaOp::Merge, &alias_metadata("a1", "b2", &"k".repeat(600)));
+        meta.apply(MetaOp::Merge, &alias_metadata("a2", "b3", "x/y"));
+        meta.validate().unwrap();
+        let back = FileTag::from_metadata(&meta).unwrap();
+        assert_eq!(back.part, tag.part);
+        let complete = back.complete.unwrap();
+        assert_eq!((complete.etag.as_str(), complete.completed_ms), ("0123abcd-3", 1234));
+        assert_eq!(complete.part_count(), Some(3));
+        assert_eq!(back.content_type.as_deref(), Some("a/b"));
+        assert_eq!(
+            back.aliases,
+            [("b2".to_string(), "k".repeat(600)), ("b3".to_string(), "x/y".to_string())]
+        );
+    }
+
+    #[test]
+    fn foreign_files_have_no_tag() {
+        let meta: Metadata = [("author", "someone")].into_iter().collect();
+        assert_eq!(FileTag::from_metadata(&meta), None);
+        let bad: Metadata = [("s3-bucket", "b"), ("s3-key", "%zz")].into_iter().collect();
+        assert_eq!(FileTag::from_metadata(&bad), None);
+    }
+}
