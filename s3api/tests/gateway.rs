@@ -164,7 +164,7 @@ async fn s3_round_trips_through_a_real_cluster() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(mismatch.code(), Some("XAmzContentChecksumMismatch"));
+    assert_eq!(mismatch.code(), Some("BadDigest"));
     let absent = s3.head_object().bucket("photos").key("bad").send().await.unwrap_err();
     assert!(absent.raw_response().is_some_and(|r| r.status().as_u16() == 404));
     let nokey = s3.get_object().bucket("photos").key("missing").send().await.unwrap_err();

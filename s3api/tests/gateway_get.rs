@@ -283,7 +283,6 @@ async fn entity_headers_and_overrides() {
 
 /// Expires given to PutObject is stored and returned.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "object_put.rs does not store Expires yet"]
 async fn put_object_stores_expires() {
     let stack = Stack::start().await;
     let s3 = stack.client(SECRET);

@@ -3,7 +3,7 @@
 //! Two kinds: [`ChecksumError`] for malformed input (names, encodings,
 //! lengths — S3's `InvalidRequest` / `InvalidArgument`) and [`VerifyError`]
 //! for a body whose bytes do not match what the client declared (S3's
-//! `BadDigest` / `XAmzContentChecksumMismatch`) or that failed to arrive.
+//! `BadDigest`) or that failed to arrive.
 
 use std::error::Error as StdError;
 use std::io;
@@ -73,8 +73,8 @@ impl std::fmt::Display for AlgorithmOrMd5 {
 /// Why a verified body stream failed.
 ///
 /// The gateway maps [`VerifyError::BadDigest`] to S3 `BadDigest`,
-/// [`VerifyError::ChecksumMismatch`] to `BadDigest` /
-/// `XAmzContentChecksumMismatch`, [`VerifyError::MissingChecksum`] to
+/// [`VerifyError::ChecksumMismatch`] to `BadDigest` too (as AWS does),
+/// [`VerifyError::MissingChecksum`] to
 /// `InvalidRequest` and [`VerifyError::Body`] to whatever the transport
 /// error warrants (usually `IncompleteBody` or a dropped connection).
 #[derive(Debug, thiserror::Error)]

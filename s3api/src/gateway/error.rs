@@ -65,20 +65,16 @@ pub fn from_conn(e: ConnError) -> S3Error {
 pub fn from_verify(e: &VerifyError) -> S3Error {
     match e {
         VerifyError::BadDigest => S3Error::with_message(S3ErrorCode::BadDigest, e.to_string()),
-        VerifyError::ChecksumMismatch { .. } => checksum_mismatch(e.to_string()),
+        // AWS answers a wrong x-amz-checksum-* value (header or trailer)
+        // with BadDigest, as it does a wrong Content-MD5.
+        VerifyError::ChecksumMismatch { .. } => {
+            S3Error::with_message(S3ErrorCode::BadDigest, e.to_string())
+        }
         VerifyError::MissingChecksum { .. } => {
             S3Error::with_message(S3ErrorCode::InvalidRequest, e.to_string())
         }
         VerifyError::Body(_) => S3Error::with_message(S3ErrorCode::IncompleteBody, e.to_string()),
     }
-}
-
-/// `XAmzContentChecksumMismatch` (400): not among `s3s`'s known codes.
-pub fn checksum_mismatch(msg: String) -> S3Error {
-    let mut err =
-        S3Error::with_message(S3ErrorCode::Custom("XAmzContentChecksumMismatch".into()), msg);
-    err.set_status_code(http::StatusCode::BAD_REQUEST);
-    err
 }
 
 /// The S3 error for a malformed checksum header (`InvalidDigest` for

@@ -228,7 +228,7 @@ fn metadata(input: &CreateMultipartUploadInput) -> ObjectMeta {
         content_disposition: input.content_disposition.clone(),
         content_language: input.content_language.clone(),
         cache_control: input.cache_control.clone(),
-        expires: None,
+        expires: input.expires.as_ref().and_then(super::conditions::http_date),
         storage_class: input.storage_class.as_ref().map(|s| s.as_str().to_string()),
         user: input
             .metadata

@@ -49,13 +49,8 @@ pub async fn put_object(
     async {
         let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
         let announced = announced_trailers(&req.headers)?;
+        let len = body_length(req.input.content_length, &req.headers)?;
         let S3Request { mut input, trailing_headers, .. } = req;
-        let len = input.content_length.and_then(|l| u64::try_from(l).ok()).ok_or_else(|| {
-            S3Error::with_message(
-                S3ErrorCode::MissingContentLength,
-                error::default_message("MissingContentLength"),
-            )
-        })?;
         let body = input.body.take().unwrap_or_else(|| StreamingBlob::from(s3s::Body::empty()));
         let verifying = verifier(&input, body, announced, trailing_headers)?;
         let tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref());
@@ -329,6 +324,26 @@ fn extension(key: &str) -> &str {
     }
 }
 
+/// The length of the object a PUT or UploadPart body carries: its
+/// Content-Length, or for an aws-chunked body sent with
+/// `Transfer-Encoding: chunked` (boto3 over TLS) the
+/// `x-amz-decoded-content-length` it announces. Without either, S3
+/// answers 411 MissingContentLength.
+pub(super) fn body_length(content_length: Option<i64>, headers: &http::HeaderMap) -> S3Result<u64> {
+    let decoded = || {
+        headers
+            .get("x-amz-decoded-content-length")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    content_length.and_then(|l| u64::try_from(l).ok()).or_else(decoded).ok_or_else(|| {
+        S3Error::with_message(
+            S3ErrorCode::MissingContentLength,
+            error::default_message("MissingContentLength"),
+        )
+    })
+}
+
 /// The object's stored attributes from the request headers.
 fn metadata(input: &PutObjectInput) -> ObjectMeta {
     ObjectMeta {
@@ -337,7 +352,7 @@ fn metadata(input: &PutObjectInput) -> ObjectMeta {
         content_disposition: input.content_disposition.clone(),
         content_language: input.content_language.clone(),
         cache_control: input.cache_control.clone(),
-        expires: None,
+        expires: input.expires.as_ref().and_then(super::conditions::http_date),
         storage_class: input.storage_class.as_ref().map(|s| s.as_str().to_string()),
         user: input
             .metadata

@@ -5,12 +5,12 @@
 //! (aborted, reaped) is rejected and its file queued through the intent.
 
 use s3s::dto::{ETag, StreamingBlob, UploadPartInput, UploadPartOutput};
-use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, TrailingHeaders};
+use s3s::{S3Request, S3Response, S3Result, TrailingHeaders};
 use tracing::{Instrument, info_span};
 
 use super::super::bucket::check_owner;
 use super::super::object_put::{
-    Verified, announced_trailers, reject, trailer_values, upload_verified,
+    Verified, announced_trailers, body_length, reject, trailer_values, upload_verified,
 };
 use super::super::{Inner, error, now_ms, owner_of};
 use super::part_number;
@@ -37,13 +37,8 @@ pub async fn upload_part(
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         let announced = announced_trailers(&req.headers)?;
+        let len = body_length(req.input.content_length, &req.headers)?;
         let S3Request { mut input, trailing_headers, .. } = req;
-        let len = input.content_length.and_then(|l| u64::try_from(l).ok()).ok_or_else(|| {
-            S3Error::with_message(
-                S3ErrorCode::MissingContentLength,
-                error::default_message("MissingContentLength"),
-            )
-        })?;
         let body = input.body.take().unwrap_or_else(|| StreamingBlob::from(s3s::Body::empty()));
         let verifying = verifier(&input, body, announced, trailing_headers)?;
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
