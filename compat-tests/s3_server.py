@@ -26,6 +26,8 @@ class S3Server:
         self.log = os.path.join(self.dir, "server.log")
         self.port = free_port(IP)
         self.endpoint = f"http://{IP}:{self.port}"
+        # The embedded tracker, for FastDFS clients.
+        self.tracker = (IP, free_port(IP))
         self.proc = None
         self.final_logs = ""
 
@@ -35,7 +37,7 @@ class S3Server:
             fdfs_bin(), "server",
             "--data", os.path.join(self.dir, "data"),
             "--listen", f"{IP}:{self.port}",
-            "--tracker-listen", f"{IP}:{free_port(IP)}",
+            "--tracker-listen", f"{self.tracker[0]}:{self.tracker[1]}",
             "--storage-listen", f"{IP}:{free_port(IP)}",
             # The shared test disk may be fuller than the 1G default reserve.
             "--reserved-storage-space", "1M",

@@ -9,44 +9,23 @@ credentials file, the key from AWS_* variables.
 """
 import hashlib
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from s3_server import ACCESS_KEY, REGION, SECRET_KEY
+from s3_helpers import aws_runner
 
 BUCKET = "awscli-compat"
 MiB = 1024 * 1024
-AWS = os.path.join(os.path.dirname(sys.executable), "aws")
 
 
 @pytest.fixture(scope="module")
-def aws(s3_server, tmp_path_factory):
+def aws(s3_target, tmp_path_factory):
     """Runs `aws ARGS...` against the server; returns stdout, fails on a
     non-zero exit."""
-    home = tmp_path_factory.mktemp("aws-home")
-    config = home / "config"
-    config.write_text("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID=ACCESS_KEY, AWS_SECRET_ACCESS_KEY=SECRET_KEY,
-        AWS_DEFAULT_REGION=REGION, AWS_CONFIG_FILE=str(config),
-        AWS_SHARED_CREDENTIALS_FILE=str(home / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true", HOME=str(home),
-    )
-
-    def run(*args, check=True):
-        out = subprocess.run([AWS, "--endpoint-url", s3_server.endpoint, *args], env=env,
-                             capture_output=True, text=True, timeout=300)
-        if check and out.returncode != 0:
-            raise AssertionError(f"aws {' '.join(args)} exited {out.returncode}:\n"
-                                 f"{out.stdout}\n{out.stderr}")
-        return out
-
+    run = aws_runner(s3_target.endpoint, tmp_path_factory.mktemp("aws-home"))
     run("s3", "mb", f"s3://{BUCKET}")
     yield run
     run("s3", "rb", f"s3://{BUCKET}", "--force", check=False)

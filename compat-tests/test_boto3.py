@@ -23,34 +23,18 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
+from s3_helpers import empty_and_delete_bucket
+
 BUCKET = "boto3-compat"
 MiB = 1024 * 1024
 
 
-# Gateway bugs found by these tests (see the H4 report); non-strict so a
-# fix turns them into XPASS instead of a failure.
-GET_CHECKSUM_BUG = pytest.mark.xfail(
-    reason="gateway bug: GetObject/HeadObject with x-amz-checksum-mode: ENABLED do not return "
-           "the stored x-amz-checksum-* (object_get.rs never reads ObjectMeta.checksums)",
-    strict=False)
-CHUNKED_TE_BUG = pytest.mark.xfail(
-    reason="gateway bug: an aws-chunked PUT with Transfer-Encoding: chunked and "
-           "x-amz-decoded-content-length but no Content-Length (what boto3 sends over TLS) "
-           "gets 411 MissingContentLength (object_put.rs requires input.content_length)",
-    strict=False)
-
-
 @pytest.fixture(scope="module")
-def s3(s3_server):
-    client = s3_server.boto3_client()
+def s3(s3_target):
+    client = s3_target.boto3_client()
     client.create_bucket(Bucket=BUCKET)
     yield client
-    keys = [o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
-            for o in page.get("Contents", [])]
-    for i in range(0, len(keys), 1000):
-        client.delete_objects(Bucket=BUCKET,
-                              Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
-    client.delete_bucket(Bucket=BUCKET)
+    empty_and_delete_bucket(client, BUCKET)
 
 
 @pytest.fixture
@@ -98,8 +82,7 @@ def test_put_get_round_trip_with_metadata(s3, sent_headers):
     assert got["ContentLength"] == len(data)
 
 
-@CHUNKED_TE_BUG
-def test_crc32_trailer_as_sent_over_tls(s3_server, s3, sent_headers, monkeypatch):
+def test_crc32_trailer_as_sent_over_tls(s3_target, s3, sent_headers, monkeypatch):
     """What boto3 sends over HTTPS: an aws-chunked body, unsigned, with the
     CRC32 in a trailer; the put, a multipart part and a wrong trailer."""
     import botocore.httpchecksum
@@ -156,7 +139,6 @@ def test_head_object(s3):
     assert "LastModified" in head
 
 
-@GET_CHECKSUM_BUG
 def test_checksum_mode_returns_crc32(s3):
     data = b"checksummed bytes\n" * 1000
     s3.put_object(Bucket=BUCKET, Key="crc.bin", Body=data)
@@ -179,7 +161,6 @@ def test_put_with_checksum_algorithm(s3, algorithm):
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == data
 
 
-@GET_CHECKSUM_BUG
 @pytest.mark.parametrize("algorithm", ["SHA256", "CRC32C"])
 def test_get_returns_put_checksum(s3, algorithm):
     data = os.urandom(50_000)
@@ -278,12 +259,12 @@ def test_missing_bucket_is_no_such_bucket(s3):
 
 
 @pytest.fixture(params=["default", "s3v4"])
-def presigner(request, s3_server):
+def presigner(request, s3_target):
     """boto3's default presigner (query-string SigV2 for S3 in us-east-1)
     and SigV4 (X-Amz-Signature)."""
     if request.param == "default":
-        return s3_server.boto3_client()
-    return s3_server.boto3_client(signature_version="s3v4")
+        return s3_target.boto3_client()
+    return s3_target.boto3_client(signature_version="s3v4")
 
 
 def http_put(url, data):
