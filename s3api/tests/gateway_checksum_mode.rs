@@ -158,6 +158,7 @@ async fn a_multipart_object_has_the_composite_checksum_of_its_parts() {
         .send()
         .await
         .unwrap();
+    assert_eq!(up.checksum_algorithm(), Some(&ChecksumAlgorithm::Crc32));
     let id = up.upload_id().unwrap();
     let parts: [Vec<u8>; 2] = [vec![b'a'; 5 * 1024 * 1024], b"tail".to_vec()];
     let mut done = Vec::new();
@@ -187,7 +188,9 @@ async fn a_multipart_object_has_the_composite_checksum_of_its_parts() {
         );
     }
     let list = CompletedMultipartUpload::builder().set_parts(Some(done)).build();
-    s3.complete_multipart_upload()
+    let want = format!("{}-2", STANDARD.encode(crc32fast::hash(&raw_crcs).to_be_bytes()));
+    let completed = s3
+        .complete_multipart_upload()
         .bucket("mpu")
         .key("big")
         .upload_id(id)
@@ -195,7 +198,8 @@ async fn a_multipart_object_has_the_composite_checksum_of_its_parts() {
         .send()
         .await
         .unwrap();
-    let want = format!("{}-2", STANDARD.encode(crc32fast::hash(&raw_crcs).to_be_bytes()));
+    assert_eq!(completed.checksum_crc32(), Some(want.as_str()));
+    assert_eq!(completed.checksum_type(), Some(&ChecksumType::Composite));
 
     let got = s3
         .get_object()

@@ -34,6 +34,7 @@ use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
 use super::object_put::merge_tags;
+use super::read_plan::stored_checksums;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::multipart_etag;
 use crate::index::{CompleteUpload, CompletedPart, ObjectMeta};
@@ -69,6 +70,9 @@ pub async fn create_multipart_upload(
             bucket: Some(input.bucket),
             key: Some(input.key),
             upload_id: Some(upload_id),
+            // Echoed as S3 does; the object's checksum is derived from the
+            // parts' at completion.
+            checksum_algorithm: input.checksum_algorithm.clone(),
             ..CreateMultipartUploadOutput::default()
         }))
     }
@@ -118,11 +122,18 @@ pub async fn complete_multipart_upload(
         }
         tracing::debug!(size = info.size, parts = info.part_count, "upload completed");
         mark_parts(inner, &input.bucket, &input.key, &info).await;
+        let sums = stored_checksums(&info);
         Ok(S3Response::new(CompleteMultipartUploadOutput {
             bucket: Some(input.bucket.clone()),
             key: Some(input.key.clone()),
             location: Some(format!("/{}/{}", input.bucket, input.key)),
             e_tag: Some(ETag::Strong(etag)),
+            checksum_crc32: sums.crc32,
+            checksum_crc32c: sums.crc32c,
+            checksum_sha1: sums.sha1,
+            checksum_sha256: sums.sha256,
+            checksum_crc64nvme: sums.crc64nvme,
+            checksum_type: sums.checksum_type,
             ..CompleteMultipartUploadOutput::default()
         }))
     }

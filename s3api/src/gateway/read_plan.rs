@@ -194,10 +194,15 @@ pub(super) fn checksum_headers(
 ) -> ChecksumHeaders {
     let enabled = mode.is_some_and(|m| m.as_str().eq_ignore_ascii_case(ChecksumMode::ENABLED));
     let whole = range.is_none() && (part.is_none() || info.part_count == 0);
-    let mut out = ChecksumHeaders::default();
     if !enabled || !whole {
-        return out;
+        return ChecksumHeaders::default();
     }
+    stored_checksums(info)
+}
+
+/// Every checksum `info` has (also what CompleteMultipartUpload answers).
+pub(super) fn stored_checksums(info: &ObjectInfo) -> ChecksumHeaders {
+    let mut out = ChecksumHeaders::default();
     for (name, value) in &info.meta.checksums {
         // An upload records its algorithm with an empty value.
         let Some(algorithm) = ChecksumAlgorithm::ALL.into_iter().find(|a| a.as_str() == name)
