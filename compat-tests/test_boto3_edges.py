@@ -613,14 +613,6 @@ def test_error_codes(s3, s3_target):
                  Key="none") == ("SignatureDoesNotMatch", 403)
 
 
-KEY_LIMITS_BUG = pytest.mark.xfail(
-    reason="gateway bug: a key over 1,024 bytes is stored (AWS: 400 KeyTooLongError) and user "
-           "metadata over 2 KB is accepted (AWS: 400 MetadataTooLarge); nothing enforces "
-           "either limit",
-    strict=False)
-
-
-@KEY_LIMITS_BUG
 def test_key_and_metadata_limits(s3):
     assert error(s3.put_object, Bucket=BUCKET, Key="k" * 1025, Body=b"") == (
         "KeyTooLongError", 400)

@@ -17,6 +17,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::limits::{check_key, check_metadata};
 // `Conditions` and `unix_secs` are re-exported for UploadPartCopy.
 use super::conditions::http_date;
 pub(super) use super::conditions::{Conditions, unix_secs};
@@ -52,7 +53,11 @@ pub async fn copy_object(
     async {
         check_owner(inner, &src.bucket, &owner).await?;
         check_owner(inner, &input.bucket, &owner).await?;
+        check_key(&input.key)?;
         let replace = directive(input.metadata_directive.as_ref())?;
+        if replace {
+            check_metadata(input.metadata.as_ref())?;
+        }
         if src.bucket == input.bucket && src.key == input.key && !replace {
             return Err(S3Error::with_message(
                 S3ErrorCode::InvalidRequest,

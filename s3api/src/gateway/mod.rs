@@ -11,6 +11,7 @@
 //!   GetBucketLocation.
 //! - `object_put`, `object_get`, `object_delete` — PutObject; GetObject
 //!   and HeadObject; DeleteObject.
+//! - `limits` — S3's key and user-metadata size limits.
 //! - `list` — ListObjectsV2; `list_v1` — ListObjects (v1) and
 //!   ListObjectVersions.
 //! - `copy` — CopyObject; `batch` — DeleteObjects.
@@ -35,6 +36,7 @@ mod conditions;
 mod copy;
 mod group_bucket;
 mod http_fixups;
+mod limits;
 mod list;
 mod list_v1;
 mod multipart;

@@ -33,6 +33,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::limits::check_new_object;
 use super::object_put::merge_tags;
 use super::read_plan::stored_checksums;
 use super::{Inner, error, now_ms, owner_of};
@@ -58,6 +59,7 @@ pub async fn create_multipart_upload(
     let span = info_span!("s3.create_multipart_upload", bucket = %input.bucket, key = %input.key);
     async {
         check_owner(inner, &input.bucket, &owner).await?;
+        check_new_object(&input.key, input.metadata.as_ref())?;
         let meta = metadata(&input);
         let (b, k) = (input.bucket.clone(), input.key.clone());
         let upload_id = inner

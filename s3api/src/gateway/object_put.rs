@@ -26,6 +26,7 @@ use tokio_util::io::StreamReader;
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::limits::check_new_object;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::{
     Checksum, ChecksumAlgorithm, Digests, VerifyError, VerifyingStream, decode_content_md5,
@@ -48,6 +49,7 @@ pub async fn put_object(
     let span = info_span!("s3.put_object", bucket = %req.input.bucket, key = %req.input.key);
     async {
         let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
+        check_new_object(&req.input.key, req.input.metadata.as_ref())?;
         let announced = announced_trailers(&req.headers)?;
         let len = body_length(req.input.content_length, &req.headers)?;
         let S3Request { mut input, trailing_headers, .. } = req;
