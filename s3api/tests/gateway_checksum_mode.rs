@@ -16,7 +16,9 @@ use aws_sdk_s3::types::{
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 use support::{SECRET, Stack, body};
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[tokio::test]
@@ -256,5 +258,33 @@ async fn errors_raised_by_s3s_itself_carry_a_message() {
     {
         assert_eq!(len.trim().parse::<usize>().unwrap(), body.len(), "{reply}");
     }
+    stack.stop().await;
+}
+
+/// A request refused before its body was read must not leave that body on
+/// the connection to prefix the next request: the error closes it.
+#[tokio::test]
+async fn an_error_before_the_body_closes_the_connection() {
+    let stack = Stack::start().await;
+    let mut conn = tokio::net::TcpStream::connect(stack.s3).await.unwrap();
+    // Unsigned, so refused before any handler reads the (unsent) body.
+    let req = format!("PUT /b/k HTTP/1.1\r\nHost: {}\r\nContent-Length: 1\r\n\r\n", stack.s3);
+    conn.write_all(req.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(conn.read(&mut byte).await.unwrap(), 1, "{head:?}");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 4"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    // The late body byte and a second request are never parsed: the
+    // server ends the connection after the error body.
+    let _ = conn.write_all(b"xGET / HTTP/1.1\r\nHost: h\r\n\r\n").await;
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut rest)).await;
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(!rest.contains("HTTP/1.1"), "a second response came: {rest}");
     stack.stop().await;
 }

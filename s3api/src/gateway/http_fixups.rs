@@ -13,12 +13,15 @@
 //!   documents for the code ([`super::error::default_message`]). Only a
 //!   small, complete XML error body (status 400 and up) is rewritten, so
 //!   no stream is ever held up.
+//! - an error answering an HTTP/1 request that has a body closes the
+//!   connection (`Connection: close`): the body may be unread, and its
+//!   bytes must not be parsed as the next request.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE};
-use http::{HeaderValue, Method, StatusCode};
+use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, TRANSFER_ENCODING};
+use http::{HeaderValue, Method, StatusCode, Version};
 use hyper::body::Incoming;
 use s3s::service::S3Service;
 use s3s::{Body, HttpError, HttpResponse};
@@ -34,13 +37,32 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
 
     fn call(&self, req: http::Request<Incoming>) -> Self::Future {
         let head = req.method() == Method::HEAD;
+        let close_on_error = req.version() <= Version::HTTP_11 && has_body(req.headers());
         let fut = hyper::service::Service::call(&self.0, req);
         Box::pin(async move {
             let mut resp = fut.await?;
             fix(head, &mut resp);
+            if close_on_error && resp.status().as_u16() >= 400 {
+                // The request may have been refused before its body was
+                // read. Left on the connection, those bytes would prefix
+                // the next request (a 1-byte body turns `POST` into
+                // `xPOST`, which then fails its signature); closing the
+                // connection discards them, as S3 itself does.
+                resp.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+            }
             Ok(resp)
         })
     }
+}
+
+/// Whether an HTTP/1 request carries a body (a non-zero Content-Length or
+/// a chunked one).
+fn has_body(headers: &http::HeaderMap) -> bool {
+    headers.contains_key(TRANSFER_ENCODING)
+        || headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
 }
 
 fn fix(head: bool, resp: &mut HttpResponse) {
