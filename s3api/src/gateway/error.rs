@@ -73,6 +73,12 @@ pub fn from_verify(e: &VerifyError) -> S3Error {
         VerifyError::MissingChecksum { .. } => {
             S3Error::with_message(S3ErrorCode::InvalidRequest, e.to_string())
         }
+        VerifyError::Body(source) if chunk_signature_mismatch(source.as_ref()) => {
+            S3Error::with_message(
+                S3ErrorCode::SignatureDoesNotMatch,
+                "The chunk signature of an aws-chunked body does not match its bytes.",
+            )
+        }
         VerifyError::Body(_) => S3Error::with_message(S3ErrorCode::IncompleteBody, e.to_string()),
     }
 }
@@ -167,4 +173,18 @@ pub fn default_message(code: &str) -> &'static str {
         }
         _ => "The request failed; the error code says why.",
     }
+}
+
+/// Whether a body error is `s3s`'s signed-chunk check failing. Its error
+/// type is private to `s3s`, so it is recognised by its text, anywhere in
+/// the source chain.
+fn chunk_signature_mismatch(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if err.to_string().contains("AwsChunkedStreamError: SignatureMismatch") {
+            return true;
+        }
+        next = err.source();
+    }
+    false
 }
