@@ -2,7 +2,7 @@
 # what the tests need, then runs every test.
 CARGO ?= cargo
 
-.PHONY: test test-rust test-compat compat-tools fuzz-build lint
+.PHONY: test test-rust test-compat compat-tools fuzz-build examples-build lint
 
 # Python for the compat tests: a venv with the PyPI FastDFS clients and the
 # S3 clients (aws-cli; boto3 with awscrt, which its CRC32C and CRC64NVME
@@ -49,6 +49,11 @@ $(VENV)/.installed: Makefile
 # they compile. Run them by hand with `cargo +nightly fuzz run decoders`.
 fuzz-build:
 	$(CARGO) build --manifest-path fuzz/Cargo.toml --bins
+
+# Builds the standalone Rust example (examples/rust-sdk, its own workspace)
+# so it cannot rot; compat-tests run the Python examples.
+examples-build:
+	$(CARGO) build --manifest-path examples/rust-sdk/Cargo.toml
 
 lint:
 	$(CARGO) fmt --all -- --check
