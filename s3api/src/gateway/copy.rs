@@ -8,8 +8,6 @@
 //! copy itself: the index has a single writer, so no other write can slip
 //! between the check and the copy.
 
-use std::collections::BTreeMap;
-
 use s3s::dto::{
     CopyObjectInput, CopyObjectOutput, CopyObjectResult, CopySource, ETag, MetadataDirective,
 };
@@ -18,8 +16,8 @@ use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
 use super::limits::{check_key, check_metadata};
+use super::request_meta::RequestedMeta;
 // `Conditions` and `unix_secs` are re-exported for UploadPartCopy.
-use super::conditions::http_date;
 pub(super) use super::conditions::{Conditions, unix_secs};
 use super::{Inner, error, now_ms, owner_of, timestamp};
 use crate::checksum::ChecksumAlgorithm;
@@ -67,7 +65,8 @@ pub async fn copy_object(
             ));
         }
         let conditions = conditions(&input)?;
-        let new_meta = replace.then(|| requested_meta(&input));
+        // A `REPLACE` copy gives the destination the request's metadata.
+        let new_meta = replace.then(|| input.requested_meta());
         let (src_bucket, src_key) = (src.bucket.clone(), src.key.clone());
         let (dst_bucket, dst_key) = (input.bucket.clone(), input.key.clone());
         let outcome = inner
@@ -158,25 +157,6 @@ fn directive(d: Option<&MetadataDirective>) -> S3Result<bool> {
             S3ErrorCode::InvalidArgument,
             format!("unknown metadata directive {s:?}"),
         )),
-    }
-}
-
-/// The metadata a `REPLACE` copy gives the destination: the request's.
-fn requested_meta(input: &CopyObjectInput) -> ObjectMeta {
-    ObjectMeta {
-        content_type: input.content_type.clone(),
-        content_encoding: input.content_encoding.clone(),
-        content_disposition: input.content_disposition.clone(),
-        content_language: input.content_language.clone(),
-        cache_control: input.cache_control.clone(),
-        expires: input.expires.as_ref().and_then(http_date),
-        storage_class: input.storage_class.as_ref().map(|s| s.as_str().to_string()),
-        user: input
-            .metadata
-            .as_ref()
-            .map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect())
-            .unwrap_or_default(),
-        checksums: BTreeMap::new(),
     }
 }
 

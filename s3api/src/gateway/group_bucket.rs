@@ -44,9 +44,8 @@ use s3s::dto::{
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
-use super::conditions::Conditions;
 use super::object_get::{open_body, slices};
-use super::read_plan::{self, Overrides};
+use super::read_reply::{ReadInput, Reply};
 use super::{Inner, error};
 use crate::index::{IndexError, ObjectData, ObjectInfo, ObjectMeta};
 
@@ -185,39 +184,13 @@ pub(super) async fn get_object(
     let span = info_span!("s3.group.get_object", group = %input.bucket, key = %input.key);
     async {
         let (id, name) = parse_key(&input.bucket, &input.key)?;
-        read_plan::check_args(input.range.as_ref(), input.part_number)?;
-        let conditions = Conditions::new(
-            input.if_match.clone(),
-            input.if_none_match.clone(),
-            input.if_modified_since.as_ref(),
-            input.if_unmodified_since.as_ref(),
-        )?;
+        let conditions = input.preflight()?;
         let Stat { info, missing_meta } = stat(inner, &id, &name).await?;
-        read_plan::check_conditions(&conditions, &info)?;
         let data = ObjectData::Single(id.to_string());
-        let sel = read_plan::select(&info, Some(&data), input.range.as_ref(), input.part_number)?;
+        let sel = input.plan(&conditions, &info, Some(&data))?;
         let slices = slices(&data, sel.range.start, sel.range.end)?;
         let body = open_body(&inner.tracker, &inner.storage, slices).await?;
-        let h = read_plan::entity_headers(&info, Overrides::of_get(&input));
-        let mut resp = S3Response::new(GetObjectOutput {
-            body: Some(body),
-            content_length: Some(to_len(sel.range.end - sel.range.start)),
-            content_range: sel.content_range,
-            accept_ranges: Some("bytes".to_string()),
-            e_tag: Some(h.e_tag),
-            last_modified: Some(h.last_modified),
-            content_type: h.content_type,
-            content_encoding: h.content_encoding,
-            content_disposition: h.content_disposition,
-            content_language: h.content_language,
-            cache_control: h.cache_control,
-            expires: h.expires,
-            metadata: h.metadata,
-            missing_meta,
-            ..GetObjectOutput::default()
-        });
-        resp.headers = h.extra;
-        Ok(resp)
+        Ok(Reply::new(&info, sel, &input, missing_meta).get(body))
     }
     .instrument(span)
     .await
@@ -232,35 +205,10 @@ pub(super) async fn head_object(
     let span = info_span!("s3.group.head_object", group = %input.bucket, key = %input.key);
     async {
         let (id, name) = parse_key(&input.bucket, &input.key)?;
-        read_plan::check_args(input.range.as_ref(), input.part_number)?;
-        let conditions = Conditions::new(
-            input.if_match.clone(),
-            input.if_none_match.clone(),
-            input.if_modified_since.as_ref(),
-            input.if_unmodified_since.as_ref(),
-        )?;
+        let conditions = input.preflight()?;
         let Stat { info, missing_meta } = stat(inner, &id, &name).await?;
-        read_plan::check_conditions(&conditions, &info)?;
-        let sel = read_plan::select(&info, None, input.range.as_ref(), input.part_number)?;
-        let h = read_plan::entity_headers(&info, Overrides::of_head(&input));
-        let mut resp = S3Response::new(HeadObjectOutput {
-            content_length: Some(to_len(sel.range.end - sel.range.start)),
-            content_range: sel.content_range,
-            accept_ranges: Some("bytes".to_string()),
-            e_tag: Some(h.e_tag),
-            last_modified: Some(h.last_modified),
-            content_type: h.content_type,
-            content_encoding: h.content_encoding,
-            content_disposition: h.content_disposition,
-            content_language: h.content_language,
-            cache_control: h.cache_control,
-            expires: h.expires,
-            metadata: h.metadata,
-            missing_meta,
-            ..HeadObjectOutput::default()
-        });
-        resp.headers = h.extra;
-        Ok(resp)
+        let sel = input.plan(&conditions, &info, None)?;
+        Ok(Reply::new(&info, sel, &input, missing_meta).head())
     }
     .instrument(span)
     .await
@@ -342,10 +290,6 @@ fn user_metadata(meta: &FdfsMetadata) -> (BTreeMap<String, String>, i32) {
 /// An HTTP header-name token (RFC 9110 `tchar`s), non-empty.
 fn is_token(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-fn to_len(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

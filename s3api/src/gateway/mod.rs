@@ -44,6 +44,8 @@ mod object_delete;
 mod object_get;
 mod object_put;
 mod read_plan;
+mod read_reply;
+mod request_meta;
 mod vhost;
 
 use std::fmt;

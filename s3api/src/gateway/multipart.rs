@@ -35,10 +35,11 @@ use tracing::{Instrument, info_span};
 use super::bucket::check_owner;
 use super::limits::check_new_object;
 use super::object_put::merge_tags;
-use super::read_plan::stored_checksums;
+use super::read_plan::{ChecksumFields, stored_checksums};
+use super::request_meta::RequestedMeta;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::multipart_etag;
-use crate::index::{CompleteUpload, CompletedPart, ObjectMeta};
+use crate::index::{CompleteUpload, CompletedPart};
 use crate::rebuild::tags::complete_metadata;
 
 /// The smallest size of every part but the last (S3: 5 MiB).
@@ -60,7 +61,8 @@ pub async fn create_multipart_upload(
     async {
         check_owner(inner, &input.bucket, &owner).await?;
         check_new_object(&input.key, input.metadata.as_ref())?;
-        let meta = metadata(&input);
+        // The object's attributes, snapshotted now.
+        let meta = input.requested_meta();
         let (b, k) = (input.bucket.clone(), input.key.clone());
         let upload_id = inner
             .index
@@ -124,20 +126,15 @@ pub async fn complete_multipart_upload(
         }
         tracing::debug!(size = info.size, parts = info.part_count, "upload completed");
         mark_parts(inner, &input.bucket, &input.key, &info).await;
-        let sums = stored_checksums(&info);
-        Ok(S3Response::new(CompleteMultipartUploadOutput {
+        let mut out = CompleteMultipartUploadOutput {
             bucket: Some(input.bucket.clone()),
             key: Some(input.key.clone()),
             location: Some(format!("/{}/{}", input.bucket, input.key)),
             e_tag: Some(ETag::Strong(etag)),
-            checksum_crc32: sums.crc32,
-            checksum_crc32c: sums.crc32c,
-            checksum_sha1: sums.sha1,
-            checksum_sha256: sums.sha256,
-            checksum_crc64nvme: sums.crc64nvme,
-            checksum_type: sums.checksum_type,
             ..CompleteMultipartUploadOutput::default()
-        }))
+        };
+        out.set_checksums(stored_checksums(&info));
+        Ok(S3Response::new(out))
     }
     .instrument(span)
     .await
@@ -231,25 +228,6 @@ fn page_size(n: Option<i32>, what: &str) -> S3Result<usize> {
         ));
     }
     Ok(usize::try_from(n.min(MAX_PAGE)).unwrap_or(0))
-}
-
-/// The object's attributes, snapshotted at CreateMultipartUpload.
-fn metadata(input: &CreateMultipartUploadInput) -> ObjectMeta {
-    ObjectMeta {
-        content_type: input.content_type.clone(),
-        content_encoding: input.content_encoding.clone(),
-        content_disposition: input.content_disposition.clone(),
-        content_language: input.content_language.clone(),
-        cache_control: input.cache_control.clone(),
-        expires: input.expires.as_ref().and_then(super::conditions::http_date),
-        storage_class: input.storage_class.as_ref().map(|s| s.as_str().to_string()),
-        user: input
-            .metadata
-            .as_ref()
-            .map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect())
-            .unwrap_or_default(),
-        checksums: Default::default(),
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! first slice is opened before the response starts, so a missing file is
 //! an error reply, not a truncated body. What to answer (conditions,
 //! range or part, headers, checksums under `x-amz-checksum-mode`) is
-//! decided by [`super::read_plan`].
+//! decided by [`super::read_plan`] and built by [`super::read_reply`].
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -13,10 +13,7 @@ use bytes::Bytes;
 use fdfs_protocol::client::{Download, StorageClient, TrackerClient, storage_socket_addr};
 use fdfs_protocol::file_id::FileId;
 use futures_core::Stream;
-use s3s::dto::{
-    ContentLength, GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput,
-    StreamingBlob,
-};
+use s3s::dto::{GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, StreamingBlob};
 use s3s::stream::{ByteStream, RemainingLength};
 use s3s::{S3Request, S3Response, S3Result, StdError};
 use tokio::sync::mpsc;
@@ -24,10 +21,9 @@ use tokio_util::io::ReaderStream;
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
-use super::conditions::Conditions;
-use super::read_plan::{self, Overrides};
+use super::read_reply::{ReadInput, Reply};
 use super::{Inner, error, owner_of};
-use crate::index::{ObjectData, ObjectInfo};
+use crate::index::ObjectData;
 
 /// Chunks buffered between the storage and the client.
 const PIPE_DEPTH: usize = 4;
@@ -40,13 +36,7 @@ pub async fn get_object(
     let input = req.input;
     let span = info_span!("s3.get_object", bucket = %input.bucket, key = %input.key);
     async {
-        read_plan::check_args(input.range.as_ref(), input.part_number)?;
-        let conditions = Conditions::new(
-            input.if_match.clone(),
-            input.if_none_match.clone(),
-            input.if_modified_since.as_ref(),
-            input.if_unmodified_since.as_ref(),
-        )?;
+        let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
         let (b, k) = (input.bucket.clone(), input.key.clone());
         let record = inner
@@ -54,49 +44,10 @@ pub async fn get_object(
             .read(move |ix| ix.get_object(&b, &k))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        read_plan::check_conditions(&conditions, &record.info)?;
-        let sel = read_plan::select(
-            &record.info,
-            Some(&record.data),
-            input.range.as_ref(),
-            input.part_number,
-        )?;
+        let sel = input.plan(&conditions, &record.info, Some(&record.data))?;
         let slices = slices(&record.data, sel.range.start, sel.range.end)?;
         let body = open_body(&inner.tracker, &inner.storage, slices).await?;
-        let h = read_plan::entity_headers(&record.info, Overrides::of_get(&input));
-        let sums = read_plan::checksum_headers(
-            &record.info,
-            input.checksum_mode.as_ref(),
-            input.range.as_ref(),
-            input.part_number,
-        );
-        let out = GetObjectOutput {
-            body: Some(body),
-            content_length: Some(to_len(sel.range.end - sel.range.start)),
-            content_range: sel.content_range,
-            parts_count: sel.parts_count,
-            accept_ranges: Some("bytes".to_string()),
-            e_tag: Some(h.e_tag),
-            last_modified: Some(h.last_modified),
-            content_type: h.content_type,
-            content_encoding: h.content_encoding,
-            content_disposition: h.content_disposition,
-            content_language: h.content_language,
-            cache_control: h.cache_control,
-            expires: h.expires,
-            metadata: h.metadata,
-            storage_class: storage_class(&record.info),
-            checksum_crc32: sums.crc32,
-            checksum_crc32c: sums.crc32c,
-            checksum_sha1: sums.sha1,
-            checksum_sha256: sums.sha256,
-            checksum_crc64nvme: sums.crc64nvme,
-            checksum_type: sums.checksum_type,
-            ..GetObjectOutput::default()
-        };
-        let mut resp = S3Response::new(out);
-        resp.headers = h.extra;
-        Ok(resp)
+        Ok(Reply::new(&record.info, sel, &input, None).get(body))
     }
     .instrument(span)
     .await
@@ -110,13 +61,7 @@ pub async fn head_object(
     let input = req.input;
     let span = info_span!("s3.head_object", bucket = %input.bucket, key = %input.key);
     async {
-        read_plan::check_args(input.range.as_ref(), input.part_number)?;
-        let conditions = Conditions::new(
-            input.if_match.clone(),
-            input.if_none_match.clone(),
-            input.if_modified_since.as_ref(),
-            input.if_unmodified_since.as_ref(),
-        )?;
+        let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
         let (b, k) = (input.bucket.clone(), input.key.clone());
         // Only a part request needs the manifest.
@@ -128,54 +73,11 @@ pub async fn head_object(
             let info = inner.index.read(move |ix| ix.head_object(&b, &k)).await;
             (info.map_err(|e| error::from_index(e, &owner))?, None)
         };
-        read_plan::check_conditions(&conditions, &info)?;
-        let sel = read_plan::select(&info, data.as_ref(), input.range.as_ref(), input.part_number)?;
-        let h = read_plan::entity_headers(&info, Overrides::of_head(&input));
-        let sums = read_plan::checksum_headers(
-            &info,
-            input.checksum_mode.as_ref(),
-            input.range.as_ref(),
-            input.part_number,
-        );
-        let out = HeadObjectOutput {
-            content_length: Some(to_len(sel.range.end - sel.range.start)),
-            content_range: sel.content_range,
-            parts_count: sel.parts_count,
-            accept_ranges: Some("bytes".to_string()),
-            e_tag: Some(h.e_tag),
-            last_modified: Some(h.last_modified),
-            content_type: h.content_type,
-            content_encoding: h.content_encoding,
-            content_disposition: h.content_disposition,
-            content_language: h.content_language,
-            cache_control: h.cache_control,
-            expires: h.expires,
-            metadata: h.metadata,
-            storage_class: storage_class(&info),
-            checksum_crc32: sums.crc32,
-            checksum_crc32c: sums.crc32c,
-            checksum_sha1: sums.sha1,
-            checksum_sha256: sums.sha256,
-            checksum_crc64nvme: sums.crc64nvme,
-            checksum_type: sums.checksum_type,
-            ..HeadObjectOutput::default()
-        };
-        let mut resp = S3Response::new(out);
-        resp.headers = h.extra;
-        Ok(resp)
+        let sel = input.plan(&conditions, &info, data.as_ref())?;
+        Ok(Reply::new(&info, sel, &input, None).head())
     }
     .instrument(span)
     .await
-}
-
-fn to_len(n: u64) -> ContentLength {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// `x-amz-storage-class`, which S3 omits for STANDARD.
-fn storage_class(info: &ObjectInfo) -> Option<s3s::dto::StorageClass> {
-    let class = info.meta.storage_class.as_deref()?;
-    (class != s3s::dto::StorageClass::STANDARD).then(|| class.to_string().into())
 }
 
 /// A byte range of one stored file.

@@ -1,9 +1,9 @@
 //! What a GetObject or HeadObject answers, decided before any byte moves:
 //! the conditional headers (412 PreconditionFailed, or 304 Not Modified
 //! carrying the validators), the bytes to serve (whole object, a `Range`,
-//! or a `partNumber`), and the response headers (stored ones, overridden
-//! by `response-*` query parameters). GET and HEAD share it so they give
-//! the same status and headers for the same request.
+//! or a `partNumber`), and which checksums go back. GET and HEAD, of
+//! index and group buckets alike, share it so they give the same status
+//! for the same request; [`super::read_reply`] builds their headers.
 //!
 //! `partNumber` counts the completed object's parts in order (1 to the
 //! parts count, the number `x-amz-mp-parts-count` reports); an object
@@ -20,8 +20,8 @@ use std::ops::Range;
 
 use http::{HeaderMap, HeaderValue, StatusCode};
 use s3s::dto::{
-    ChecksumMode, ChecksumType, ETag, GetObjectInput, HeadObjectInput, Metadata, Timestamp,
-    TimestampFormat,
+    ChecksumMode, ChecksumType, CompleteMultipartUploadOutput, ETag, GetObjectOutput,
+    HeadObjectOutput, Timestamp, TimestampFormat,
 };
 use s3s::{S3Error, S3ErrorCode, S3Result};
 
@@ -183,6 +183,31 @@ pub(super) struct ChecksumHeaders {
     pub checksum_type: Option<ChecksumType>,
 }
 
+/// A reply carrying `x-amz-checksum-*` and `x-amz-checksum-type`.
+pub(super) trait ChecksumFields {
+    /// Sets the reply's checksum headers to `sums`.
+    fn set_checksums(&mut self, sums: ChecksumHeaders);
+}
+
+/// Implements [`ChecksumFields`] for output types with the same field
+/// names.
+macro_rules! checksum_fields {
+    ($($output:ty),+) => {$(
+        impl ChecksumFields for $output {
+            fn set_checksums(&mut self, sums: ChecksumHeaders) {
+                self.checksum_crc32 = sums.crc32;
+                self.checksum_crc32c = sums.crc32c;
+                self.checksum_sha1 = sums.sha1;
+                self.checksum_sha256 = sums.sha256;
+                self.checksum_crc64nvme = sums.crc64nvme;
+                self.checksum_type = sums.checksum_type;
+            }
+        }
+    )+};
+}
+
+checksum_fields!(GetObjectOutput, HeadObjectOutput, CompleteMultipartUploadOutput);
+
 /// The checksums to return for `info` (see the module docs): only when
 /// `mode` is `ENABLED` and the whole object is served (no range; no part
 /// but part 1 of an object stored whole, which is the whole object).
@@ -225,92 +250,6 @@ pub(super) fn stored_checksums(info: &ObjectInfo) -> ChecksumHeaders {
         *slot = Some(value.clone());
     }
     out
-}
-
-/// The `response-*` query parameters of a request.
-#[derive(Debug, Clone, Default)]
-pub(super) struct Overrides {
-    content_type: Option<String>,
-    content_language: Option<String>,
-    expires: Option<Timestamp>,
-    cache_control: Option<String>,
-    content_disposition: Option<String>,
-    content_encoding: Option<String>,
-}
-
-impl Overrides {
-    pub(super) fn of_get(i: &GetObjectInput) -> Self {
-        Self {
-            content_type: i.response_content_type.clone(),
-            content_language: i.response_content_language.clone(),
-            expires: i.response_expires.clone(),
-            cache_control: i.response_cache_control.clone(),
-            content_disposition: i.response_content_disposition.clone(),
-            content_encoding: i.response_content_encoding.clone(),
-        }
-    }
-
-    pub(super) fn of_head(i: &HeadObjectInput) -> Self {
-        Self {
-            content_type: i.response_content_type.clone(),
-            content_language: i.response_content_language.clone(),
-            expires: i.response_expires.clone(),
-            cache_control: i.response_cache_control.clone(),
-            content_disposition: i.response_content_disposition.clone(),
-            content_encoding: i.response_content_encoding.clone(),
-        }
-    }
-}
-
-/// The entity headers of a reply: stored, then overridden.
-#[derive(Debug, Clone)]
-pub(super) struct EntityHeaders {
-    pub e_tag: ETag,
-    pub last_modified: Timestamp,
-    pub content_type: Option<String>,
-    pub content_language: Option<String>,
-    pub content_encoding: Option<String>,
-    pub content_disposition: Option<String>,
-    pub cache_control: Option<String>,
-    /// `Expires` when it is an HTTP date (it always is when stored by us).
-    pub expires: Option<Timestamp>,
-    /// Headers the typed output cannot carry: an `Expires` that is not an
-    /// HTTP date, sent as stored.
-    pub extra: HeaderMap,
-    pub metadata: Option<Metadata>,
-}
-
-/// The headers for `info` under `o`.
-pub(super) fn entity_headers(info: &ObjectInfo, o: Overrides) -> EntityHeaders {
-    let meta = &info.meta;
-    let mut extra = HeaderMap::new();
-    let expires = match (o.expires, meta.expires.as_deref()) {
-        (Some(t), _) => Some(t),
-        (None, None) => None,
-        (None, Some(raw)) => match Timestamp::parse(TimestampFormat::HttpDate, raw) {
-            Ok(t) => Some(t),
-            Err(_) => {
-                if let Ok(v) = HeaderValue::from_str(raw) {
-                    extra.insert(http::header::EXPIRES, v);
-                }
-                None
-            }
-        },
-    };
-    let metadata = (!meta.user.is_empty())
-        .then(|| meta.user.iter().map(|(k, v)| (k.clone(), v.clone())).collect());
-    EntityHeaders {
-        e_tag: ETag::Strong(info.etag.clone()),
-        last_modified: timestamp(info.last_modified_ms),
-        content_type: o.content_type.or_else(|| meta.content_type.clone()),
-        content_language: o.content_language.or_else(|| meta.content_language.clone()),
-        content_encoding: o.content_encoding.or_else(|| meta.content_encoding.clone()),
-        content_disposition: o.content_disposition.or_else(|| meta.content_disposition.clone()),
-        cache_control: o.cache_control.or_else(|| meta.cache_control.clone()),
-        expires,
-        extra,
-        metadata,
-    }
 }
 
 #[cfg(test)]

@@ -6,25 +6,21 @@
 //! for the part ETag, straight into an upload under an intent, exactly as
 //! UploadPart stores a body. Memory stays bounded by the pipe depth.
 
-use std::io;
 use std::ops::Range;
-use std::sync::{Arc, PoisonError};
 
-use futures_util::StreamExt;
 use s3s::dto::{CopyPartResult, ETag, Timestamp, UploadPartCopyInput, UploadPartCopyOutput};
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
-use tokio::io::AsyncReadExt;
-use tokio_util::io::StreamReader;
 use tracing::{Instrument, info_span};
 
 use super::super::bucket::check_owner;
 use super::super::copy::{Conditions, source, unix_secs};
 use super::super::object_get::{open_body, slices};
-use super::super::object_put::{FailureCell, failure_reply, reject, store, upload_failure};
+use super::super::object_put::{Origin, Verified, upload_verified};
 use super::super::{Inner, error, now_ms, owner_of, timestamp};
+use super::part::{check_upload, record_part};
 use super::part_number;
 use crate::checksum::VerifyingStream;
-use crate::index::{Intent, PartInfo, random_id};
+use crate::index::PartInfo;
 use crate::rebuild::tags::FileTag;
 
 /// The largest part S3 lets a copy produce (5 GiB).
@@ -45,13 +41,8 @@ pub async fn upload_part_copy(
         let conditions = conditions(&input)?;
         check_owner(inner, &src.bucket, &owner).await?;
         let bucket = check_owner(inner, &input.bucket, &owner).await?;
-        // Refuse before any byte moves when the upload is unknown.
-        let (b, k, u) = (input.bucket.clone(), input.key.clone(), input.upload_id.clone());
-        inner
-            .index
-            .read(move |ix| ix.get_upload(&b, &k, &u))
-            .await
-            .map_err(|e| error::from_index(e, &owner))?;
+        let upload = (input.bucket.as_str(), input.key.as_str(), input.upload_id.as_str());
+        check_upload(inner, &owner, upload).await?;
         let (sb, sk) = (src.bucket.clone(), src.key.clone());
         let record = inner
             .index
@@ -78,63 +69,10 @@ pub async fn upload_part_copy(
         .await?;
 
         let verifying = VerifyingStream::new(body);
-        let slot = verifying.slot();
-        let failure: FailureCell = Arc::default();
-        let cell = Arc::clone(&failure);
-        let stream = verifying.map(move |item| {
-            item.map_err(|e| {
-                let io = io::Error::other(e.to_string());
-                *cell.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
-                io
-            })
-        });
-        let mut reader = StreamReader::new(stream);
-
-        let token = random_id(now_ms());
-        let intent = Intent {
-            token: token.clone(),
-            bucket: bucket.name.clone(),
-            key: input.key.clone(),
-            group: bucket.home_group.clone(),
-            started_ms: now_ms(),
-            file_id: None,
-        };
-        inner
-            .index
-            .write(move |ix| ix.begin_intent(&intent))
-            .await
-            .map_err(|e| error::from_index(e, &owner))?;
-
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
-        let stored = match store(inner, &bucket.home_group, &tag, len, &mut reader).await {
-            Ok(stored) => stored,
-            Err(e) => {
-                reject(inner, token).await;
-                return Err(source_failed(upload_failure(e, &failure, len)));
-            }
-        };
-        let file_id = stored.file_id();
-        let (t, f) = (token.clone(), file_id.clone());
-        if let Err(e) = inner.index.write(move |ix| ix.attach_intent_file(&t, &f)).await {
-            return Err(error::from_index(e, &owner));
-        }
-
-        // The source stream must end exactly here for its digest to exist.
-        let mut probe = [0u8; 1];
-        let end = reader.read(&mut probe).await;
-        let verdict = match (end, slot.take()) {
-            (Ok(0), Some(digests)) => Ok(digests),
-            (Ok(0), None) => Err(error::internal("copy source ended without digests")),
-            (Ok(_), _) => Err(error::internal("copy source is longer than its index size")),
-            (Err(_), _) => Err(source_failed(failure_reply(&failure))),
-        };
-        let digests = match verdict {
-            Ok(d) => d,
-            Err(reply) => {
-                reject(inner, token).await;
-                return Err(reply);
-            }
-        };
+        let Verified { token, file_id, digests } =
+            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::CopySource)
+                .await?;
 
         let etag = digests.etag();
         let modified_ms = now_ms();
@@ -146,21 +84,7 @@ pub async fn upload_part_copy(
             checksums: Default::default(),
             last_modified_ms: modified_ms,
         };
-        let (b, k, u, t) =
-            (bucket.name.clone(), input.key.clone(), input.upload_id.clone(), token.clone());
-        let written =
-            inner.index.write(move |ix| ix.upload_part(&b, &k, &u, &part, Some(&t))).await;
-        let released = match written {
-            Ok(released) => released,
-            Err(e) => {
-                // The upload is gone; the intent still holds the file.
-                reject(inner, token).await;
-                return Err(error::from_index(e, &owner));
-            }
-        };
-        if !released.is_empty() {
-            inner.deletes.notify_one();
-        }
+        record_part(inner, &owner, upload, part, token).await?;
         tracing::debug!(%file_id, size = len, "part copied");
         Ok(S3Response::new(UploadPartCopyOutput {
             copy_part_result: Some(CopyPartResult {
@@ -173,16 +97,6 @@ pub async fn upload_part_copy(
     }
     .instrument(span)
     .await
-}
-
-/// A body failure is the client's fault for UploadPart, but here the
-/// "body" is our own read of the source: a server error.
-fn source_failed(e: S3Error) -> S3Error {
-    if *e.code() == S3ErrorCode::IncompleteBody {
-        let msg = e.message().unwrap_or("reading the copy source failed").to_string();
-        return error::internal(format!("reading the copy source failed: {msg}"));
-    }
-    e
 }
 
 /// The request's `x-amz-copy-source-if-*` conditions.
