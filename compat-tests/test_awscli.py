@@ -1,6 +1,6 @@
 """aws-cli (PyPI `awscli`, run as .venv/bin/aws) against a spawned
 `fdfs server`: mb, cp of a 100 MiB file as multipart, ls, sync up and down,
-presign then a plain HTTP GET, rm --recursive, rb. Bytes are compared by
+presign then a plain HTTP GET (urllib and curl), rm --recursive, rb. Bytes are compared by
 sha256.
 
 The CLI runs with its default transfer settings (8 MiB threshold and
@@ -9,6 +9,7 @@ credentials file, the key from AWS_* variables.
 """
 import hashlib
 import os
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -137,6 +138,11 @@ def test_presign_then_plain_get(aws, tmp_path):
     with urllib.request.urlopen(url, timeout=10) as resp:
         assert resp.status == 200
         assert hashlib.sha256(resp.read()).hexdigest() == sha256_file(src)
+    # And with curl, as a user would paste it.
+    out = tmp_path / "curl.bin"
+    subprocess.run(["curl", "--silent", "--show-error", "--fail", "--output", str(out), url],
+                   check=True, timeout=30)
+    assert sha256_file(out) == sha256_file(src)
 
     # An expired URL is refused.
     url = aws("s3", "presign", f"s3://{BUCKET}/presign/shared.bin", "--expires-in", "1").stdout.strip()
