@@ -168,4 +168,16 @@ mod tests {
         let got: Vec<&str> = live.iter().map(String::as_str).collect();
         assert_eq!(got, ["M00/00/00/a.txt", "M00/00/00/link", "M00/00/00/renamed"]);
     }
+
+    proptest::proptest! {
+        /// Binlog lines come from a storage: any text replays without a
+        /// panic.
+        #[test]
+        fn any_line_replays_without_panic(lines in proptest::collection::vec("\\PC{0,80}", 0..20)) {
+            let mut live = BTreeSet::new();
+            for line in &lines {
+                replay(&mut live, line);
+            }
+        }
+    }
 }

@@ -301,4 +301,53 @@ mod tests {
         let bad: Metadata = [("s3-bucket", "b"), ("s3-key", "%zz")].into_iter().collect();
         assert_eq!(FileTag::from_metadata(&bad), None);
     }
+
+    mod properties {
+        use fdfs_protocol::metadata::Metadata;
+        use proptest::prelude::*;
+
+        use super::super::FileTag;
+        use super::stored;
+
+        proptest! {
+            /// Any bucket, key (up to S3's 1,024 bytes) and content type
+            /// survive the trip through FastDFS metadata, within its limits.
+            #[test]
+            fn tags_round_trip(
+                bucket in "[a-z0-9][a-z0-9.-]{2,62}",
+                key in "\\PC{1,300}",
+                content_type in proptest::option::of("[ -~]{0,300}"),
+            ) {
+                prop_assume!(key.len() <= 1024);
+                let tag = FileTag::object(&bucket, &key, content_type.as_deref());
+                let meta = tag.to_metadata();
+                prop_assert!(meta.validate().is_ok());
+                let back = FileTag::from_metadata(&stored(&meta)).unwrap();
+                prop_assert_eq!(back.bucket, bucket);
+                prop_assert_eq!(back.key, key);
+            }
+
+            /// Metadata read from a storage is network input: any blob
+            /// decodes without a panic, tagged or not.
+            #[test]
+            fn any_stored_metadata_is_read_without_panic(
+                blob in proptest::collection::vec(any::<u8>(), 0..600),
+            ) {
+                let _ = FileTag::from_metadata(&Metadata::from_bytes(&blob));
+            }
+
+            /// Names that look like our tags but carry anything.
+            #[test]
+            fn tag_like_entries_are_read_without_panic(
+                entries in proptest::collection::vec(
+                    ("s3-(bucket|key|key\\.[0-9]{1,3}|part|upload|complete|complete-ms|alias\\.[a-z0-9]{1,4}(\\.[0-9])?|content-type)",
+                     "\\PC{0,40}"),
+                    0..12,
+                ),
+            ) {
+                let meta: Metadata = entries.into_iter().collect();
+                let _ = FileTag::from_metadata(&meta);
+            }
+        }
+    }
 }
