@@ -114,4 +114,23 @@ mod tests {
             assert_eq!(got.unwrap_err(), InvalidDomain(bad.to_string()), "{bad:?}");
         }
     }
+
+    proptest::proptest! {
+        /// The Host header is network input: any text is answered without
+        /// a panic, and `BUCKET.DOMAIN[:PORT]` always names BUCKET.
+        #[test]
+        fn any_host_is_parsed(
+            host in "\\PC{0,80}",
+            bucket in "[a-z0-9][a-z0-9.-]{0,40}[a-z0-9]",
+            port in proptest::option::of(1u16..),
+        ) {
+            let v = hosts(&["localhost", "s3.example.com"]);
+            let _ = v.bucket_of(&host);
+            let named = match port {
+                Some(p) => format!("{bucket}.s3.example.com:{p}"),
+                None => format!("{bucket}.s3.example.com"),
+            };
+            proptest::prop_assert_eq!(v.bucket_of(&named), Some(bucket));
+        }
+    }
 }
