@@ -225,7 +225,13 @@ mod tests {
     use crate::index::{ObjectData, PartRef};
 
     fn part(n: u32, size: u64) -> PartRef {
-        PartRef { part_number: n, file_id: format!("g/M00/00/00/p{n}"), size, etag: String::new() }
+        PartRef {
+            part_number: n,
+            file_id: format!("g/M00/00/00/p{n}"),
+            size,
+            etag: String::new(),
+            checksums: Default::default(),
+        }
     }
 
     #[test]

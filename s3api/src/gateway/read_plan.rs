@@ -11,11 +11,12 @@
 //! 206 with the part's `Content-Range` within the object.
 //!
 //! With `x-amz-checksum-mode: ENABLED` the stored checksums go back as
-//! `x-amz-checksum-*` with `x-amz-checksum-type`, as S3 does, but only
-//! when the whole object is served: S3 sends none for a range, and a part
-//! of a multipart object would need that part's own checksum, which the
-//! manifest does not keep.
+//! `x-amz-checksum-*` with `x-amz-checksum-type`, as S3 does: the
+//! object's when the whole object is served, the part's own (what its
+//! UploadPart verified) for a `partNumber` read of a multipart object, and
+//! none for a range.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use http::{HeaderMap, HeaderValue, StatusCode};
@@ -43,6 +44,9 @@ pub(super) struct Selection {
     /// `x-amz-mp-parts-count`: only for a `partNumber` request on a
     /// multipart object, as S3 documents.
     pub parts_count: Option<i32>,
+    /// For a `partNumber` read of a multipart object: that part's
+    /// checksums.
+    pub part_checksums: Option<BTreeMap<String, String>>,
 }
 
 /// Refuses argument combinations S3 refuses, before the object is read.
@@ -124,13 +128,18 @@ pub(super) fn select(
             )
         })?;
         let content_range = content_range(&range, size);
-        return Ok(Selection { range, content_range, parts_count: None });
+        return Ok(Selection { range, content_range, parts_count: None, part_checksums: None });
     }
     let Some(n) = part else {
-        return Ok(Selection { range: 0..size, content_range: None, parts_count: None });
+        return Ok(Selection {
+            range: 0..size,
+            content_range: None,
+            parts_count: None,
+            part_checksums: None,
+        });
     };
     let index = usize::try_from(n).ok().and_then(|n| n.checked_sub(1));
-    let (range, parts_count) = match data {
+    let (range, parts_count, part_checksums) = match data {
         Some(ObjectData::Parts(parts)) => {
             let Some(index) = index.filter(|&i| i < parts.len()) else {
                 return Err(invalid_part_number());
@@ -138,20 +147,20 @@ pub(super) fn select(
             let start: u64 = parts[..index].iter().map(|p| p.size).sum();
             let end = start.saturating_add(parts[index].size);
             let count = i32::try_from(parts.len()).unwrap_or(i32::MAX);
-            (start..end.min(size), Some(count))
+            (start..end.min(size), Some(count), Some(parts[index].checksums.clone()))
         }
         Some(ObjectData::Single(_)) | None if info.part_count == 0 => {
             if index != Some(0) {
                 return Err(invalid_part_number());
             }
-            (0..size, None)
+            (0..size, None, None)
         }
         Some(ObjectData::Single(_)) | None => {
             return Err(super::error::internal("multipart object read without its manifest"));
         }
     };
     let content_range = content_range(&range, size);
-    Ok(Selection { range, content_range, parts_count })
+    Ok(Selection { range, content_range, parts_count, part_checksums })
 }
 
 /// `bytes first-last/size`; none for an empty selection, which has no
@@ -208,27 +217,38 @@ macro_rules! checksum_fields {
 
 checksum_fields!(GetObjectOutput, HeadObjectOutput, CompleteMultipartUploadOutput);
 
-/// The checksums to return for `info` (see the module docs): only when
-/// `mode` is `ENABLED` and the whole object is served (no range; no part
-/// but part 1 of an object stored whole, which is the whole object).
+/// The checksums to return for `sel` of the object of `info` (see the
+/// module docs): none unless `mode` is `ENABLED`; the part's for a part of
+/// a multipart object; the object's when the whole object is served (no
+/// range; no part but part 1 of an object stored whole, which is the
+/// whole object).
 pub(super) fn checksum_headers(
     info: &ObjectInfo,
+    sel: &Selection,
     mode: Option<&ChecksumMode>,
     range: Option<&s3s::dto::Range>,
     part: Option<i32>,
 ) -> ChecksumHeaders {
     let enabled = mode.is_some_and(|m| m.as_str().eq_ignore_ascii_case(ChecksumMode::ENABLED));
-    let whole = range.is_none() && (part.is_none() || info.part_count == 0);
-    if !enabled || !whole {
+    if !enabled || range.is_some() {
         return ChecksumHeaders::default();
     }
-    stored_checksums(info)
+    match (&sel.part_checksums, part) {
+        (Some(sums), _) => checksums_of(sums),
+        (None, Some(_)) if info.part_count != 0 => ChecksumHeaders::default(),
+        (None, _) => stored_checksums(info),
+    }
 }
 
 /// Every checksum `info` has (also what CompleteMultipartUpload answers).
 pub(super) fn stored_checksums(info: &ObjectInfo) -> ChecksumHeaders {
+    checksums_of(&info.meta.checksums)
+}
+
+/// The headers of a stored checksum map (algorithm name -> base64).
+fn checksums_of(sums: &BTreeMap<String, String>) -> ChecksumHeaders {
     let mut out = ChecksumHeaders::default();
-    for (name, value) in &info.meta.checksums {
+    for (name, value) in sums {
         // An upload records its algorithm with an empty value.
         let Some(algorithm) = ChecksumAlgorithm::ALL.into_iter().find(|a| a.as_str() == name)
         else {
@@ -278,6 +298,7 @@ mod tests {
             file_id: format!("g/M00/00/00/p{i}"),
             size,
             etag: String::new(),
+            checksums: [("CRC32".to_string(), format!("AAAAA{i}==="))].into_iter().collect(),
         };
         ObjectData::Parts(sizes.iter().enumerate().map(part).collect())
     }
@@ -337,24 +358,35 @@ mod tests {
     }
 
     #[test]
-    fn checksums_only_when_asked_for_the_whole_object() {
+    fn checksums_of_the_whole_object_or_of_the_part() {
         let mut i = info(10, 0);
         i.meta.checksums.insert("CRC32".into(), "AAAAAA==".into());
         i.meta.checksums.insert("SHA1".into(), String::new());
         let on = ChecksumMode::from_static(ChecksumMode::ENABLED);
-        let h = checksum_headers(&i, Some(&on), None, None);
+        let whole = select(&i, None, None, None).unwrap();
+        let h = checksum_headers(&i, &whole, Some(&on), None, None);
         assert_eq!(h.crc32.as_deref(), Some("AAAAAA=="));
         assert_eq!(h.sha1, None);
         assert_eq!(h.checksum_type.as_ref().map(|t| t.as_str()), Some("FULL_OBJECT"));
-        assert_eq!(checksum_headers(&i, Some(&on), None, Some(1)), h);
-        assert_eq!(checksum_headers(&i, None, None, None).crc32, None);
+        let first = select(&i, None, None, Some(1)).unwrap();
+        assert_eq!(checksum_headers(&i, &first, Some(&on), None, Some(1)), h);
+        assert_eq!(checksum_headers(&i, &whole, None, None, None).crc32, None);
         let r = Range::Int { first: 0, last: Some(1) };
-        assert_eq!(checksum_headers(&i, Some(&on), Some(&r), None).crc32, None);
+        assert_eq!(checksum_headers(&i, &whole, Some(&on), Some(&r), None).crc32, None);
+
+        // A multipart object: the composite for the whole, the part's own
+        // for a part.
         let mut m = info(12, 3);
         m.meta.checksums.insert("CRC32C".into(), "AAAAAA==-3".into());
-        let h = checksum_headers(&m, Some(&on), None, None);
+        let data = parts(&[4, 4, 4]);
+        let whole = select(&m, Some(&data), None, None).unwrap();
+        let h = checksum_headers(&m, &whole, Some(&on), None, None);
         assert_eq!(h.crc32c.as_deref(), Some("AAAAAA==-3"));
         assert_eq!(h.checksum_type.as_ref().map(|t| t.as_str()), Some("COMPOSITE"));
-        assert_eq!(checksum_headers(&m, Some(&on), None, Some(2)).crc32c, None);
+        let second = select(&m, Some(&data), None, Some(2)).unwrap();
+        let h = checksum_headers(&m, &second, Some(&on), None, Some(2));
+        assert_eq!(h.crc32c, None);
+        assert_eq!(h.crc32.as_deref(), Some("AAAAA1==="));
+        assert_eq!(h.checksum_type.as_ref().map(|t| t.as_str()), Some("FULL_OBJECT"));
     }
 }

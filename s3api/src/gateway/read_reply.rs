@@ -204,10 +204,11 @@ impl Reply {
         missing_meta: Option<i32>,
     ) -> Self {
         let (range, part) = (input.range(), input.part_number());
+        let sums = read_plan::checksum_headers(info, &sel, input.checksum_mode(), range, part);
         Self {
             sel,
             h: entity_headers(info, input.overrides()),
-            sums: read_plan::checksum_headers(info, input.checksum_mode(), range, part),
+            sums,
             storage_class: storage_class(info),
             missing_meta,
         }

@@ -90,8 +90,8 @@ pub(super) fn write_object(
     };
     if let ObjectData::Parts(parts) = &obj.data {
         let mut insert = conn.prepare_cached(
-            "INSERT INTO object_parts (object_id, idx, part_number, file_id, size, etag)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO object_parts (object_id, idx, part_number, file_id, size, etag, checksums)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for (idx, p) in parts.iter().enumerate() {
             let size = to_sql_u64(p.size, "part size")?;
@@ -101,7 +101,8 @@ pub(super) fn write_object(
                 p.part_number,
                 p.file_id,
                 size,
-                p.etag
+                p.etag,
+                super::codec::encode_map(&p.checksums)?
             ])?;
         }
     }

@@ -115,7 +115,7 @@ pub fn find_object(conn: &Connection, bucket_id: i64, key: &str) -> Result<Optio
 /// The manifest of a multipart object row, checked against its part count.
 pub fn load_parts(conn: &Connection, object: &ObjectRow) -> Result<Vec<PartRef>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT part_number, file_id, size, etag FROM object_parts
+        "SELECT part_number, file_id, size, etag, checksums FROM object_parts
          WHERE object_id = ?1 ORDER BY idx",
     )?;
     let mut rows = stmt.query(params![object.id])?;
@@ -126,6 +126,7 @@ pub fn load_parts(conn: &Connection, object: &ObjectRow) -> Result<Vec<PartRef>>
             file_id: row.get(1)?,
             size: from_sql_u64(row.get(2)?, "part size")?,
             etag: row.get(3)?,
+            checksums: super::codec::decode_map(&row.get::<_, Vec<u8>>(4)?)?,
         });
     }
     if parts.len() != object.info.part_count as usize {

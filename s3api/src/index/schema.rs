@@ -129,6 +129,9 @@ pub const MIGRATIONS: &[&str] = &[
         file_id TEXT
     ) STRICT;
     CREATE INDEX upload_intents_by_age ON upload_intents (started_ms);",
+    // 2: each manifest part keeps the checksums it was uploaded with, so a
+    // partNumber read can return them (empty for parts written before).
+    "ALTER TABLE object_parts ADD COLUMN checksums BLOB NOT NULL DEFAULT X'';",
 ];
 
 /// The schema version this build writes.

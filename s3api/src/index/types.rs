@@ -49,6 +49,9 @@ pub struct PartRef {
     pub size: u64,
     /// The part's ETag (as stored at UploadPart).
     pub etag: String,
+    /// The part's checksums by algorithm, base64 (what UploadPart
+    /// verified); empty when none was sent.
+    pub checksums: BTreeMap<String, String>,
 }
 
 /// The HTTP-level metadata stored with an object (or a multipart upload,

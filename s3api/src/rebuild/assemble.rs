@@ -99,6 +99,8 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
                 file_id: f.file_id.clone(),
                 size: f.size,
                 etag: f.md5.clone(),
+                // Not in the tags: a rebuilt manifest has no part checksums.
+                checksums: Default::default(),
             })
             .collect();
         let object = NewObject {

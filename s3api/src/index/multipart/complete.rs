@@ -77,6 +77,7 @@ fn manifest(req: &CompleteUpload, stored: &BTreeMap<u32, PartInfo>) -> Result<Ve
             file_id: part.file_id.clone(),
             size: part.size,
             etag: part.etag.clone(),
+            checksums: part.checksums.clone(),
         });
     }
     Ok(parts)

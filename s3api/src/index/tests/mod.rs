@@ -57,6 +57,7 @@ pub(super) fn parts(files: &[&str], part_size: u64) -> NewObject {
             file_id: f.to_string(),
             size: part_size,
             etag: format!("\"p{i}\""),
+            checksums: [("CRC32".to_string(), format!("p{i}=="))].into_iter().collect(),
         })
         .collect();
     NewObject {

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 use super::{bucket, open, parts, single};
-use crate::index::{Index, IndexError, RetryPolicy, schema};
+use crate::index::{Index, IndexError, ObjectData, RetryPolicy, schema};
 
 #[test]
 fn state_survives_reopen() {
@@ -47,6 +47,37 @@ fn migrations_apply_in_order_and_keep_data() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn manifests_written_before_part_checksums_read_as_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index.db");
+    let mut index = Index::open_with_migrations(&path, &schema::MIGRATIONS[..1]).unwrap();
+    bucket(&mut index, "b");
+    drop(index);
+    // A multipart object as version 1 stored it: no checksum column.
+    let conn = Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "INSERT INTO objects (bucket_id, key, file_id, part_count, size, etag, last_modified_ms,
+             user_meta, checksums)
+         VALUES ((SELECT id FROM buckets WHERE name = 'b'), CAST('m' AS BLOB), NULL, 2, 8,
+             '\"m-2\"', 0, X'', X'');
+         INSERT INTO object_parts (object_id, idx, part_number, file_id, size, etag)
+         VALUES (last_insert_rowid(), 0, 1, 'p1', 4, 'e1'), (last_insert_rowid(), 1, 2, 'p2', 4, 'e2');",
+    )
+    .unwrap();
+    drop(conn);
+    let mut index = Index::open(&path).unwrap();
+    assert_eq!(index.schema_version().unwrap(), schema::current_version());
+    let object = index.get_object("b", "m").unwrap();
+    let ObjectData::Parts(old) = object.data else { panic!("{object:?}") };
+    assert_eq!(old.iter().map(|p| p.file_id.as_str()).collect::<Vec<_>>(), ["p1", "p2"]);
+    assert!(old.iter().all(|p| p.checksums.is_empty()));
+    // New manifests keep theirs.
+    index.put_object("b", "n", &parts(&["q1", "q2"], 4), None).unwrap();
+    let ObjectData::Parts(parts) = index.get_object("b", "n").unwrap().data else { panic!() };
+    assert_eq!(parts[1].checksums.get("CRC32").map(String::as_str), Some("p1=="));
 }
 
 #[test]
