@@ -2,8 +2,8 @@
 //! runs them: real tracker, storage and gateway processes; objects written
 //! over S3; the index refused while the gateway holds it; the gateway
 //! stopped and its index deleted; the index rebuilt from the storages'
-//! binlogs and tags; a new gateway serving the same objects; a sweep that
-//! keeps everything referenced.
+//! binlogs and tags; a new gateway serving the same objects, headers and
+//! user metadata; a sweep that keeps everything referenced.
 
 mod support;
 
@@ -95,11 +95,32 @@ async fn an_index_lost_with_the_gateway_is_rebuilt_from_the_storages() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let small = pattern(10_000, 1);
-    for (key, body) in [("a/small.bin", small.clone()), ("a/überlong/", Vec::new())] {
-        s3.put_object().bucket(BUCKET).key(key).body(ByteStream::from(body)).send().await.unwrap();
-    }
+    s3.put_object()
+        .bucket(BUCKET)
+        .key("a/small.bin")
+        .metadata("colour", "blue")
+        .cache_control("max-age=60")
+        .content_type("image/png")
+        .body(ByteStream::from(small.clone()))
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket(BUCKET)
+        .key("a/überlong/")
+        .body(ByteStream::from(Vec::new()))
+        .send()
+        .await
+        .unwrap();
     let big = pattern(5 * 1024 * 1024 + 1000, 2);
-    let upload = s3.create_multipart_upload().bucket(BUCKET).key("b/multi.bin").send().await;
+    let upload = s3
+        .create_multipart_upload()
+        .bucket(BUCKET)
+        .key("b/multi.bin")
+        .metadata("kind", "multi")
+        .content_language("fr")
+        .send()
+        .await;
     let upload_id = upload.unwrap().upload_id.unwrap();
     let mut parts = Vec::new();
     for (n, chunk) in big.chunks(5 * 1024 * 1024).enumerate() {
@@ -169,6 +190,14 @@ async fn an_index_lost_with_the_gateway_is_rebuilt_from_the_storages() {
         assert_eq!(&got, body, "{key}");
         assert_eq!(&got_etag, etag, "{key}");
     }
+    // Headers and user metadata came back from the tags too.
+    let head = s3.head_object().bucket(BUCKET).key("a/small.bin").send().await.unwrap();
+    assert_eq!(head.metadata().and_then(|m| m.get("colour")).map(String::as_str), Some("blue"));
+    assert_eq!(head.cache_control(), Some("max-age=60"));
+    assert_eq!(head.content_type(), Some("image/png"));
+    let head = s3.head_object().bucket(BUCKET).key("b/multi.bin").send().await.unwrap();
+    assert_eq!(head.metadata().and_then(|m| m.get("kind")).map(String::as_str), Some("multi"));
+    assert_eq!(head.content_language(), Some("fr"));
 
     // A sweep with the gateway stopped keeps every referenced file.
     assert!(gw.terminate(Duration::from_secs(10)));

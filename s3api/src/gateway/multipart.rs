@@ -154,8 +154,7 @@ async fn mark_parts(inner: &Inner, bucket: &str, key: &str, info: &crate::index:
             return;
         }
     };
-    let meta =
-        complete_metadata(&info.etag, info.last_modified_ms, info.meta.content_type.as_deref());
+    let meta = complete_metadata(&info.etag, info.last_modified_ms, &info.meta);
     merge_tags(inner, &files, &meta).await;
 }
 

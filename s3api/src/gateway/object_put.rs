@@ -45,12 +45,13 @@ pub async fn put_object(
         let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
         check_new_object(&req.input.key, req.input.metadata.as_ref())?;
         let (input, len, verifying) = verified_body(req)?;
-        let tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref());
+        let mut meta = input.requested_meta();
+        let tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref())
+            .with_meta(&meta);
         let Verified { token, file_id, digests } =
             upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body).await?;
 
         let etag = digests.etag();
-        let mut meta = input.requested_meta();
         for algorithm in ChecksumAlgorithm::ALL {
             if let Some(c) = digests.checksum(algorithm) {
                 meta.checksums.insert(algorithm.as_str().to_string(), c.to_base64());

@@ -123,7 +123,7 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
 }
 
 fn meta(tag: &FileTag) -> ObjectMeta {
-    ObjectMeta { content_type: tag.content_type.clone(), ..ObjectMeta::default() }
+    tag.object_meta()
 }
 
 #[cfg(test)]

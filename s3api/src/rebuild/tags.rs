@@ -11,6 +11,8 @@
 //! | `s3-upload`, `s3-part` | a multipart part: upload ID and part number |
 //! | `s3-complete`, `s3-complete-ms` | set on each part of a completed upload: the object's ETag (`<md5-of-md5s>-<N>`) and the completion time |
 //! | `s3-alias.<id>`, `s3-alias.<id>.1`, … | a CopyObject destination sharing this file: `bucket/key`, escaped, chunked |
+//! | `s3-h.cache-control`, `s3-h.content-disposition`, `s3-h.content-encoding`, `s3-h.content-language`, `s3-h.expires`, `s3-h.storage-class` | the object's other stored headers (escaped) |
+//! | `s3-m.<name>` | user metadata `x-amz-meta-<name>` (escaped) |
 //!
 //! FastDFS limits names to 64 bytes and values to 256, and a value cannot
 //! hold the separators 0x01, 0x02 or NUL. S3 keys are up to 1024 bytes of
@@ -21,13 +23,17 @@
 //!
 //! The ETag of a single-file object is not recorded: the upload starts
 //! before the body's MD5 is known. A rebuild recomputes it by streaming
-//! the file. Other headers (Content-Encoding, user metadata, checksums…)
-//! are not recorded and are lost by a rebuild.
+//! the file. Headers and user metadata are recorded with the file (a
+//! multipart object's at completion, on every part); an entry whose name
+//! would pass 64 bytes or whose value 256 is left out, and checksums are
+//! not recorded: a rebuild loses those.
 
 use std::collections::BTreeMap;
 
-use fdfs_protocol::consts::MAX_META_VALUE_LEN;
+use fdfs_protocol::consts::{MAX_META_NAME_LEN, MAX_META_VALUE_LEN};
 use fdfs_protocol::metadata::Metadata;
+
+use crate::index::ObjectMeta;
 
 const BUCKET: &str = "s3-bucket";
 const KEY: &str = "s3-key";
@@ -37,6 +43,10 @@ const PART: &str = "s3-part";
 const COMPLETE: &str = "s3-complete";
 const COMPLETE_MS: &str = "s3-complete-ms";
 const ALIAS: &str = "s3-alias.";
+/// Prefix of a stored header's tag (`s3-h.cache-control`).
+const HEADER: &str = "s3-h.";
+/// Prefix of a user metadata entry's tag (`s3-m.<name>`).
+const USER: &str = "s3-m.";
 
 /// A multipart part's tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +88,9 @@ pub struct FileTag {
     pub complete: Option<CompleteTag>,
     /// CopyObject destinations sharing the file: (bucket, key).
     pub aliases: Vec<(String, String)>,
+    /// Stored headers and user metadata by tag name (`s3-h.…`, `s3-m.…`),
+    /// unescaped.
+    pub attrs: BTreeMap<String, String>,
 }
 
 impl FileTag {
@@ -90,7 +103,38 @@ impl FileTag {
             part: None,
             complete: None,
             aliases: Vec::new(),
+            attrs: BTreeMap::new(),
         }
+    }
+
+    /// This tag with `meta`'s headers and user metadata recorded too
+    /// (its Content-Type is the tag's own field).
+    pub fn with_meta(mut self, meta: &ObjectMeta) -> Self {
+        self.attrs = meta_attrs(meta);
+        self
+    }
+
+    /// The object attributes the tags record.
+    pub fn object_meta(&self) -> ObjectMeta {
+        let mut meta =
+            ObjectMeta { content_type: self.content_type.clone(), ..ObjectMeta::default() };
+        for (name, value) in &self.attrs {
+            if let Some(user) = name.strip_prefix(USER) {
+                meta.user.insert(user.to_string(), value.clone());
+                continue;
+            }
+            let slot = match name.strip_prefix(HEADER) {
+                Some("cache-control") => &mut meta.cache_control,
+                Some("content-disposition") => &mut meta.content_disposition,
+                Some("content-encoding") => &mut meta.content_encoding,
+                Some("content-language") => &mut meta.content_language,
+                Some("expires") => &mut meta.expires,
+                Some("storage-class") => &mut meta.storage_class,
+                _ => continue,
+            };
+            *slot = Some(value.clone());
+        }
+        meta
     }
 
     /// The tag of part `number` of upload `upload_id`.
@@ -117,6 +161,7 @@ impl FileTag {
             meta.push(UPLOAD, escape(&part.upload_id));
             meta.push(PART, part.number.to_string());
         }
+        push_attrs(&mut meta, &self.attrs);
         meta
     }
 
@@ -139,21 +184,69 @@ impl FileTag {
             }),
             _ => None,
         };
-        Some(Self { bucket, key, content_type, part, complete, aliases: aliases(meta) })
+        let mut attrs = BTreeMap::new();
+        for (name, value) in meta.iter() {
+            let (Ok(name), Ok(value)) = (std::str::from_utf8(name), std::str::from_utf8(value))
+            else {
+                continue;
+            };
+            if (name.starts_with(HEADER) || name.starts_with(USER))
+                && let Some(value) = unescape(value)
+            {
+                attrs.insert(name.to_string(), value);
+            }
+        }
+        Some(Self { bucket, key, content_type, part, complete, aliases: aliases(meta), attrs })
     }
 }
 
 /// What CompleteMultipartUpload merges into each part's metadata: the
-/// object's ETag and completion time, and its Content-Type when it fits.
-pub fn complete_metadata(etag: &str, completed_ms: i64, content_type: Option<&str>) -> Metadata {
+/// object's ETag and completion time, and its Content-Type, headers and
+/// user metadata (those that fit).
+pub fn complete_metadata(etag: &str, completed_ms: i64, object: &ObjectMeta) -> Metadata {
     let mut meta: Metadata =
         [(COMPLETE, etag.to_string()), (COMPLETE_MS, completed_ms.to_string())]
             .into_iter()
             .collect();
-    if let Some(ct) = content_type.map(escape).filter(|ct| ct.len() <= MAX_META_VALUE_LEN) {
+    let content_type = object.content_type.as_deref().map(escape);
+    if let Some(ct) = content_type.filter(|ct| ct.len() <= MAX_META_VALUE_LEN) {
         meta.push(CONTENT_TYPE, ct);
     }
+    push_attrs(&mut meta, &meta_attrs(object));
     meta
+}
+
+/// The tags of `meta`'s headers (but Content-Type) and user metadata.
+fn meta_attrs(meta: &ObjectMeta) -> BTreeMap<String, String> {
+    let headers = [
+        ("cache-control", &meta.cache_control),
+        ("content-disposition", &meta.content_disposition),
+        ("content-encoding", &meta.content_encoding),
+        ("content-language", &meta.content_language),
+        ("expires", &meta.expires),
+        ("storage-class", &meta.storage_class),
+    ];
+    let mut attrs: BTreeMap<String, String> = headers
+        .into_iter()
+        .filter_map(|(name, value)| Some((format!("{HEADER}{name}"), value.clone()?)))
+        .collect();
+    for (name, value) in &meta.user {
+        attrs.insert(format!("{USER}{name}"), value.clone());
+    }
+    attrs
+}
+
+/// Pushes each attribute that fits FastDFS's limits, escaped.
+fn push_attrs(meta: &mut Metadata, attrs: &BTreeMap<String, String>) {
+    for (name, value) in attrs {
+        let value = escape(value);
+        let fits = name.len() <= MAX_META_NAME_LEN
+            && value.len() <= MAX_META_VALUE_LEN
+            && !name.bytes().any(|b| b <= 2);
+        if fits {
+            meta.push(name.as_str(), value);
+        }
+    }
 }
 
 /// What CopyObject merges into each file it shares: alias `id` (a short
@@ -256,6 +349,7 @@ mod tests {
     use fdfs_protocol::metadata::{MetaOp, Metadata};
 
     use super::{FileTag, alias_metadata, complete_metadata};
+    use crate::index::ObjectMeta;
 
     fn stored(sent: &Metadata) -> Metadata {
         let mut m = Metadata::new();
@@ -278,20 +372,58 @@ mod tests {
     fn parts_completion_and_aliases() {
         let tag = FileTag::part("b", "dir/obj", "upl0ad", 7);
         let mut meta = stored(&tag.to_metadata());
-        meta.apply(MetaOp::Merge, &complete_metadata("0123abcd-3", 1234, Some("a/b")));
+        let object = ObjectMeta {
+            content_type: Some("a/b".into()),
+            cache_control: Some("max-age=60".into()),
+            user: [("colour".to_string(), "blue%\u{1}".to_string())].into_iter().collect(),
+            ..ObjectMeta::default()
+        };
+        meta.apply(MetaOp::Merge, &complete_metadata("0123abcd-3", 1234, &object));
         meta.apply(MetaOp::Merge, &alias_metadata("a1", "b2", &"k".repeat(600)));
         meta.apply(MetaOp::Merge, &alias_metadata("a2", "b3", "x/y"));
         meta.validate().unwrap();
         let back = FileTag::from_metadata(&meta).unwrap();
         assert_eq!(back.part, tag.part);
-        let complete = back.complete.unwrap();
+        let complete = back.complete.clone().unwrap();
         assert_eq!((complete.etag.as_str(), complete.completed_ms), ("0123abcd-3", 1234));
         assert_eq!(complete.part_count(), Some(3));
         assert_eq!(back.content_type.as_deref(), Some("a/b"));
+        assert_eq!(back.object_meta(), object, "the completed object's attributes");
         assert_eq!(
             back.aliases,
             [("b2".to_string(), "k".repeat(600)), ("b3".to_string(), "x/y".to_string())]
         );
+    }
+
+    #[test]
+    fn headers_and_user_metadata_ride_along_when_they_fit() {
+        let object = ObjectMeta {
+            content_type: Some("image/png".into()),
+            content_encoding: Some("gzip".into()),
+            content_disposition: Some("attachment; filename=\"a b.png\"".into()),
+            content_language: Some("fr".into()),
+            cache_control: Some("no-cache".into()),
+            expires: Some("Thu, 01 Dec 2033 16:00:00 GMT".into()),
+            storage_class: Some("STANDARD_IA".into()),
+            user: [("a".to_string(), "1".to_string()), ("b".to_string(), "é\0%".to_string())]
+                .into_iter()
+                .collect(),
+            checksums: Default::default(),
+        };
+        let tag = FileTag::object("b", "k", Some("image/png")).with_meta(&object);
+        let meta = tag.to_metadata();
+        meta.validate().unwrap();
+        let back = FileTag::from_metadata(&stored(&meta)).unwrap();
+        assert_eq!(back.object_meta(), object);
+
+        // What does not fit FastDFS's limits is left out, not truncated.
+        let mut big = object.clone();
+        big.user.insert("long".into(), "v".repeat(300));
+        big.user.insert("n".repeat(70), "v".into());
+        let meta = FileTag::object("b", "k", None).with_meta(&big).to_metadata();
+        meta.validate().unwrap();
+        let back = FileTag::from_metadata(&stored(&meta)).unwrap().object_meta();
+        assert_eq!(back.user, object.user);
     }
 
     #[test]
