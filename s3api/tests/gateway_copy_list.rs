@@ -9,24 +9,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{
-    BucketLocationConstraint, CreateBucketConfiguration, Delete, EncodingType, MetadataDirective,
-    ObjectIdentifier,
-};
-use support::{SECRET, Stack, body};
-
-async fn make_bucket(s3: &Client, name: &str) {
-    s3.create_bucket()
-        .bucket(name)
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from("group1"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
+use aws_sdk_s3::types::{Delete, EncodingType, MetadataDirective, ObjectIdentifier};
+use support::{SECRET, Stack, body, make_bucket};
 
 async fn put(s3: &Client, bucket: &str, key: &str, data: &[u8]) {
     s3.put_object()

@@ -7,25 +7,10 @@ mod support;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{
-    BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration,
-};
-use support::{SECRET, Stack, body};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use support::{SECRET, Stack, body, make_bucket};
 
 const MIB: usize = 1024 * 1024;
-
-async fn make_bucket(s3: &Client, name: &str) {
-    s3.create_bucket()
-        .bucket(name)
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from("group1"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
 
 async fn create(s3: &Client, bucket: &str, key: &str) -> String {
     let out = s3.create_multipart_upload().bucket(bucket).key(key).send().await.unwrap();

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use fdfs_protocol::client::{Pool, TrackerClient};
 use fdfs_protocol::server::{ServerConfig, ShutdownTrigger, shutdown_channel};
 use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
@@ -165,6 +166,20 @@ impl Stack {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
     }
+}
+
+/// Creates bucket `name` pinned to group1 (LocationConstraint).
+pub async fn make_bucket(s3: &Client, name: &str) {
+    s3.create_bucket()
+        .bucket(name)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from("group1"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
 }
 
 /// A GET's whole body.
