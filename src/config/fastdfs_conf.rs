@@ -90,6 +90,18 @@ impl FastdfsConf {
             .transpose()
     }
 
+    /// A TCP port (1..=65535).
+    pub fn get_port(&self, key: &str) -> anyhow::Result<Option<u16>> {
+        self.get_i64(key)?
+            .map(|p| {
+                u16::try_from(p)
+                    .ok()
+                    .filter(|&p| p != 0)
+                    .with_context(|| format!("{key} = {p} is not a TCP port"))
+            })
+            .transpose()
+    }
+
     /// A boolean in FastDFS's spellings (true/false, yes/no, on/off, 1/0).
     pub fn get_bool(&self, key: &str) -> anyhow::Result<Option<bool>> {
         self.get(key)

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use fdfs_storage::settings::{DEFAULT_PORT, StorageSettings};
-use tracing::warn;
 
 use super::fastdfs_conf::FastdfsConf;
 
@@ -44,24 +43,12 @@ const MAX_STORE_PATHS: i64 = 255;
 
 /// Reads `path`: TOML when it ends in `.toml`, else FastDFS `storage.conf`.
 pub fn load(path: &Path) -> anyhow::Result<StorageSettings> {
-    let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if is_toml {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        return StorageSettings::from_toml(&text)
-            .with_context(|| format!("{}: invalid storage config", path.display()));
-    }
-    let conf = FastdfsConf::load(path)?;
-    let (settings, ignored) =
-        from_fastdfs(&conf).with_context(|| format!("{}: invalid storage.conf", path.display()))?;
-    if !ignored.is_empty() {
-        warn!(
-            file = %path.display(),
-            keys = %ignored.join(", "),
-            "storage.conf keys not used by fdfs (ignored)"
-        );
-    }
-    Ok(settings)
+    super::load_toml_or_fastdfs(
+        path,
+        "storage",
+        |text| Ok(StorageSettings::from_toml(text)?),
+        from_fastdfs,
+    )
 }
 
 /// Maps a FastDFS `storage.conf` onto [`StorageSettings`] and returns the
@@ -76,13 +63,7 @@ pub fn load(path: &Path) -> anyhow::Result<StorageSettings> {
 /// present.
 pub fn from_fastdfs(conf: &FastdfsConf) -> anyhow::Result<(StorageSettings, Vec<String>)> {
     let mut s = StorageSettings::default();
-    let port = match conf.get_i64("port")? {
-        Some(p) => u16::try_from(p)
-            .ok()
-            .filter(|&p| p != 0)
-            .with_context(|| format!("port = {p} is not a TCP port"))?,
-        None => DEFAULT_PORT,
-    };
+    let port = conf.get_port("port")?.unwrap_or(DEFAULT_PORT);
     let ip = conf.get("bind_addr").filter(|v| !v.is_empty()).unwrap_or("0.0.0.0");
     s.listen = format!("{ip}:{port}");
     if let Some(group) = conf.get("group_name") {

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use fdfs_tracker::settings::{DEFAULT_PORT, TrackerSettings};
-use tracing::warn;
 
 use super::fastdfs_conf::FastdfsConf;
 
@@ -37,24 +36,12 @@ const MAPPED_KEYS: &[&str] = &[
 
 /// Reads `path`: TOML when it ends in `.toml`, else FastDFS `tracker.conf`.
 pub fn load(path: &Path) -> anyhow::Result<TrackerSettings> {
-    let is_toml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("toml"));
-    if is_toml {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        return TrackerSettings::from_toml(&text)
-            .with_context(|| format!("{}: invalid tracker config", path.display()));
-    }
-    let conf = FastdfsConf::load(path)?;
-    let (settings, ignored) =
-        from_fastdfs(&conf).with_context(|| format!("{}: invalid tracker.conf", path.display()))?;
-    if !ignored.is_empty() {
-        warn!(
-            file = %path.display(),
-            keys = %ignored.join(", "),
-            "tracker.conf keys not used by fdfs (ignored)"
-        );
-    }
-    Ok(settings)
+    super::load_toml_or_fastdfs(
+        path,
+        "tracker",
+        |text| Ok(TrackerSettings::from_toml(text)?),
+        from_fastdfs,
+    )
 }
 
 /// Maps a FastDFS `tracker.conf` onto [`TrackerSettings`] and returns the
@@ -66,13 +53,7 @@ pub fn load(path: &Path) -> anyhow::Result<TrackerSettings> {
 /// where FastDFS keeps its tracker data too.
 pub fn from_fastdfs(conf: &FastdfsConf) -> anyhow::Result<(TrackerSettings, Vec<String>)> {
     let mut s = TrackerSettings::default();
-    let port = match conf.get_i64("port")? {
-        Some(p) => u16::try_from(p)
-            .ok()
-            .filter(|&p| p != 0)
-            .with_context(|| format!("port = {p} is not a TCP port"))?,
-        None => DEFAULT_PORT,
-    };
+    let port = conf.get_port("port")?.unwrap_or(DEFAULT_PORT);
     let ip = match conf.get("bind_addr").filter(|v| !v.is_empty()) {
         Some(v) => v
             .parse::<IpAddr>()
