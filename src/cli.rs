@@ -161,6 +161,19 @@ pub struct TrackerCmdArgs {
     /// [default: 120].
     #[arg(long, value_name = "SECS")]
     pub check_active_interval: Option<i64>,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+    /// IP field width of query replies: auto (15 bytes for IPv4, as
+    /// FastDFS 6.15+) or 46 (always 45 bytes, for clients built for FastDFS
+    /// 6.11-6.12); storages follow it in QUERY_FILE_INFO [default: auto].
+    #[arg(long, value_name = "auto|16|46")]
+    pub response_ip_addr_size: Option<IpWidth>,
+}
+
+/// Who may connect and for how long: the flags `fdfs tracker` and
+/// `fdfs storage` share (both serve through the same accept loop).
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
     /// Who may connect: *, an IP, a CIDR block or a.b.c.[1-15,20] (repeat)
     /// [default: everyone].
     #[arg(long = "allow-hosts", value_name = "ENTRY")]
@@ -168,14 +181,30 @@ pub struct TrackerCmdArgs {
     /// Concurrent connections at most [default: 1024].
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
-    /// Bound in seconds on every socket read and write, and on idle connections [default: 60].
+    /// Bound in seconds on every socket read and write, and on idle
+    /// connections [default: 60].
     #[arg(long, value_name = "SECS")]
     pub network_timeout: Option<u64>,
-    /// IP field width of query replies: auto (15 bytes for IPv4, as
-    /// FastDFS 6.15+) or 46 (always 45 bytes, for clients built for FastDFS
-    /// 6.11-6.12); storages follow it in QUERY_FILE_INFO [default: auto].
-    #[arg(long, value_name = "auto|16|46")]
-    pub response_ip_addr_size: Option<IpWidth>,
+}
+
+impl ConnectionArgs {
+    /// Applies the given flags over a role's settings.
+    pub fn apply(
+        self,
+        allow_hosts: &mut Vec<String>,
+        max_connections: &mut usize,
+        timeout: &mut u64,
+    ) {
+        if !self.allow_hosts.is_empty() {
+            *allow_hosts = self.allow_hosts;
+        }
+        if let Some(v) = self.max_connections {
+            *max_connections = v;
+        }
+        if let Some(v) = self.network_timeout {
+            *timeout = v;
+        }
+    }
 }
 
 /// `fdfs storage`: every flag overrides the same setting of `--config`.
@@ -222,16 +251,8 @@ pub struct StorageCmdArgs {
     /// Subdirectories per level in each store path, 1..=256 [default: 256].
     #[arg(long = "subdir-count", value_name = "N")]
     pub subdir_count: Option<u16>,
-    /// Who may connect: *, an IP, a CIDR block or a.b.c.[1-15,20] (repeat)
-    /// [default: everyone].
-    #[arg(long = "allow-hosts", value_name = "ENTRY")]
-    pub allow_hosts: Vec<String>,
-    /// Concurrent connections at most [default: 1024].
-    #[arg(long, value_name = "N")]
-    pub max_connections: Option<usize>,
-    /// Bound in seconds on every socket read and write [default: 60].
-    #[arg(long, value_name = "SECS")]
-    pub network_timeout: Option<u64>,
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
     /// Storages of the group, this one included, that must hold a new file
     /// before its upload is answered [default: 1].
     #[arg(long, value_name = "N")]

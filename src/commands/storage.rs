@@ -58,7 +58,6 @@ fn settings(args: StorageCmdArgs) -> anyhow::Result<StorageSettings> {
     for (flag, field) in [
         (args.heart_beat_interval, &mut s.heart_beat_interval_secs),
         (args.stat_report_interval, &mut s.stat_report_interval_secs),
-        (args.network_timeout, &mut s.network_timeout_secs),
     ] {
         if let Some(v) = flag {
             *field = v;
@@ -73,12 +72,7 @@ fn settings(args: StorageCmdArgs) -> anyhow::Result<StorageSettings> {
     if let Some(v) = args.subdir_count {
         s.subdir_count_per_path = v;
     }
-    if !args.allow_hosts.is_empty() {
-        s.allow_hosts = args.allow_hosts;
-    }
-    if let Some(v) = args.max_connections {
-        s.max_connections = v;
-    }
+    args.connections.apply(&mut s.allow_hosts, &mut s.max_connections, &mut s.network_timeout_secs);
     if let Some(v) = args.sync_replicas {
         s.sync_replicas = v;
     }

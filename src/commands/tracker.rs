@@ -43,15 +43,7 @@ fn settings(args: TrackerCmdArgs) -> anyhow::Result<TrackerSettings> {
     if !args.trackers.is_empty() {
         s.trackers = args.trackers;
     }
-    if !args.allow_hosts.is_empty() {
-        s.allow_hosts = args.allow_hosts;
-    }
-    if let Some(v) = args.max_connections {
-        s.max_connections = v;
-    }
-    if let Some(v) = args.network_timeout {
-        s.network_timeout_secs = v;
-    }
+    args.connections.apply(&mut s.allow_hosts, &mut s.max_connections, &mut s.network_timeout_secs);
     if let Some(v) = args.response_ip_addr_size {
         s.response_ip_addr_size = v.to_string();
     }
