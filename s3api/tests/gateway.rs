@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-use support::{SECRET, Stack, body};
+use support::{SECRET, Stack, body, make_bucket};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_round_trips_through_a_real_cluster() {
@@ -22,16 +21,7 @@ async fn s3_round_trips_through_a_real_cluster() {
     let s3 = stack.client(SECRET);
 
     // Buckets.
-    s3.create_bucket()
-        .bucket("photos")
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from("group1"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    make_bucket(&s3, "photos").await;
     let again = s3.create_bucket().bucket("photos").send().await.unwrap_err();
     assert_eq!(again.code(), Some("BucketAlreadyOwnedByYou"));
     let bad = s3.create_bucket().bucket("Bad_Name").send().await.unwrap_err();

@@ -12,10 +12,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{
-    BucketLocationConstraint, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration,
-};
-use support::{SECRET, Stack, body};
+use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use support::{SECRET, Stack, body, make_bucket};
 
 const MIB: usize = 1024 * 1024;
 
@@ -64,19 +62,6 @@ async fn part_files(stack: &Stack, key: &str, upload_id: &str) -> Vec<String> {
     page.parts.into_iter().map(|p| p.file_id).collect()
 }
 
-async fn create_bucket(s3: &Client) {
-    s3.create_bucket()
-        .bucket("mpu")
-        .create_bucket_configuration(
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from("group1"))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-}
-
 async fn create(s3: &Client, key: &str) -> String {
     let out = s3.create_multipart_upload().bucket("mpu").key(key).send().await.unwrap();
     out.upload_id().unwrap().to_string()
@@ -108,7 +93,7 @@ fn completed(parts: &[(i32, &str)]) -> CompletedMultipartUpload {
 async fn multipart_uploads_through_a_real_cluster() {
     let stack = Stack::start().await;
     let s3 = stack.client(SECRET);
-    create_bucket(&s3).await;
+    make_bucket(&s3, "mpu").await;
 
     // Three parts: 5 MiB, 5 MiB, 1 MiB.
     let data: Vec<u8> = (0..11 * MIB).map(|i| (i % 253) as u8).collect();
@@ -289,7 +274,7 @@ async fn multipart_uploads_through_a_real_cluster() {
 async fn stale_uploads_are_reaped() {
     let stack = Stack::start_with(Some(Duration::from_millis(300))).await;
     let s3 = stack.client(SECRET);
-    create_bucket(&s3).await;
+    make_bucket(&s3, "mpu").await;
     let id = create(&s3, "forgotten").await;
     put_part(&s3, "forgotten", &id, 1, b"some bytes").await;
     let files = part_files(&stack, "forgotten", &id).await;

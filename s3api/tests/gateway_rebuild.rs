@@ -24,7 +24,6 @@ use fdfs_protocol::client::{Content, Pool, StorageClient, TrackerClient, storage
 use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::metadata::Metadata;
 use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
-use fdfs_s3api::index::AccessKey;
 use fdfs_s3api::rebuild::tags::FileTag;
 use fdfs_s3api::rebuild::{RebuildError, rebuild_index, sweep_orphans};
 use support::{KEY_ID, SECRET, Stack, body};
@@ -58,12 +57,7 @@ async fn second_gateway(
     let mut config =
         GatewayConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), vec![stack.tracker], data);
     config.orphan_sweep = None;
-    config.owner_key = Some(AccessKey {
-        access_key_id: KEY_ID.into(),
-        secret: SECRET.into(),
-        owner: "owner".into(),
-        created_ms: 0,
-    });
+    config.owner_key = Some(support::owner_key());
     let gateway = GatewayServer::bind(config).await.unwrap();
     let addr = gateway.local_addr();
     let (trigger, shutdown) = fdfs_protocol::server::shutdown_channel();

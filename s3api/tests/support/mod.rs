@@ -128,12 +128,7 @@ impl Stack {
             config.upload_ttl = ttl;
             config.reaper_period = Duration::from_millis(200);
         }
-        config.owner_key = Some(AccessKey {
-            access_key_id: KEY_ID.into(),
-            secret: SECRET.into(),
-            owner: "owner".into(),
-            created_ms: 0,
-        });
+        config.owner_key = Some(owner_key());
         let gateway = GatewayServer::bind(config).await.unwrap();
         let s3 = gateway.local_addr();
         let index = gateway.index().clone();
@@ -165,6 +160,16 @@ impl Stack {
         for task in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
+    }
+}
+
+/// The test's owner key (KEY_ID / SECRET).
+pub fn owner_key() -> AccessKey {
+    AccessKey {
+        access_key_id: KEY_ID.into(),
+        secret: SECRET.into(),
+        owner: "owner".into(),
+        created_ms: 0,
     }
 }
 
