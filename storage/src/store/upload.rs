@@ -198,12 +198,32 @@ impl Store {
         index: u8,
         spec: &NewName<'_>,
     ) -> StoreResult<LogicName> {
+        let paths = &self.paths;
+        self.draw_name(tmp, index, spec, move |file, name| async move {
+            commit_or_return(file, paths.resolve(&name)?, false).await
+        })
+        .await
+    }
+
+    /// Draws fresh names from `spec` and hands `tmp` to `commit` under
+    /// each until one is free: `commit` gives the file back when the name
+    /// is taken. Fails after [`NAME_ATTEMPTS`] taken names.
+    pub(crate) async fn draw_name<F, Fut>(
+        &self,
+        tmp: TempFile,
+        index: u8,
+        spec: &NewName<'_>,
+        mut commit: F,
+    ) -> StoreResult<LogicName>
+    where
+        F: FnMut(TempFile, LogicName) -> Fut,
+        Fut: Future<Output = StoreResult<Result<(), TempFile>>>,
+    {
         let mut tmp = Some(tmp);
         for _ in 0..NAME_ATTEMPTS {
             let name = self.new_logic_name(index, spec, None)?;
-            let path = self.paths.resolve(&name)?;
             let Some(file) = tmp.take() else { break };
-            match commit_or_return(file, path, false).await? {
+            match commit(file, name.clone()).await? {
                 Ok(()) => return Ok(name),
                 Err(file) => {
                     tracing::debug!(%name, "generated name taken, drawing another");

@@ -22,9 +22,6 @@ use crate::store::fsops::{self, TempFile};
 use crate::store::paths::META_SUFFIX;
 use crate::store::upload::{Stored, UploadSpec};
 
-/// Attempts at drawing a name not already taken before giving up.
-const NAME_ATTEMPTS: usize = 16;
-
 /// A file stored with its metadata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredWithMeta {
@@ -75,35 +72,23 @@ impl Store {
             crc32,
             ext: spec.ext,
         };
-        let mut tmp = Some(tmp);
-        for _ in 0..NAME_ATTEMPTS {
-            let name = self.new_logic_name(index, &new, None)?;
-            let Some(file) = tmp.take() else { break };
-            match self.commit_pair(file, meta_tmp.as_ref(), &name).await? {
-                Ok(()) => {
-                    if let Some(meta_tmp) = meta_tmp {
-                        meta_tmp.keep();
-                    }
-                    tracing::Span::current().record("name", name.as_str());
-                    let meta_name = if meta.is_empty() {
-                        None
-                    } else {
-                        Some(LogicName::parse(&format!("{name}{META_SUFFIX}"))?)
-                    };
-                    let stored = Stored { name, size: spec.size, crc32, create_time };
-                    return Ok(StoredWithMeta { stored, meta_name });
-                }
-                Err(file) => {
-                    tracing::debug!(%name, "generated name taken, drawing another");
-                    tmp = Some(file);
-                }
-            }
+        let meta_ref = meta_tmp.as_ref();
+        let name = self
+            .draw_name(tmp, index, &new, move |file, name| async move {
+                self.commit_pair(file, meta_ref, &name).await
+            })
+            .await?;
+        if let Some(meta_tmp) = meta_tmp {
+            meta_tmp.keep();
         }
-        Err(StoreError::io(
-            "name file",
-            self.paths.data_dir(index)?,
-            io::Error::other("no free name after repeated attempts"),
-        ))
+        tracing::Span::current().record("name", name.as_str());
+        let meta_name = if meta.is_empty() {
+            None
+        } else {
+            Some(LogicName::parse(&format!("{name}{META_SUFFIX}"))?)
+        };
+        let stored = Stored { name, size: spec.size, crc32, create_time };
+        Ok(StoredWithMeta { stored, meta_name })
     }
 
     /// Renames `file` to `name` (never replacing) and `meta` to `name-m`,
