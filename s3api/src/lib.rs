@@ -21,10 +21,13 @@
 //!   delete-queue drainer and the HTTP server.
 //! - [`rebuild`]: the S3 tags in each file's FastDFS metadata, the index
 //!   rebuild from the storages and the orphan sweep's full comparison.
+//! - [`crypto`]: encryption at rest — the master key that seals secrets
+//!   in the index and the data keys of encrypted objects.
 //! - [`encoding`]: percent-encoding of listing keys for `encoding-type=url`
 //!   (`s3s` leaves it to the implementation).
 
 pub mod checksum;
+pub mod crypto;
 pub mod encoding;
 pub mod gateway;
 pub mod index;
