@@ -408,8 +408,12 @@ pub enum KeyCommand {
         /// The owner the key acts as.
         #[arg(long, value_name = "NAME", default_value = "owner")]
         owner: String,
+        /// Make an admin key: it may also read the group buckets, i.e.
+        /// every tenant's raw files by file ID.
+        #[arg(long)]
+        admin: bool,
     },
-    /// List key IDs and owners (never secrets).
+    /// List key IDs, owners and roles (admin or tenant; never secrets).
     List,
     /// Delete a key.
     Delete {

@@ -113,7 +113,8 @@ async fn sweep(args: &GatewayArgs, grace_secs: u64) -> anyhow::Result<()> {
 }
 
 /// The owner key from FDFS_ACCESS_KEY_ID / FDFS_SECRET_ACCESS_KEY, when
-/// both are set (shared with `fdfs server`).
+/// both are set (shared with `fdfs server`): an admin key, since whoever
+/// sets the environment of the gateway process runs the gateway.
 pub(super) fn owner_key_from_env() -> anyhow::Result<Option<AccessKey>> {
     let id = std::env::var("FDFS_ACCESS_KEY_ID").ok().filter(|v| !v.is_empty());
     let secret = std::env::var("FDFS_SECRET_ACCESS_KEY").ok().filter(|v| !v.is_empty());
@@ -122,6 +123,7 @@ pub(super) fn owner_key_from_env() -> anyhow::Result<Option<AccessKey>> {
             access_key_id,
             secret,
             owner: DEFAULT_OWNER.to_string(),
+            admin: true,
             created_ms: now_ms(),
         })),
         (None, None) => Ok(None),
@@ -142,8 +144,9 @@ fn key(cmd: KeyCommand, data: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
     let mut index = Index::open(index_path(data)).context("cannot open the gateway index")?;
     match cmd {
-        KeyCommand::Create { access_key_id, secret, owner } => {
+        KeyCommand::Create { access_key_id, secret, owner, admin } => {
             let mut key = generate_key(&owner, now_ms());
+            key.admin = admin;
             if let Some(id) = access_key_id {
                 key.access_key_id = id;
             }
@@ -154,10 +157,12 @@ fn key(cmd: KeyCommand, data: &std::path::Path) -> anyhow::Result<()> {
             println!("access_key_id: {}", key.access_key_id);
             println!("secret_access_key: {}", key.secret);
             println!("owner: {}", key.owner);
+            println!("admin: {}", key.admin);
         }
         KeyCommand::List => {
             for key in index.list_access_keys()? {
-                println!("{}\t{}", key.access_key_id, key.owner);
+                let role = if key.admin { "admin" } else { "tenant" };
+                println!("{}\t{}\t{role}", key.access_key_id, key.owner);
             }
         }
         KeyCommand::Delete { access_key_id } => {

@@ -89,17 +89,27 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     storage_result.context("storage stopped with an error")
 }
 
-/// Creates and prints an owner key when the index has none; otherwise
-/// prints the id of the one in use.
+/// Creates and prints an admin owner key when the index has none;
+/// otherwise prints the id of the one in use. An index from before admin
+/// keys has none marked: the default owner's key is the one this function
+/// made at first start, and is marked admin now (a key of another owner
+/// is a tenant's, never promoted: a new admin key is made instead).
 fn ensure_first_key(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut index = Index::open(index_path(dir)).context("cannot open the gateway index")?;
     let keys = index.list_access_keys()?;
-    if let Some(key) = keys.iter().find(|k| k.owner == DEFAULT_OWNER).or(keys.first()) {
+    if let Some(key) = keys.iter().find(|k| k.admin) {
         println!("access key id: {} (existing; secret as first printed)", key.access_key_id);
         return Ok(());
     }
-    let key = generate_key(DEFAULT_OWNER, super::gateway::now_ms());
+    if let Some(key) = keys.iter().find(|k| k.owner == DEFAULT_OWNER) {
+        index.set_access_key_admin(&key.access_key_id, true)?;
+        info!(access_key_id = %key.access_key_id, "the first key is now an admin key");
+        println!("access key id: {} (existing; secret as first printed)", key.access_key_id);
+        return Ok(());
+    }
+    let mut key = generate_key(DEFAULT_OWNER, super::gateway::now_ms());
+    key.admin = true;
     index.create_access_key(&key)?;
     println!("new owner key pair (shown once; stored in {}):", index_path(dir).display());
     println!("access key id: {}", key.access_key_id);

@@ -41,8 +41,9 @@ impl S3Auth for IndexAuth {
     }
 }
 
-/// A fresh key pair for `owner`: a 20-character upper-case ID starting
-/// with `FDFS` and a 40-character secret, from the OS-seeded thread RNG.
+/// A fresh tenant key pair for `owner` (not admin): a 20-character
+/// upper-case ID starting with `FDFS` and a 40-character secret, from the
+/// OS-seeded thread RNG.
 pub fn generate_key(owner: &str, created_ms: i64) -> crate::index::AccessKey {
     use rand::Rng;
     use rand::distr::Alphanumeric;
@@ -55,6 +56,7 @@ pub fn generate_key(owner: &str, created_ms: i64) -> crate::index::AccessKey {
         access_key_id: format!("FDFS{id_tail}"),
         secret,
         owner: owner.to_string(),
+        admin: false,
         created_ms,
     }
 }

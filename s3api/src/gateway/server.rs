@@ -57,7 +57,8 @@ pub struct GatewayConfig {
     pub drainer_idle: Duration,
     /// Connection pool settings towards trackers and storages.
     pub pool: PoolConfig,
-    /// A key to make sure exists (and has this secret) at start.
+    /// A key to make sure exists (with this secret, owner and admin flag)
+    /// at start.
     pub owner_key: Option<AccessKey>,
     /// Multipart uploads initiated longer ago than this are aborted.
     pub upload_ttl: Duration,
@@ -180,11 +181,11 @@ impl GatewayServer {
     }
 }
 
-/// Creates `key`, or replaces a key of the same ID whose secret or owner
-/// differs.
+/// Creates `key`, or replaces a key of the same ID whose secret, owner or
+/// admin flag differs.
 fn ensure_key(ix: &mut crate::index::Index, key: &AccessKey) -> crate::index::Result<()> {
     if let Some(found) = ix.get_access_key(&key.access_key_id)? {
-        if found.secret == key.secret && found.owner == key.owner {
+        if found.secret == key.secret && found.owner == key.owner && found.admin == key.admin {
             return Ok(());
         }
         ix.delete_access_key(&key.access_key_id)?;

@@ -1,4 +1,9 @@
-//! Access keys for SigV4: ID → secret and owner.
+//! Access keys for SigV4: ID → secret, owner and admin flag.
+//!
+//! An admin key (the key `fdfs server` makes at first start, the key of
+//! FDFS_ACCESS_KEY_ID, keys made with `fdfs gateway key create --admin`)
+//! may also read the raw group buckets, which expose every tenant's files;
+//! other keys act as their owner only.
 //!
 //! SigV4 signs with an HMAC keyed by the secret, so the gateway needs the
 //! secret itself, not a hash of it: it is stored as given. Protect the
@@ -18,6 +23,8 @@ pub struct AccessKey {
     pub secret: String,
     /// The owner (the principal buckets and objects belong to).
     pub owner: String,
+    /// Whether the key may read group buckets (every tenant's raw files).
+    pub admin: bool,
     /// When it was created, unix ms.
     pub created_ms: i64,
 }
@@ -28,6 +35,7 @@ impl std::fmt::Debug for AccessKey {
             .field("access_key_id", &self.access_key_id)
             .field("secret", &"<redacted>")
             .field("owner", &self.owner)
+            .field("admin", &self.admin)
             .field("created_ms", &self.created_ms)
             .finish()
     }
@@ -38,7 +46,8 @@ fn row_to_key(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccessKey> {
         access_key_id: row.get(0)?,
         secret: row.get(1)?,
         owner: row.get(2)?,
-        created_ms: row.get(3)?,
+        admin: row.get(3)?,
+        created_ms: row.get(4)?,
     })
 }
 
@@ -58,9 +67,9 @@ impl Index {
             return Err(IndexError::AccessKeyExists(key.access_key_id.clone()));
         }
         tx.execute(
-            "INSERT INTO access_keys (access_key_id, secret, owner, created_ms)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![key.access_key_id, key.secret, key.owner, key.created_ms],
+            "INSERT INTO access_keys (access_key_id, secret, owner, admin, created_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![key.access_key_id, key.secret, key.owner, key.admin, key.created_ms],
         )?;
         tx.commit()?;
         Ok(())
@@ -71,7 +80,7 @@ impl Index {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT access_key_id, secret, owner, created_ms FROM access_keys
+                "SELECT access_key_id, secret, owner, admin, created_ms FROM access_keys
                  WHERE access_key_id = ?1",
             )?
             .query_row(params![access_key_id], row_to_key)
@@ -81,11 +90,20 @@ impl Index {
     /// Every key pair, sorted by ID.
     pub fn list_access_keys(&mut self) -> Result<Vec<AccessKey>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT access_key_id, secret, owner, created_ms FROM access_keys
+            "SELECT access_key_id, secret, owner, admin, created_ms FROM access_keys
              ORDER BY access_key_id",
         )?;
         let keys = stmt.query_map([], row_to_key)?.collect::<rusqlite::Result<_>>()?;
         Ok(keys)
+    }
+
+    /// Grants or revokes a key's admin flag; `false` if it does not exist.
+    pub fn set_access_key_admin(&mut self, access_key_id: &str, admin: bool) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE access_keys SET admin = ?2 WHERE access_key_id = ?1",
+            params![access_key_id, admin],
+        )?;
+        Ok(n > 0)
     }
 
     /// Deletes a key pair; `false` if it did not exist.

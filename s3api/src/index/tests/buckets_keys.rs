@@ -38,6 +38,7 @@ fn access_keys() {
         access_key_id: id.into(),
         secret: format!("secret-{id}"),
         owner: "alice".into(),
+        admin: id == "AKB",
         created_ms: 3,
     };
     index.create_access_key(&key("AKB")).unwrap();
@@ -52,6 +53,10 @@ fn access_keys() {
         index.list_access_keys().unwrap().into_iter().map(|k| k.access_key_id).collect();
     assert_eq!(ids, vec!["AKA", "AKB"]);
     assert!(!format!("{:?}", key("AKA")).contains("secret-"));
+    assert!(index.get_access_key("AKB").unwrap().unwrap().admin);
+    assert!(index.set_access_key_admin("AKA", true).unwrap());
+    assert!(index.get_access_key("AKA").unwrap().unwrap().admin);
+    assert!(!index.set_access_key_admin("AKZ", true).unwrap());
     assert!(index.delete_access_key("AKA").unwrap());
     assert!(!index.delete_access_key("AKA").unwrap());
     assert_eq!(index.get_access_key("AKA").unwrap(), None);
