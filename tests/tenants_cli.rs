@@ -1,11 +1,13 @@
 //! Tenants and admin keys as a user meets them: `fdfs server`'s first key
 //! is an admin key and reads the group bucket; a key made with `fdfs
 //! gateway key create --owner NAME` is a tenant's and is refused there,
-//! whatever it asks of the group bucket.
+//! whatever it asks of the group bucket. The server's data stays private
+//! under a permissive umask.
 
 mod support;
 
 use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -72,11 +74,18 @@ async fn the_first_key_is_admin_and_tenant_keys_are_refused_group_buckets() {
     let dir = TempDir::new("tenants");
     let data = dir.path().join("data");
     let (args, s3) = server_args(&data);
-    let mut proc = FdfsProcess::spawn(&args, s3, dir.path().join("server.log"));
+    // A permissive umask: the data must be private all the same.
+    let mut proc = FdfsProcess::spawn_with_umask(&args, "000", s3, dir.path().join("server.log"));
     let text = proc.log_text();
     let id = printed(&text, "access key id").expect("key id printed");
     let secret = printed(&text, "secret access key").expect("secret printed");
     let admin = client(s3, &id, &secret);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join("gateway")), 0o700);
+    for file in ["index.db", "index.db-wal", "index.db-shm", "master.key"] {
+        assert_eq!(mode(&data.join("gateway").join(file)), 0o600, "{file}");
+    }
 
     // A tenant key, made beside the running server.
     let gw = data.join("gateway");

@@ -13,6 +13,7 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use fdfs_protocol::client::{Content, Pool, StorageClient, TrackerClient, storage_socket_addr};
 use fdfs_protocol::metadata::{MetaOp, Metadata};
+use fdfs_s3api::crypto::MasterKey;
 use fdfs_s3api::index::AccessKey;
 use support::{SECRET, Stack, body};
 
@@ -193,7 +194,8 @@ async fn only_admin_keys_read_group_buckets() {
         created_ms: 0,
     };
     let key = tenant_key.clone();
-    stack.index.write(move |ix| ix.create_access_key(&key)).await.unwrap();
+    let master = MasterKey::for_data_dir(&stack.dir.path().join("gateway")).unwrap();
+    stack.index.write(move |ix| ix.create_access_key(&key, &master)).await.unwrap();
     let tenant = client_as(&stack, &tenant_key.access_key_id, &tenant_key.secret);
 
     // The tenant's own bucket works; its object is a file of group1.

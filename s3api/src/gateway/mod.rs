@@ -76,6 +76,7 @@ use s3s::dto::{
 use s3s::{S3, S3Request, S3Response, S3Result};
 use tokio::sync::Notify;
 
+use crate::crypto::MasterKey;
 use crate::index::IndexHandle;
 
 /// The owner name of keys created without one, and of the env key.
@@ -96,6 +97,9 @@ pub(crate) struct Inner {
     pub deletes: Arc<Notify>,
     /// The tracker's group names, for routing group buckets.
     pub groups: group_bucket::GroupCache,
+    /// The data directory's master key: it seals the access key secrets
+    /// in the index (and whatever else the gateway keeps at rest).
+    pub master_key: MasterKey,
 }
 
 impl fmt::Debug for Gateway {
@@ -106,15 +110,22 @@ impl fmt::Debug for Gateway {
 
 impl Gateway {
     /// A gateway over `index`, routing through `tracker` to `storage`.
-    /// `deletes` is the drainer's wake-up (see [`drainer::Drainer`]).
+    /// `deletes` is the drainer's wake-up (see [`drainer::Drainer`]);
+    /// `master_key` is the one the index's secrets are sealed with.
     pub fn new(
         index: IndexHandle,
         tracker: TrackerClient,
         storage: StorageClient,
         deletes: Arc<Notify>,
+        master_key: MasterKey,
     ) -> Self {
         let groups = group_bucket::GroupCache::default();
-        Self { inner: Arc::new(Inner { index, tracker, storage, deletes, groups }) }
+        Self { inner: Arc::new(Inner { index, tracker, storage, deletes, groups, master_key }) }
+    }
+
+    /// The master key the index's secrets are sealed with.
+    pub fn master_key(&self) -> &MasterKey {
+        &self.inner.master_key
     }
 
     /// Whether `bucket` is a group bucket (see `group_bucket`).

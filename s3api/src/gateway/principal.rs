@@ -29,7 +29,7 @@ pub(crate) async fn principal_of<T>(inner: &Inner, req: &S3Request<T>) -> S3Resu
     let id = cred.access_key.clone();
     let key = inner
         .index
-        .read(move |ix| ix.get_access_key(&id))
+        .read(move |ix| ix.get_key_info(&id))
         .await
         .map_err(|e| error::from_index(e, ""))?;
     match key {
