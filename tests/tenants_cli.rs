@@ -86,6 +86,10 @@ async fn the_first_key_is_admin_and_tenant_keys_are_refused_group_buckets() {
     for file in ["index.db", "index.db-wal", "index.db-shm", "master.key"] {
         assert_eq!(mode(&data.join("gateway").join(file)), 0o600, "{file}");
     }
+    assert_eq!(mode(&data.join("tracker")), 0o700);
+    for file in ["tracker.db", "tracker.db-wal", "tracker.db-shm"] {
+        assert_eq!(mode(&data.join("tracker").join(file)), 0o600, "{file}");
+    }
 
     // A tenant key, made beside the running server.
     let gw = data.join("gateway");
