@@ -365,6 +365,27 @@ mod tests {
         assert!(parse_key("group1", slave).is_ok());
     }
 
+    proptest::proptest! {
+        /// A group-bucket key is network input: any text is answered
+        /// without a panic, and the `-m` sibling of any file a key names
+        /// is never a key itself.
+        #[test]
+        fn any_key_is_parsed_and_siblings_refused(
+            key in "\\PC{0,140}",
+            slave in "(_[a-z0-9]{1,10})?",
+            ext in "(\\.[a-z]{1,6})?",
+            dirs in (0u8..=255, 0u8..=255, 0u8..=255),
+        ) {
+            let _ = parse_key("group1", &key);
+            let stem = NAME.rsplit('/').next().unwrap().trim_end_matches(".txt");
+            let file =
+                format!("M{:02X}/{:02X}/{:02X}/{stem}{slave}{ext}", dirs.0, dirs.1, dirs.2);
+            proptest::prop_assume!(parse_key("group1", &file).is_ok());
+            let sibling = format!("{file}-m");
+            proptest::prop_assert!(parse_key("group1", &sibling).is_err());
+        }
+    }
+
     #[test]
     fn metadata_becomes_headers_or_is_counted_missing() {
         let mut meta = FdfsMetadata::new();
