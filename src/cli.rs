@@ -111,6 +111,10 @@ pub struct ServerArgs {
     /// requests work whatever is set.
     #[arg(long = "domain", value_name = "DOMAIN", default_value = "localhost")]
     pub domains: Vec<String>,
+    /// The master key sealing the gateway's secrets at rest, kept apart
+    /// from the data [default: DIR/gateway/master.key, made at first start].
+    #[arg(long, value_name = "FILE")]
+    pub master_key_file: Option<PathBuf>,
 }
 
 /// Where the trackers are.
@@ -369,6 +373,11 @@ pub struct GatewayArgs {
     /// The gateway's data directory (the index) [default: data/gateway].
     #[arg(long = "data", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    /// The master key sealing the secrets at rest (access key secrets in
+    /// the index), kept apart from the data [default: DATA/master.key,
+    /// made by whichever of `fdfs gateway` and `key create` runs first].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub master_key_file: Option<PathBuf>,
     /// The data directory in effect (`--data`, else the config file's,
     /// else the default), filled in by `fdfs gateway` before use.
     #[arg(skip)]
@@ -402,14 +411,18 @@ pub enum KeyCommand {
         /// The access key ID [default: random].
         #[arg(long, value_name = "ID")]
         access_key_id: Option<String>,
-        /// The secret [default: random].
+        /// The secret, at least 16 characters [default: random].
         #[arg(long, value_name = "SECRET")]
         secret: Option<String>,
         /// The owner the key acts as.
         #[arg(long, value_name = "NAME", default_value = "owner")]
         owner: String,
+        /// Make an admin key: it may also read the group buckets, i.e.
+        /// every tenant's raw files by file ID.
+        #[arg(long)]
+        admin: bool,
     },
-    /// List key IDs and owners (never secrets).
+    /// List key IDs, owners and roles (admin or tenant; never secrets).
     List,
     /// Delete a key.
     Delete {

@@ -43,7 +43,8 @@ fn gateway(addr: SocketAddr, tracker: SocketAddr, data: &Path) -> FdfsProcess {
     let data = data.to_str().unwrap();
     let created = Command::new(env!("CARGO_BIN_EXE_fdfs"))
         .args(["gateway", "key", "create", "--data", data, "--access-key-id", KEY_ID])
-        .args(["--secret", SECRET])
+        // An admin key: the test reads the crate's files from the group bucket.
+        .args(["--secret", SECRET, "--admin"])
         .output()
         .expect("run fdfs gateway key create");
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));

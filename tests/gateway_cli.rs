@@ -35,11 +35,23 @@ fn keys_are_created_listed_and_deleted() {
         "--access-key-id",
         "MYKEY",
         "--secret",
-        "s3cret",
+        "s3cret-s3cret-s3cret",
         "--owner",
         "alice",
     ]));
     assert!(given.contains("access_key_id: MYKEY"), "{given}");
+    assert!(given.contains("admin: false"), "{given}");
+    let admin = stdout(&fdfs(&[
+        "gateway",
+        "key",
+        "create",
+        "--data",
+        data,
+        "--access-key-id",
+        "ROOTKEY",
+        "--admin",
+    ]));
+    assert!(admin.contains("admin: true"), "{admin}");
     let random = stdout(&fdfs(&["gateway", "key", "create", "--data", data]));
     let id = random
         .lines()
@@ -48,8 +60,9 @@ fn keys_are_created_listed_and_deleted() {
         .to_string();
     assert!(id.starts_with("FDFS") && id.len() == 20, "{id}");
     let listed = stdout(&fdfs(&["gateway", "key", "list", "--data", data]));
-    assert!(listed.contains("MYKEY\talice"), "{listed}");
-    assert!(listed.contains(&format!("{id}\towner")), "{listed}");
+    assert!(listed.contains("MYKEY\talice\ttenant"), "{listed}");
+    assert!(listed.contains("ROOTKEY\towner\tadmin"), "{listed}");
+    assert!(listed.contains(&format!("{id}\towner\ttenant")), "{listed}");
     assert!(!listed.contains("s3cret"), "list shows a secret: {listed}");
     let dup = fdfs(&["gateway", "key", "create", "--data", data, "--access-key-id", "MYKEY"]);
     assert!(!dup.status.success());

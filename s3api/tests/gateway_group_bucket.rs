@@ -13,6 +13,8 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use fdfs_protocol::client::{Content, Pool, StorageClient, TrackerClient, storage_socket_addr};
 use fdfs_protocol::metadata::{MetaOp, Metadata};
+use fdfs_s3api::crypto::MasterKey;
+use fdfs_s3api::index::AccessKey;
 use support::{SECRET, Stack, body};
 
 /// The storage to upload to and its store path.
@@ -163,5 +165,115 @@ async fn group_buckets_are_read_only() {
     // A bucket not named like a group is still just missing.
     let e = s3.head_bucket().bucket("group2").send().await.unwrap_err();
     assert_eq!(status(&e), 404);
+    stack.stop().await;
+}
+
+/// A client signing with key `id` / `secret` (a tenant's, say).
+fn client_as(stack: &Stack, id: &str, secret: &str) -> Client {
+    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(format!("http://{}", stack.s3))
+        .force_path_style(true)
+        .credentials_provider(Credentials::new(id, secret, None, None, "test"))
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    Client::from_conf(config)
+}
+
+#[tokio::test]
+async fn only_admin_keys_read_group_buckets() {
+    let stack = Stack::start().await;
+    let admin: Client = stack.client(SECRET);
+    let tenant_key = AccessKey {
+        access_key_id: "FDFSTENANTKEY0000001".into(),
+        secret: "tenant-secret-0123456789abcdef".into(),
+        owner: "alice".into(),
+        admin: false,
+        created_ms: 0,
+    };
+    let key = tenant_key.clone();
+    let master = MasterKey::for_data_dir(&stack.dir.path().join("gateway")).unwrap();
+    stack.index.write(move |ix| ix.create_access_key(&key, &master)).await.unwrap();
+    let tenant = client_as(&stack, &tenant_key.access_key_id, &tenant_key.secret);
+
+    // The tenant's own bucket works; its object is a file of group1.
+    tenant.create_bucket().bucket("alices").send().await.unwrap();
+    let put =
+        tenant.put_object().bucket("alices").key("private").body(ByteStream::from_static(b"mine"));
+    put.send().await.unwrap();
+    let name = upload(&stack, b"raw file", "txt", false).await;
+
+    // Every read of the group bucket is refused to the tenant...
+    let denied = |e: Option<&str>, s: u16| assert_eq!((e, s), (Some("AccessDenied"), 403));
+    let e = tenant.get_object().bucket("group1").key(&name).send().await.unwrap_err();
+    denied(code(&e), status(&e));
+    let e = tenant.head_object().bucket("group1").key(&name).send().await.unwrap_err();
+    assert_eq!(status(&e), 403);
+    let e = tenant.head_bucket().bucket("group1").send().await.unwrap_err();
+    assert_eq!(status(&e), 403);
+    let e = tenant.get_bucket_location().bucket("group1").send().await.unwrap_err();
+    denied(code(&e), status(&e));
+    let e = tenant.list_objects_v2().bucket("group1").send().await.unwrap_err();
+    denied(code(&e), status(&e));
+    let e = tenant.list_objects().bucket("group1").send().await.unwrap_err();
+    denied(code(&e), status(&e));
+    let e = tenant.list_multipart_uploads().bucket("group1").send().await.unwrap_err();
+    denied(code(&e), status(&e));
+    let e = tenant.list_parts().bucket("group1").key(&name).upload_id("x").send().await;
+    let e = e.unwrap_err();
+    denied(code(&e), status(&e));
+    // ... even a missing file (no probing for file IDs).
+    let e = tenant.get_object().bucket("group1").key("M00/00/00/nope.txt").send().await;
+    let e = e.unwrap_err();
+    denied(code(&e), status(&e));
+
+    // ... and served to the admin key.
+    let got = admin.get_object().bucket("group1").key(&name).send().await.unwrap();
+    assert_eq!(body(got).await, b"raw file");
+    admin.head_bucket().bucket("group1").send().await.unwrap();
+    admin.list_multipart_uploads().bucket("group1").send().await.unwrap();
+    let e = admin.list_objects_v2().bucket("group1").send().await.unwrap_err();
+    assert_eq!(code(&e), Some("NotImplemented"));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn metadata_siblings_and_bad_store_paths_are_no_such_key() {
+    let stack = Stack::start().await;
+    let s3: Client = stack.client(SECRET);
+    let name = upload(&stack, b"with metadata", "txt", false).await;
+    let (storage, addr, _) = target(&stack).await;
+    let mut meta = Metadata::new();
+    meta.push("secret-tag", "do-not-leak");
+    storage.set_metadata(addr, "group1", &name, MetaOp::Overwrite, &meta).await.unwrap();
+    // The storage really has the sibling: FastDFS downloads it by name.
+    let sibling = format!("{name}-m");
+    let raw = storage.download(addr, "group1", &sibling, 0, 0).await;
+    assert!(raw.is_ok(), "the storage keeps {sibling}");
+
+    let e = s3.get_object().bucket("group1").key(&sibling).send().await.unwrap_err();
+    assert_eq!((code(&e), status(&e)), (Some("NoSuchKey"), 404));
+    let e = s3.head_object().bucket("group1").key(&sibling).send().await.unwrap_err();
+    assert_eq!(status(&e), 404);
+
+    // Store paths the group lacks, and malformed IDs: 404 at once, not a
+    // 503 the SDK would retry.
+    let file = name.rsplit('/').next().unwrap();
+    let started = std::time::Instant::now();
+    for key in [
+        format!("M01/00/00/{file}"),
+        format!("MFF/00/00/{file}"),
+        format!("M0G/00/00/{file}"),
+        format!("M00/00/00/{file}/x"),
+        "M00/00/00/".to_string(),
+    ] {
+        let e = s3.get_object().bucket("group1").key(&key).send().await.unwrap_err();
+        assert_eq!((code(&e), status(&e)), (Some("NoSuchKey"), 404), "{key}");
+        let e = s3.head_object().bucket("group1").key(&key).send().await.unwrap_err();
+        assert_eq!(status(&e), 404, "{key}");
+    }
+    assert!(started.elapsed() < Duration::from_secs(5), "answers were retried");
     stack.stop().await;
 }

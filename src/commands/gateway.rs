@@ -9,14 +9,18 @@
 //! subcommands too. FDFS_ACCESS_KEY_ID / FDFS_SECRET_ACCESS_KEY, when both
 //! are set, define the owner key at start (created, or its secret replaced).
 
+use std::path::Path;
+
 use anyhow::{Context, bail};
 use fdfs_protocol::client::{Pool, StorageClient, TrackerClient};
 use fdfs_protocol::server::shutdown_channel;
+use fdfs_s3api::crypto::MasterKey;
 use fdfs_s3api::gateway::DEFAULT_OWNER;
 use fdfs_s3api::gateway::auth::generate_key;
 use fdfs_s3api::gateway::drainer::Drainer;
-use fdfs_s3api::gateway::server::{GatewayServer, index_path};
-use fdfs_s3api::index::{AccessKey, Index, IndexHandle};
+use fdfs_s3api::gateway::server::{GatewayServer, index_path, load_master_key};
+use fdfs_s3api::index::private::private_dir;
+use fdfs_s3api::index::{AccessKey, Index, IndexHandle, MIN_SECRET_LEN};
 use fdfs_s3api::rebuild::{rebuild_index, sweep_orphans};
 
 use super::signals::wait_for_signals;
@@ -32,7 +36,8 @@ pub async fn run(mut args: GatewayArgs) -> anyhow::Result<()> {
     match args.command {
         Some(GatewayCommand::Key(cmd)) => {
             let data = args.data.clone();
-            return tokio::task::spawn_blocking(move || key(cmd, &data)).await?;
+            let master = settings.master_key_file.clone();
+            return tokio::task::spawn_blocking(move || key(cmd, &data, master.as_deref())).await?;
         }
         Some(GatewayCommand::RebuildIndex) => return rebuild(&args).await,
         Some(GatewayCommand::Sweep { grace_secs }) => return sweep(&args, grace_secs).await,
@@ -62,7 +67,12 @@ fn settings(args: &GatewayArgs) -> anyhow::Result<GatewaySettings> {
         Some(path) => config::gateway::load(path)?,
         None => GatewaySettings::default(),
     };
-    Ok(file.with_flags(args.listen, &args.trackers, &args.domains, args.data_dir.as_deref()))
+    let mut settings =
+        file.with_flags(args.listen, &args.trackers, &args.domains, args.data_dir.as_deref());
+    if let Some(path) = &args.master_key_file {
+        settings.master_key_file = Some(path.clone());
+    }
+    Ok(settings)
 }
 
 /// The cluster clients for the offline subcommands.
@@ -113,20 +123,39 @@ async fn sweep(args: &GatewayArgs, grace_secs: u64) -> anyhow::Result<()> {
 }
 
 /// The owner key from FDFS_ACCESS_KEY_ID / FDFS_SECRET_ACCESS_KEY, when
-/// both are set (shared with `fdfs server`).
+/// both are set (shared with `fdfs server`): an admin key, since whoever
+/// sets the environment of the gateway process runs the gateway.
 pub(super) fn owner_key_from_env() -> anyhow::Result<Option<AccessKey>> {
     let id = std::env::var("FDFS_ACCESS_KEY_ID").ok().filter(|v| !v.is_empty());
     let secret = std::env::var("FDFS_SECRET_ACCESS_KEY").ok().filter(|v| !v.is_empty());
     match (id, secret) {
+        (Some(_), Some(secret)) if secret.chars().count() < MIN_SECRET_LEN => {
+            bail!("FDFS_SECRET_ACCESS_KEY must have at least {MIN_SECRET_LEN} characters")
+        }
         (Some(access_key_id), Some(secret)) => Ok(Some(AccessKey {
             access_key_id,
             secret,
             owner: DEFAULT_OWNER.to_string(),
+            admin: true,
             created_ms: now_ms(),
         })),
         (None, None) => Ok(None),
         _ => bail!("set both FDFS_ACCESS_KEY_ID and FDFS_SECRET_ACCESS_KEY, or neither"),
     }
+}
+
+/// The index of gateway data directory `data` (made private) and its
+/// master key, any secret an older build left in clear sealed (shared with
+/// `fdfs server`). Blocks.
+pub(super) fn open_sealed(
+    data: &Path,
+    master: Option<&Path>,
+) -> anyhow::Result<(Index, MasterKey)> {
+    private_dir(data).with_context(|| format!("cannot create {}", data.display()))?;
+    let master = load_master_key(data, master)?;
+    let mut index = Index::open(index_path(data)).context("cannot open the gateway index")?;
+    index.seal_clear_secrets(&master)?;
+    Ok((index, master))
 }
 
 /// Unix milliseconds now.
@@ -137,27 +166,31 @@ pub(super) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// `fdfs gateway key ...` against the index in `data`.
-fn key(cmd: KeyCommand, data: &std::path::Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(data).with_context(|| format!("cannot create {}", data.display()))?;
-    let mut index = Index::open(index_path(data)).context("cannot open the gateway index")?;
+/// `fdfs gateway key ...` against the index in `data`, its secrets sealed
+/// by the master key (`master`, else `data/master.key`, made here when
+/// this runs before the first `fdfs gateway`, which then finds it).
+fn key(cmd: KeyCommand, data: &Path, master: Option<&Path>) -> anyhow::Result<()> {
+    let (mut index, master) = open_sealed(data, master)?;
     match cmd {
-        KeyCommand::Create { access_key_id, secret, owner } => {
+        KeyCommand::Create { access_key_id, secret, owner, admin } => {
             let mut key = generate_key(&owner, now_ms());
+            key.admin = admin;
             if let Some(id) = access_key_id {
                 key.access_key_id = id;
             }
             if let Some(secret) = secret {
                 key.secret = secret;
             }
-            index.create_access_key(&key)?;
+            index.create_access_key(&key, &master)?;
             println!("access_key_id: {}", key.access_key_id);
             println!("secret_access_key: {}", key.secret);
             println!("owner: {}", key.owner);
+            println!("admin: {}", key.admin);
         }
         KeyCommand::List => {
             for key in index.list_access_keys()? {
-                println!("{}\t{}", key.access_key_id, key.owner);
+                let role = if key.admin { "admin" } else { "tenant" };
+                println!("{}\t{}\t{role}", key.access_key_id, key.owner);
             }
         }
         KeyCommand::Delete { access_key_id } => {

@@ -3,7 +3,8 @@
 //! the real protocol, exactly as separate processes would, so nothing here
 //! is a shortcut the cluster roles lack.
 //!
-//! Data lives under `--data` (DIR/tracker, DIR/storage, DIR/gateway). On
+//! Data lives under `--data` (DIR/tracker, DIR/storage, DIR/gateway; DIR
+//! and DIR/gateway mode 0700, the index and master key 0600). On
 //! the first start an owner key pair is generated, stored in the gateway's
 //! index and printed (id and secret); later starts reuse it and print the
 //! id only, so the secret is not repeated in every log. FDFS_ACCESS_KEY_ID /
@@ -24,7 +25,7 @@ use fdfs_protocol::server::shutdown_channel;
 use fdfs_s3api::gateway::DEFAULT_OWNER;
 use fdfs_s3api::gateway::auth::generate_key;
 use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer, index_path};
-use fdfs_s3api::index::Index;
+use fdfs_s3api::index::private::private_dir;
 use fdfs_storage::server::StorageServer;
 use fdfs_storage::settings::StorageSettings;
 use fdfs_tracker::server::Tracker;
@@ -42,6 +43,9 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     // as a port accepts connections must stop the process cleanly, not kill it.
     let (trigger, shutdown) = shutdown_channel();
     let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
+    // The tracker's, storage's and gateway's data all live under DIR: one
+    // private directory keeps every file of the three from other users.
+    private_dir(&args.data).with_context(|| format!("cannot create {}", args.data.display()))?;
     let mut tracker_settings = TrackerSettings {
         listen: args.tracker_listen,
         data_dir: args.data.join("tracker"),
@@ -67,10 +71,12 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     let env_key = super::gateway::owner_key_from_env()?;
     if env_key.is_none() {
         let dir = gateway_dir.clone();
-        tokio::task::spawn_blocking(move || ensure_first_key(&dir)).await??;
+        let master = args.master_key_file.clone();
+        tokio::task::spawn_blocking(move || ensure_first_key(&dir, master.as_deref())).await??;
     }
     let mut gateway_config = GatewayConfig::new(args.listen, vec![tracker_addr], gateway_dir);
     gateway_config.virtual_host_domains = args.domains;
+    gateway_config.master_key = args.master_key_file;
     if let Some(key) = env_key {
         println!("access key id: {} (from FDFS_ACCESS_KEY_ID)", key.access_key_id);
         gateway_config.owner_key = Some(key);
@@ -89,18 +95,27 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     storage_result.context("storage stopped with an error")
 }
 
-/// Creates and prints an owner key when the index has none; otherwise
-/// prints the id of the one in use.
-fn ensure_first_key(dir: &Path) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let mut index = Index::open(index_path(dir)).context("cannot open the gateway index")?;
+/// Creates and prints an admin owner key when the index has none;
+/// otherwise prints the id of the one in use. An index from before admin
+/// keys has none marked: the default owner's key is the one this function
+/// made at first start, and is marked admin now (a key of another owner
+/// is a tenant's, never promoted: a new admin key is made instead).
+fn ensure_first_key(dir: &Path, master: Option<&Path>) -> anyhow::Result<()> {
+    let (mut index, master) = super::gateway::open_sealed(dir, master)?;
     let keys = index.list_access_keys()?;
-    if let Some(key) = keys.iter().find(|k| k.owner == DEFAULT_OWNER).or(keys.first()) {
+    if let Some(key) = keys.iter().find(|k| k.admin) {
         println!("access key id: {} (existing; secret as first printed)", key.access_key_id);
         return Ok(());
     }
-    let key = generate_key(DEFAULT_OWNER, super::gateway::now_ms());
-    index.create_access_key(&key)?;
+    if let Some(key) = keys.iter().find(|k| k.owner == DEFAULT_OWNER) {
+        index.set_access_key_admin(&key.access_key_id, true)?;
+        info!(access_key_id = %key.access_key_id, "the first key is now an admin key");
+        println!("access key id: {} (existing; secret as first printed)", key.access_key_id);
+        return Ok(());
+    }
+    let mut key = generate_key(DEFAULT_OWNER, super::gateway::now_ms());
+    key.admin = true;
+    index.create_access_key(&key, &master)?;
     println!("new owner key pair (shown once; stored in {}):", index_path(dir).display());
     println!("access key id: {}", key.access_key_id);
     println!("secret access key: {}", key.secret);

@@ -7,7 +7,8 @@
 //! are errors, so a typo never silently falls back to a default. Flags
 //! override the file ([`GatewaySettings::with_flags`]). Secrets are not
 //! read from the file: the owner key comes from FDFS_ACCESS_KEY_ID /
-//! FDFS_SECRET_ACCESS_KEY or `fdfs gateway key create`.
+//! FDFS_SECRET_ACCESS_KEY or `fdfs gateway key create`; the file may only
+//! name the master key's file (`master_key_file`).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -48,6 +49,9 @@ pub struct GatewaySettings {
     pub delete_queue: DeleteQueueSettings,
     /// Connections to trackers and storages.
     pub cluster: ClusterSettings,
+    /// The master key's file, kept apart from the data (default none:
+    /// `data_dir/master.key`, made at first start).
+    pub master_key_file: Option<PathBuf>,
 }
 
 /// `[uploads]`: the reaper of forgotten multipart uploads.
@@ -124,6 +128,7 @@ impl Default for GatewaySettings {
                 check_after_secs: c.pool.check_after.as_secs(),
                 max_idle_per_server: c.pool.max_idle_per_server,
             },
+            master_key_file: c.master_key,
         }
     }
 }
@@ -217,6 +222,7 @@ impl GatewaySettings {
         c.pool.max_idle_time = Duration::from_secs(p.max_idle_secs);
         c.pool.check_after = Duration::from_secs(p.check_after_secs);
         c.pool.max_idle_per_server = p.max_idle_per_server;
+        c.master_key = self.master_key_file.clone();
         Ok(c)
     }
 }

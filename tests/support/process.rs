@@ -77,6 +77,24 @@ impl FdfsProcess {
     /// Spawns `fdfs ARGS` with its log in `log`, then waits until `addr`
     /// accepts connections.
     pub fn spawn(args: &[String], addr: SocketAddr, log: PathBuf) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fdfs"));
+        command.args(args);
+        Self::spawn_command(command, addr, log)
+    }
+
+    /// [`FdfsProcess::spawn`] under `umask` (e.g. `000`): files a process
+    /// must keep private have to be so whatever umask it inherits.
+    pub fn spawn_with_umask(args: &[String], umask: &str, addr: SocketAddr, log: PathBuf) -> Self {
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_fdfs"))
+            .args(args);
+        Self::spawn_command(command, addr, log)
+    }
+
+    fn spawn_command(mut command: Command, addr: SocketAddr, log: PathBuf) -> Self {
         if let Some(dir) = log.parent() {
             std::fs::create_dir_all(dir).expect("create log directory");
         }
@@ -86,8 +104,7 @@ impl FdfsProcess {
             .append(true)
             .open(&log)
             .expect("create log file");
-        let child = Command::new(env!("CARGO_BIN_EXE_fdfs"))
-            .args(args)
+        let child = command
             .env("FDFS_LOG", "info,fdfs_tracker=debug")
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())

@@ -4,8 +4,8 @@
 //! (QUERY_STORE without group) picks it.
 //!
 //! A bucket named like a group (see `group_bucket`) is read-only and
-//! belongs to no one: HeadBucket answers 200 for it, GetBucketLocation
-//! names the group, DeleteBucket is AccessDenied, CreateBucket of that name
+//! belongs to no one: HeadBucket answers 200 for it and GetBucketLocation
+//! names the group (to admin keys; AccessDenied to tenant keys), DeleteBucket is AccessDenied, CreateBucket of that name
 //! is BucketAlreadyExists (a user bucket must not shadow a group), and
 //! ListBuckets leaves it out (it cannot be listed, and tools that walk
 //! every bucket would fail on it).
@@ -126,6 +126,7 @@ pub async fn head_bucket(
 ) -> S3Result<S3Response<HeadBucketOutput>> {
     let owner = owner_of(inner, &req).await?;
     if group_bucket::is_group_bucket(inner, &req.input.bucket).await {
+        group_bucket::require_admin(inner, &req, &req.input.bucket).await?;
         return Ok(S3Response::new(HeadBucketOutput::default()));
     }
     check_owner(inner, &req.input.bucket, &owner).await?;
@@ -138,6 +139,7 @@ pub async fn get_bucket_location(
 ) -> S3Result<S3Response<GetBucketLocationOutput>> {
     let owner = owner_of(inner, &req).await?;
     if group_bucket::is_group_bucket(inner, &req.input.bucket).await {
+        group_bucket::require_admin(inner, &req, &req.input.bucket).await?;
         let group = req.input.bucket;
         return Ok(S3Response::new(GetBucketLocationOutput {
             location_constraint: Some(BucketLocationConstraint::from(group)),

@@ -40,6 +40,7 @@ pub fn from_index(e: IndexError, me: &str) -> S3Error {
         | IndexError::FutureSchema { .. }
         | IndexError::NotAnIndex(_)
         | IndexError::Spawn(_)
+        | IndexError::Files(..)
         | IndexError::Closed
         | IndexError::JobPanicked
         | IndexError::GroupCommit(_) => return internal(e),

@@ -24,7 +24,13 @@
 //! storage has no ordered index of its files); HeadBucket answers 200.
 //! Group buckets are not in ListBuckets: they belong to no owner and
 //! cannot be listed, so tools that walk every bucket would fail on them.
-//! Any valid access key may read them: the gateway is single-tenant.
+//!
+//! Only admin keys may read them (every operation here, HeadBucket and
+//! GetBucketLocation included; AccessDenied otherwise): a group's files
+//! are every tenant's objects, whatever bucket they belong to. A file's
+//! `-m` sibling (its FastDFS metadata, stored beside it) is never served,
+//! and a file ID that cannot name a file of the group (a store path the
+//! storage lacks, a malformed name) is NoSuchKey, as a missing file is.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -32,6 +38,7 @@ use std::time::{Duration, Instant};
 
 use fdfs_protocol::Status;
 use fdfs_protocol::client::{TrackerClient, storage_socket_addr};
+use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::file_http::{content_type, etag_value};
 use fdfs_protocol::file_id::{FileId, LogicName, validate_group_name};
 use fdfs_protocol::filename::NameInfo;
@@ -45,9 +52,13 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::object_get::{open_body, slices};
+pub(super) use super::principal::require_admin;
 use super::read_reply::{ReadInput, Reply};
 use super::{Inner, error};
 use crate::index::{IndexError, ObjectData, ObjectInfo, ObjectMeta};
+
+/// The suffix of a file's metadata sibling on a storage (`<name>-m`).
+const META_SUFFIX: &str = "-m";
 
 /// How long a tracker's group list is trusted.
 const GROUPS_TTL: Duration = Duration::from_secs(5);
@@ -133,26 +144,39 @@ pub(super) fn read_only(bucket: &str) -> S3Error {
     )
 }
 
-/// The answer to listing a group bucket.
-pub(super) fn not_listable() -> S3Error {
+/// The answer to listing a group bucket: AccessDenied to a tenant key,
+/// NotImplemented to an admin key.
+pub(super) async fn not_listable<T>(inner: &Inner, req: &S3Request<T>, bucket: &str) -> S3Error {
+    if let Err(denied) = require_admin(inner, req, bucket).await {
+        return denied;
+    }
     S3Error::with_message(
         S3ErrorCode::NotImplemented,
         "listing a FastDFS group bucket is not supported; address files by ID",
     )
 }
 
-/// ListParts: a group bucket has no uploads.
-pub(super) fn list_parts(input: &ListPartsInput) -> S3Result<S3Response<ListPartsOutput>> {
+/// ListParts: a group bucket has no uploads (admin keys only).
+pub(super) async fn list_parts(
+    inner: &Inner,
+    req: &S3Request<ListPartsInput>,
+) -> S3Result<S3Response<ListPartsOutput>> {
+    let input = &req.input;
+    require_admin(inner, req, &input.bucket).await?;
     Err(S3Error::with_message(
         S3ErrorCode::NoSuchUpload,
         format!("no upload {:?}: group bucket {:?} is read-only", input.upload_id, input.bucket),
     ))
 }
 
-/// ListMultipartUploads: a group bucket has none, so the listing is empty.
-pub(super) fn list_multipart_uploads(
-    input: &ListMultipartUploadsInput,
+/// ListMultipartUploads: a group bucket has none, so the listing is empty
+/// (admin keys only).
+pub(super) async fn list_multipart_uploads(
+    inner: &Inner,
+    req: &S3Request<ListMultipartUploadsInput>,
 ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+    let input = &req.input;
+    require_admin(inner, req, &input.bucket).await?;
     Ok(S3Response::new(ListMultipartUploadsOutput {
         bucket: Some(input.bucket.clone()),
         prefix: input.prefix.clone(),
@@ -179,7 +203,7 @@ pub(super) async fn get_object(
     inner: &Inner,
     req: S3Request<GetObjectInput>,
 ) -> S3Result<S3Response<GetObjectOutput>> {
-    signed(&req)?;
+    require_admin(inner, &req, &req.input.bucket).await?;
     let input = req.input;
     let span = info_span!("s3.group.get_object", group = %input.bucket, key = %input.key);
     async {
@@ -200,7 +224,7 @@ pub(super) async fn head_object(
     inner: &Inner,
     req: S3Request<HeadObjectInput>,
 ) -> S3Result<S3Response<HeadObjectOutput>> {
-    signed(&req)?;
+    require_admin(inner, &req, &req.input.bucket).await?;
     let input = req.input;
     let span = info_span!("s3.group.head_object", group = %input.bucket, key = %input.key);
     async {
@@ -214,42 +238,58 @@ pub(super) async fn head_object(
     .await
 }
 
-/// Refuses a request no key signed (`s3s` already refuses most).
-fn signed<T>(req: &S3Request<T>) -> S3Result<()> {
-    if req.credentials.is_none() {
-        return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "signature required"));
-    }
-    Ok(())
-}
-
 /// The file ID a key names in `group`, with its decoded name; NoSuchKey
-/// for anything that cannot be a FastDFS file name.
+/// for anything that cannot be a FastDFS file name, and for a file's `-m`
+/// metadata sibling.
 fn parse_key(group: &str, key: &str) -> S3Result<(FileId, NameInfo)> {
     let no_such_key =
         || S3Error::with_message(S3ErrorCode::NoSuchKey, format!("{key:?} is not a file ID"));
     let logic = LogicName::parse(key).map_err(|_| no_such_key())?;
+    if is_metadata_sibling(logic.name()) {
+        return Err(no_such_key());
+    }
     let info = logic.info().map_err(|_| no_such_key())?;
     let id = FileId::new(group, logic).map_err(|_| no_such_key())?;
     Ok((id, info))
+}
+
+/// Whether `name` is the `-m` file in which a storage keeps the FastDFS
+/// metadata of file `name` minus `-m`. Such a name also decodes as a slave
+/// name, so it is told apart by its stem being a file name itself. (The
+/// one slave name it shadows, prefix `-m` on a master without extension,
+/// is the same path on the storage's disk, so FastDFS cannot keep both.)
+fn is_metadata_sibling(name: &str) -> bool {
+    name.strip_suffix(META_SUFFIX).is_some_and(|stem| NameInfo::decode(stem).is_ok())
+}
+
+/// A storage or tracker failure on a group-bucket read: a file ID the
+/// group cannot hold (EINVAL: a store path it lacks, such as `M01` on a
+/// one-path group or `MFF`, or a name it refuses) is as missing as a
+/// deleted file, not a failure to retry.
+fn read_error(e: ConnError) -> S3Error {
+    if e.status() == Status::EINVAL {
+        return S3Error::with_message(S3ErrorCode::NoSuchKey, format!("no such file: {e}"));
+    }
+    error::from_conn(e)
 }
 
 /// QUERY_FILE_INFO and GET_METADATA, side by side, on a storage the
 /// tracker names for the file.
 async fn stat(inner: &Inner, id: &FileId, name: &NameInfo) -> S3Result<Stat> {
     let (group, logic) = (id.group(), id.logic().as_str());
-    let target = inner.tracker.query_fetch(group, logic).await.map_err(error::from_conn)?;
-    let addr = storage_socket_addr(&target.storage).map_err(error::from_conn)?;
+    let target = inner.tracker.query_fetch(group, logic).await.map_err(read_error)?;
+    let addr = storage_socket_addr(&target.storage).map_err(read_error)?;
     let flags = QueryFileInfo::NO_CRC32 | QueryFileInfo::NO_LOG_MISSING;
     let (info, meta) = tokio::join!(
         inner.storage.query_file_info(addr, group, logic, flags),
         inner.storage.get_metadata(addr, group, logic),
     );
-    let info = info.map_err(error::from_conn)?;
+    let info = info.map_err(read_error)?;
     let meta = match meta {
         Ok(meta) => meta,
         // A file without metadata answers ENOENT.
         Err(e) if e.status() == Status::ENOENT => FdfsMetadata::new(),
-        Err(e) => return Err(error::from_conn(e)),
+        Err(e) => return Err(read_error(e)),
     };
     let created = u64::try_from(info.create_time).unwrap_or(0);
     let mtime = std::time::UNIX_EPOCH + Duration::from_secs(created);
@@ -297,7 +337,7 @@ mod tests {
     use fdfs_protocol::filename::FileKind;
     use fdfs_protocol::metadata::Metadata as FdfsMetadata;
 
-    use super::{is_token, parse_key, user_metadata};
+    use super::{is_metadata_sibling, is_token, parse_key, user_metadata};
 
     const NAME: &str = "M00/00/2A/fwAAAmsH8l-Ad5C4AAAAFpR_bpI442.txt";
 
@@ -308,6 +348,41 @@ mod tests {
         assert_eq!(info.kind, FileKind::Normal);
         for bad in ["", "x", "group1/M00/00/2A/x", "M00/00/2A/short.txt", "M00/00/2A/../../etc"] {
             assert!(parse_key("group1", bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn metadata_siblings_are_never_keys() {
+        let sibling = format!("{NAME}-m");
+        assert!(parse_key("group1", &sibling).is_err());
+        assert!(is_metadata_sibling("fwAAAmsH8l-Ad5C4AAAAFpR_bpI442.txt-m"));
+        // A slave whose prefix ends in -m but whose stem is no file name.
+        assert!(!is_metadata_sibling("fwAAAmsH8l-Ad5C4AAAAFpR_bpI442_150-m.txt"));
+        // A slave's own metadata sibling.
+        assert!(is_metadata_sibling("fwAAAmsH8l-Ad5C4AAAAFpR_bpI442_150x150.txt-m"));
+        assert!(!is_metadata_sibling("fwAAAmsH8l-Ad5C4AAAAFpR_bpI442.txt"));
+        let slave = "M00/00/2A/fwAAAmsH8l-Ad5C4AAAAFpR_bpI442_150x150.txt";
+        assert!(parse_key("group1", slave).is_ok());
+    }
+
+    proptest::proptest! {
+        /// A group-bucket key is network input: any text is answered
+        /// without a panic, and the `-m` sibling of any file a key names
+        /// is never a key itself.
+        #[test]
+        fn any_key_is_parsed_and_siblings_refused(
+            key in "\\PC{0,140}",
+            slave in "(_[a-z0-9]{1,10})?",
+            ext in "(\\.[a-z]{1,6})?",
+            dirs in (0u8..=255, 0u8..=255, 0u8..=255),
+        ) {
+            let _ = parse_key("group1", &key);
+            let stem = NAME.rsplit('/').next().unwrap().trim_end_matches(".txt");
+            let file =
+                format!("M{:02X}/{:02X}/{:02X}/{stem}{slave}{ext}", dirs.0, dirs.1, dirs.2);
+            proptest::prop_assume!(parse_key("group1", &file).is_ok());
+            let sibling = format!("{file}-m");
+            proptest::prop_assert!(parse_key("group1", &sibling).is_err());
         }
     }
 

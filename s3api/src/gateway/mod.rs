@@ -7,6 +7,8 @@
 //! - this file — [`Gateway`], its shared state and the `S3` impl.
 //! - [`error`] — our errors as S3 error codes, by an explicit table.
 //! - [`auth`] — secrets from the index's access keys.
+//! - `principal` — the owner and admin flag of the key that signed a
+//!   request; group buckets are for admin keys.
 //! - `bucket` — ListBuckets, CreateBucket, DeleteBucket, HeadBucket,
 //!   GetBucketLocation.
 //! - `object_put`, `object_get`, `object_delete` — PutObject; GetObject
@@ -43,6 +45,7 @@ mod multipart;
 mod object_delete;
 mod object_get;
 mod object_put;
+mod principal;
 mod read_plan;
 mod read_reply;
 mod request_meta;
@@ -70,9 +73,10 @@ use s3s::dto::{
     HeadObjectOutput, ListBucketsInput, ListBucketsOutput, ListObjectsV2Input, ListObjectsV2Output,
     PutObjectInput, PutObjectOutput, Timestamp,
 };
-use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
+use s3s::{S3, S3Request, S3Response, S3Result};
 use tokio::sync::Notify;
 
+use crate::crypto::MasterKey;
 use crate::index::IndexHandle;
 
 /// The owner name of keys created without one, and of the env key.
@@ -93,6 +97,9 @@ pub(crate) struct Inner {
     pub deletes: Arc<Notify>,
     /// The tracker's group names, for routing group buckets.
     pub groups: group_bucket::GroupCache,
+    /// The data directory's master key: it seals the access key secrets
+    /// in the index (and whatever else the gateway keeps at rest).
+    pub master_key: MasterKey,
 }
 
 impl fmt::Debug for Gateway {
@@ -103,15 +110,22 @@ impl fmt::Debug for Gateway {
 
 impl Gateway {
     /// A gateway over `index`, routing through `tracker` to `storage`.
-    /// `deletes` is the drainer's wake-up (see [`drainer::Drainer`]).
+    /// `deletes` is the drainer's wake-up (see [`drainer::Drainer`]);
+    /// `master_key` is the one the index's secrets are sealed with.
     pub fn new(
         index: IndexHandle,
         tracker: TrackerClient,
         storage: StorageClient,
         deletes: Arc<Notify>,
+        master_key: MasterKey,
     ) -> Self {
         let groups = group_bucket::GroupCache::default();
-        Self { inner: Arc::new(Inner { index, tracker, storage, deletes, groups }) }
+        Self { inner: Arc::new(Inner { index, tracker, storage, deletes, groups, master_key }) }
+    }
+
+    /// The master key the index's secrets are sealed with.
+    pub fn master_key(&self) -> &MasterKey {
+        &self.inner.master_key
     }
 
     /// Whether `bucket` is a group bucket (see `group_bucket`).
@@ -145,22 +159,7 @@ pub(crate) fn timestamp(ms: i64) -> Timestamp {
 /// The requester's owner name: the owner of the access key that signed
 /// the request. `s3s` has already refused unsigned requests.
 pub(crate) async fn owner_of<T>(inner: &Inner, req: &S3Request<T>) -> S3Result<String> {
-    let Some(cred) = &req.credentials else {
-        return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "signature required"));
-    };
-    let id = cred.access_key.clone();
-    let key = inner
-        .index
-        .read(move |ix| ix.get_access_key(&id))
-        .await
-        .map_err(|e| error::from_index(e, ""))?;
-    match key {
-        Some(key) => Ok(key.owner),
-        None => Err(S3Error::with_message(
-            S3ErrorCode::InvalidAccessKeyId,
-            error::default_message("InvalidAccessKeyId"),
-        )),
-    }
+    Ok(principal::principal_of(inner, req).await?.owner)
 }
 
 #[async_trait::async_trait]
@@ -241,7 +240,7 @@ impl S3 for Gateway {
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
         if self.is_group_bucket(&req.input.bucket).await {
-            return Err(group_bucket::not_listable());
+            return Err(group_bucket::not_listable(&self.inner, &req, &req.input.bucket).await);
         }
         list::list_objects_v2(&self.inner, req).await
     }
@@ -291,7 +290,7 @@ impl S3 for Gateway {
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
         if self.is_group_bucket(&req.input.bucket).await {
-            return group_bucket::list_parts(&req.input);
+            return group_bucket::list_parts(&self.inner, &req).await;
         }
         multipart::list_parts(&self.inner, req).await
     }
@@ -301,7 +300,7 @@ impl S3 for Gateway {
         req: S3Request<ListMultipartUploadsInput>,
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
         if self.is_group_bucket(&req.input.bucket).await {
-            return group_bucket::list_multipart_uploads(&req.input);
+            return group_bucket::list_multipart_uploads(&self.inner, &req).await;
         }
         multipart::list_multipart_uploads(&self.inner, req).await
     }
@@ -327,7 +326,7 @@ impl S3 for Gateway {
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
         if self.is_group_bucket(&req.input.bucket).await {
-            return Err(group_bucket::not_listable());
+            return Err(group_bucket::not_listable(&self.inner, &req, &req.input.bucket).await);
         }
         list_v1::list_objects(&self.inner, req).await
     }
@@ -337,7 +336,7 @@ impl S3 for Gateway {
         req: S3Request<ListObjectVersionsInput>,
     ) -> S3Result<S3Response<ListObjectVersionsOutput>> {
         if self.is_group_bucket(&req.input.bucket).await {
-            return Err(group_bucket::not_listable());
+            return Err(group_bucket::not_listable(&self.inner, &req, &req.input.bucket).await);
         }
         list_v1::list_object_versions(&self.inner, req).await
     }

@@ -30,7 +30,9 @@ use super::http_fixups::Fixups;
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
 pub use super::vhost::InvalidDomain;
 use super::vhost::VirtualHosts;
-use crate::index::{AccessKey, IndexError, IndexHandle};
+use crate::crypto::{MasterKey, MasterKeyError};
+use crate::index::private::private_dir;
+use crate::index::{AccessKey, Index, IndexError, IndexHandle};
 
 /// The index file under the data directory.
 pub const INDEX_FILE: &str = "index.db";
@@ -57,7 +59,8 @@ pub struct GatewayConfig {
     pub drainer_idle: Duration,
     /// Connection pool settings towards trackers and storages.
     pub pool: PoolConfig,
-    /// A key to make sure exists (and has this secret) at start.
+    /// A key to make sure exists (with this secret, owner and admin flag)
+    /// at start.
     pub owner_key: Option<AccessKey>,
     /// Multipart uploads initiated longer ago than this are aborted.
     pub upload_ttl: Duration,
@@ -69,6 +72,9 @@ pub struct GatewayConfig {
     /// BUCKET.DOMAIN[:port]` addresses BUCKET. Any other host is
     /// path-style. Empty: path-style only.
     pub virtual_host_domains: Vec<String>,
+    /// The master key's file (an operator's, kept apart from the data);
+    /// `None`: `DATA/master.key`, made at first start.
+    pub master_key: Option<PathBuf>,
 }
 
 impl GatewayConfig {
@@ -87,6 +93,7 @@ impl GatewayConfig {
             reaper_period: Duration::from_secs(3600),
             orphan_sweep: Some(SweepSchedule::default()),
             virtual_host_domains: Vec::new(),
+            master_key: None,
         }
     }
 }
@@ -100,6 +107,9 @@ pub enum StartError {
     /// The index failed to open.
     #[error("cannot open the index: {0}")]
     Index(#[from] IndexError),
+    /// The master key could not be read or made.
+    #[error(transparent)]
+    MasterKey(#[from] MasterKeyError),
     /// The tracker list is unusable.
     #[error("trackers: {0}")]
     Trackers(String),
@@ -123,29 +133,41 @@ pub struct GatewayServer {
 }
 
 impl GatewayServer {
-    /// Opens the index, ensures the owner key, and binds the listener.
+    /// Makes the data directory private, loads (or makes) the master key,
+    /// opens the index and seals any secret an older build left in clear,
+    /// ensures the owner key, and binds the listener.
     pub async fn bind(config: GatewayConfig) -> Result<Self, StartError> {
         let hosts = VirtualHosts::new(&config.virtual_host_domains)?;
         let dir = config.data_dir.clone();
-        std::fs::create_dir_all(&dir)
-            .map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
+        private_dir(&dir).map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
         let readers = config.index_readers;
         let path = index_path(&dir);
-        let index = tokio::task::spawn_blocking(move || IndexHandle::open(path, readers))
-            .await
-            .map_err(|_| StartError::Index(IndexError::JobPanicked))??;
+        let key_file = config.master_key.clone();
+        let (index, master_key) = tokio::task::spawn_blocking(move || {
+            let master_key = load_master_key(&dir, key_file.as_deref())?;
+            Index::open(&path)?.seal_clear_secrets(&master_key)?;
+            Ok::<_, StartError>((IndexHandle::open(path, readers)?, master_key))
+        })
+        .await
+        .map_err(|_| StartError::Index(IndexError::JobPanicked))??;
         if let Some(key) = config.owner_key.clone() {
-            index.write(move |ix| ensure_key(ix, &key)).await?;
+            let master = master_key.clone();
+            index.write(move |ix| ensure_key(ix, &key, &master)).await?;
         }
         let pool = Pool::new(config.pool.clone());
         let tracker = TrackerClient::new(config.trackers.clone(), pool.clone())
             .map_err(|e| StartError::Trackers(e.to_string()))?;
         let storage = StorageClient::new(pool);
         let wake = Arc::new(Notify::new());
-        let gateway =
-            Gateway::new(index.clone(), tracker.clone(), storage.clone(), Arc::clone(&wake));
+        let gateway = Gateway::new(
+            index.clone(),
+            tracker.clone(),
+            storage.clone(),
+            Arc::clone(&wake),
+            master_key.clone(),
+        );
         let mut builder = S3ServiceBuilder::new(gateway);
-        builder.set_auth(IndexAuth::new(index.clone()));
+        builder.set_auth(IndexAuth::new(index.clone(), master_key));
         if !config.virtual_host_domains.is_empty() {
             builder.set_host(hosts);
         }
@@ -180,16 +202,27 @@ impl GatewayServer {
     }
 }
 
-/// Creates `key`, or replaces a key of the same ID whose secret or owner
-/// differs.
-fn ensure_key(ix: &mut crate::index::Index, key: &AccessKey) -> crate::index::Result<()> {
-    if let Some(found) = ix.get_access_key(&key.access_key_id)? {
-        if found.secret == key.secret && found.owner == key.owner {
+/// The master key of data directory `dir`: the operator's `file` when
+/// given (it must exist), else `dir/master.key`, made on first use by
+/// whichever of `fdfs server`, `fdfs gateway` or `fdfs gateway key` runs
+/// first. Blocks.
+pub fn load_master_key(dir: &Path, file: Option<&Path>) -> Result<MasterKey, MasterKeyError> {
+    match file {
+        Some(file) => MasterKey::load(file),
+        None => MasterKey::for_data_dir(dir),
+    }
+}
+
+/// Creates `key`, or replaces a key of the same ID whose secret, owner or
+/// admin flag differs.
+fn ensure_key(ix: &mut Index, key: &AccessKey, master: &MasterKey) -> crate::index::Result<()> {
+    if let Some(found) = ix.get_access_key(&key.access_key_id, master)? {
+        if found.secret == key.secret && found.owner == key.owner && found.admin == key.admin {
             return Ok(());
         }
         ix.delete_access_key(&key.access_key_id)?;
     }
-    ix.create_access_key(key)
+    ix.create_access_key(key, master)
 }
 
 /// The accept loop; see the module docs.

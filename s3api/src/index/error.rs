@@ -8,6 +8,9 @@ pub enum IndexError {
     /// SQLite itself failed (I/O, disk full, a busy timeout, ...).
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The index's directory or files could not be made private.
+    #[error("cannot make {0} private: {1}")]
+    Files(std::path::PathBuf, std::io::Error),
     /// A stored row holds a value the index cannot represent.
     #[error("corrupt index database: {0}")]
     Corrupt(String),

@@ -40,6 +40,7 @@
 //! - this file — [`Index`], opening and pragmas.
 //! - [`error`] — [`IndexError`].
 //! - [`schema`] — migrations.
+//! - [`private`] — the modes of the index's directory and files.
 //! - [`types`] — the records.
 //! - `codec` — column encodings, key successors, prefix roll-up; `rows` —
 //!   row ↔ record conversions.
@@ -50,6 +51,7 @@
 pub mod error;
 pub mod handle;
 pub mod intents;
+pub mod private;
 pub mod queue;
 pub mod schema;
 pub mod types;
@@ -73,7 +75,7 @@ use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavio
 pub use error::{IndexError, Result};
 pub use handle::IndexHandle;
 pub use intents::Intent;
-pub use keys::AccessKey;
+pub use keys::{AccessKey, KeyInfo, MIN_SECRET_LEN, StoredKey};
 pub use listing::{ListEntry, ListPage, ListQuery};
 pub use multipart::{
     CompleteUpload, CompletedPart, PartInfo, PartsPage, Upload, UploadListQuery, UploadPage,
@@ -99,7 +101,8 @@ pub struct Index {
 
 impl Index {
     /// Opens (creating if needed) the index at `path` read-write: WAL,
-    /// `synchronous = FULL`, foreign keys on, migrations applied.
+    /// `synchronous = FULL`, foreign keys on, migrations applied; its
+    /// directory made 0700 and its files 0600 ([`private`]).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         Self::open_with_migrations(path, schema::MIGRATIONS)
     }
@@ -107,6 +110,8 @@ impl Index {
     /// [`Index::open`] with a given migration list (tests of the migration
     /// mechanism).
     fn open_with_migrations(path: impl AsRef<Path>, migrations: &[&str]) -> Result<Self> {
+        let path = path.as_ref();
+        private::prepare(path).map_err(|e| IndexError::Files(path.to_path_buf(), e))?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)?;
         let mode: String =

@@ -132,6 +132,14 @@ pub const MIGRATIONS: &[&str] = &[
     // 2: each manifest part keeps the checksums it was uploaded with, so a
     // partNumber read can return them (empty for parts written before).
     "ALTER TABLE object_parts ADD COLUMN checksums BLOB NOT NULL DEFAULT X'';",
+    // 3: admin keys may read the raw group buckets. Existing keys start as
+    // tenants; `fdfs server` marks the key it made at first start, and the
+    // FDFS_ACCESS_KEY_ID key is made admin at every start.
+    "ALTER TABLE access_keys ADD COLUMN admin INTEGER NOT NULL DEFAULT 0 CHECK (admin IN (0, 1));",
+    // 4: secrets sealed with the master key (see `keys`). `secret` keeps a
+    // clear secret only for rows written before, until the first opener
+    // with the master key seals them and empties it.
+    "ALTER TABLE access_keys ADD COLUMN sealed_secret BLOB;",
 ];
 
 /// The schema version this build writes.

@@ -35,7 +35,7 @@ use super::scan::{LiveFile, ScanError, files, store_paths};
 use super::tags::FileTag;
 use crate::gateway::DEFAULT_OWNER;
 use crate::gateway::server::index_path;
-use crate::index::{AccessKey, Bucket, DeleteReason, Index, IndexError, NewObject};
+use crate::index::{Bucket, DeleteReason, Index, IndexError, NewObject, StoredKey};
 
 /// Why a rebuild failed.
 #[derive(Debug, thiserror::Error)]
@@ -75,7 +75,7 @@ pub struct RebuildReport {
 /// What the old index contributes.
 #[derive(Debug, Default)]
 struct Kept {
-    keys: Vec<AccessKey>,
+    keys: Vec<StoredKey>,
     buckets: Vec<Bucket>,
     queued: Vec<String>,
 }
@@ -169,7 +169,7 @@ fn keep_from(path: &Path) -> Result<Kept, RebuildError> {
     check_not_in_use(path)?;
     let mut old = Index::open(path)?;
     Ok(Kept {
-        keys: old.list_access_keys()?,
+        keys: old.list_stored_keys()?,
         buckets: old.list_buckets(None)?,
         queued: old.queued_file_ids()?,
     })
@@ -221,7 +221,7 @@ fn write_fresh(
     {
         let mut index = Index::open(fresh)?;
         for key in &kept.keys {
-            index.create_access_key(key)?;
+            index.insert_stored_key(key)?;
         }
         for bucket in buckets.values() {
             index.create_bucket(bucket)?;

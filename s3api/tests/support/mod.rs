@@ -169,6 +169,7 @@ pub fn owner_key() -> AccessKey {
         access_key_id: KEY_ID.into(),
         secret: SECRET.into(),
         owner: "owner".into(),
+        admin: true,
         created_ms: 0,
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //!
-//! - [`state`]: the shared state; [`persist`]: the SQLite writer thread.
+//! - [`state`]: the shared state; [`persist`]: the SQLite writer thread;
+//!   [`private`]: the data directory 0700 and the database files 0600.
 //! - [`session`]: one connection, dispatch by command code.
 //! - [`queries`], [`monitor`], [`reports`], [`peers`]: the command families.
 //! - [`sysfiles`]: the state export other trackers bootstrap from, and its
@@ -15,6 +16,7 @@ pub mod election;
 pub mod monitor;
 pub mod peers;
 pub mod persist;
+pub mod private;
 pub mod queries;
 pub mod reports;
 pub mod session;
@@ -95,9 +97,11 @@ impl Tracker {
         config: TrackerConfig,
         bootstrap_timing: BootstrapTiming,
     ) -> Result<Self, StartError> {
-        std::fs::create_dir_all(&config.data_dir)
+        private::private_dir(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
         let db = config.data_dir.join("tracker.db");
+        private::private_db_files(&db)
+            .map_err(|source| StartError::DataDir { path: db.clone(), source })?;
         let store = tokio::task::spawn_blocking(move || Store::open(db))
             .await
             .map_err(|e| StartError::Thread(std::io::Error::other(e)))??;

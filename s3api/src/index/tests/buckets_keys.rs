@@ -1,6 +1,7 @@
 //! Buckets and access keys.
 
 use super::open;
+use crate::crypto::MasterKey;
 use crate::index::{AccessKey, Bucket, IndexError};
 
 fn b(name: &str, owner: &str) -> Bucket {
@@ -34,25 +35,42 @@ fn buckets_create_get_list_delete() {
 #[test]
 fn access_keys() {
     let (_dir, mut index) = open();
+    let master = MasterKey::generate();
     let key = |id: &str| AccessKey {
         access_key_id: id.into(),
-        secret: format!("secret-{id}"),
+        secret: format!("secret-0123456789-{id}"),
         owner: "alice".into(),
+        admin: id == "AKB",
         created_ms: 3,
     };
-    index.create_access_key(&key("AKB")).unwrap();
-    index.create_access_key(&key("AKA")).unwrap();
-    assert!(matches!(index.create_access_key(&key("AKA")), Err(IndexError::AccessKeyExists(_))));
-    let mut empty = key("AKC");
-    empty.secret.clear();
-    assert!(matches!(index.create_access_key(&empty), Err(IndexError::InvalidArgument(_))));
-    assert_eq!(index.get_access_key("AKA").unwrap(), Some(key("AKA")));
-    assert_eq!(index.get_access_key("AKZ").unwrap(), None);
+    index.create_access_key(&key("AKB"), &master).unwrap();
+    index.create_access_key(&key("AKA"), &master).unwrap();
+    let again = index.create_access_key(&key("AKA"), &master);
+    assert!(matches!(again, Err(IndexError::AccessKeyExists(_))));
+    let mut short = key("AKC");
+    for secret in ["", "fifteen-chars!!"] {
+        short.secret = secret.into();
+        let refused = index.create_access_key(&short, &master);
+        assert!(matches!(refused, Err(IndexError::InvalidArgument(_))), "{secret:?}");
+    }
+    short.secret = "sixteen-chars!!!".into();
+    index.create_access_key(&short, &master).unwrap();
+    assert!(index.delete_access_key("AKC").unwrap());
+    assert_eq!(index.get_access_key("AKA", &master).unwrap(), Some(key("AKA")));
+    assert_eq!(index.get_key_info("AKA").unwrap(), Some(key("AKA").info()));
+    assert_eq!(index.get_access_key("AKZ", &master).unwrap(), None);
+    // Another data directory's master key opens nothing.
+    let other = MasterKey::generate();
+    assert!(matches!(index.get_access_key("AKA", &other), Err(IndexError::Corrupt(_))));
     let ids: Vec<String> =
         index.list_access_keys().unwrap().into_iter().map(|k| k.access_key_id).collect();
     assert_eq!(ids, vec!["AKA", "AKB"]);
     assert!(!format!("{:?}", key("AKA")).contains("secret-"));
+    assert!(index.get_key_info("AKB").unwrap().unwrap().admin);
+    assert!(index.set_access_key_admin("AKA", true).unwrap());
+    assert!(index.get_key_info("AKA").unwrap().unwrap().admin);
+    assert!(!index.set_access_key_admin("AKZ", true).unwrap());
     assert!(index.delete_access_key("AKA").unwrap());
     assert!(!index.delete_access_key("AKA").unwrap());
-    assert_eq!(index.get_access_key("AKA").unwrap(), None);
+    assert_eq!(index.get_access_key("AKA", &master).unwrap(), None);
 }

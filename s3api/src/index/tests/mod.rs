@@ -9,6 +9,7 @@ mod multipart;
 mod objects;
 mod persist;
 mod queue;
+mod sealed_keys;
 mod upload_listing;
 
 use std::collections::BTreeMap;
