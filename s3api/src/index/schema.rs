@@ -132,6 +132,10 @@ pub const MIGRATIONS: &[&str] = &[
     // 2: each manifest part keeps the checksums it was uploaded with, so a
     // partNumber read can return them (empty for parts written before).
     "ALTER TABLE object_parts ADD COLUMN checksums BLOB NOT NULL DEFAULT X'';",
+    // 3: the multipart upload an object was completed from (NULL for any
+    // other write), so a retried CompleteMultipartUpload whose reply was
+    // lost answers with the object it made instead of NoSuchUpload.
+    "ALTER TABLE objects ADD COLUMN upload_id TEXT;",
 ];
 
 /// The schema version this build writes.
