@@ -137,4 +137,25 @@ mod tests {
         h.insert("if-match", HeaderValue::from_static("not quoted"));
         assert!(write_condition_from_headers(&h).is_err());
     }
+
+    proptest::proptest! {
+        /// The headers are network input: any bytes are answered without a
+        /// panic, and a quoted tag always becomes the If-Match it names.
+        #[test]
+        fn any_header_is_parsed(
+            raw in proptest::collection::vec(proptest::num::u8::ANY, 0..80),
+            tag in "[0-9a-f]{32}(-[0-9]{1,5})?",
+        ) {
+            if let Ok(v) = HeaderValue::from_bytes(&raw) {
+                let mut h = HeaderMap::new();
+                h.insert("if-match", v.clone());
+                h.insert("if-none-match", v);
+                let _ = write_condition_from_headers(&h);
+            }
+            let mut h = HeaderMap::new();
+            h.insert("if-match", HeaderValue::from_str(&format!("\"{tag}\"")).unwrap());
+            let c = write_condition_from_headers(&h).unwrap();
+            proptest::prop_assert_eq!(c.if_match.as_deref(), Some(tag.as_str()));
+        }
+    }
 }

@@ -73,11 +73,23 @@ fn put_if_absent_and_if_match() {
 async fn racing_if_absent_writers_exactly_one_wins() {
     let dir = tempfile::tempdir().unwrap();
     let handle = IndexHandle::open(dir.path().join("index.db"), 2).unwrap();
-    handle.write(|i| Ok(bucket(i, "b"))).await.unwrap();
+    handle
+        .write(|i| {
+            bucket(i, "b");
+            Ok(())
+        })
+        .await
+        .unwrap();
     const WRITERS: usize = 16;
     for n in 0..WRITERS {
         let (t, f) = (format!("t{n}"), format!("f{n}"));
-        handle.write(move |i| Ok(intent(i, &t, "race", &f))).await.unwrap();
+        handle
+            .write(move |i| {
+                intent(i, &t, "race", &f);
+                Ok(())
+            })
+            .await
+            .unwrap();
     }
     // Every writer passed its pre-check (the key is free); all commit at
     // once, many in one group commit.
