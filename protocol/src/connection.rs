@@ -53,6 +53,13 @@ impl ConnError {
         matches!(self, Self::Status(_))
     }
 
+    /// Whether the server answered (with an error status): the request
+    /// was read and refused, so sending it again would not help. Any other
+    /// error leaves unknown how far the request got.
+    pub fn is_answer(&self) -> bool {
+        matches!(self, Self::Status(_))
+    }
+
     /// The status a server would see for this failure.
     pub fn status(&self) -> Status {
         match self {

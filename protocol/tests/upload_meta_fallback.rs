@@ -4,7 +4,9 @@
 //! (fastdfs-protocol.md §1), or closes the connection, and serves
 //! UPLOAD_FILE, SET_METADATA and DELETE_FILE. The client must probe once,
 //! remember the answer per address, and upload + SET_METADATA (overwrite);
-//! a failed SET_METADATA deletes the new file again.
+//! a failed SET_METADATA deletes the new file again. A storage that
+//! answers EINVAL and then closes the connection (FastDFS hangs up after
+//! most errors) must not have that connection reused for the fallback.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -25,6 +27,9 @@ const T: Duration = Duration::from_secs(5);
 enum Unknown {
     Einval,
     Close,
+    /// EINVAL, then the connection is closed a little later, unread bytes
+    /// and all, as a FastDFS storage does.
+    EinvalThenClose,
 }
 
 /// What the fake storage saw: command codes, and SET_METADATA requests.
@@ -70,6 +75,11 @@ async fn fake_fastdfs(unknown: Unknown, fail_set_meta: bool) -> (SocketAddr, Arc
                         _ => match unknown {
                             Unknown::Einval => conn.respond_status(Status::EINVAL).await.unwrap(),
                             Unknown::Close => return,
+                            Unknown::EinvalThenClose => {
+                                conn.respond_status(Status::EINVAL).await.unwrap();
+                                tokio::time::sleep(Duration::from_millis(100)).await;
+                                return;
+                            }
                         },
                     }
                 }
@@ -88,7 +98,14 @@ fn tags() -> Metadata {
 }
 
 async fn upload(c: &StorageClient, addr: SocketAddr) -> Result<FileIdResponse, ConnError> {
-    let data = b"hello";
+    upload_bytes(c, addr, b"hello").await
+}
+
+async fn upload_bytes(
+    c: &StorageClient,
+    addr: SocketAddr,
+    data: &[u8],
+) -> Result<FileIdResponse, ConnError> {
     let content = Content { len: data.len() as u64, reader: &mut &data[..] };
     c.upload_with_metadata(addr, 0, "txt", &tags(), content).await
 }
@@ -121,6 +138,25 @@ async fn a_closed_connection_also_means_unsupported() {
     upload(&c, addr).await.unwrap();
     let cmds = seen.lock().unwrap().cmds.clone();
     assert_eq!(cmds, [cmd::UPLOAD_FILE_WITH_METADATA, cmd::UPLOAD_FILE, cmd::SET_METADATA]);
+}
+
+#[tokio::test]
+async fn the_connection_of_an_error_answer_is_not_reused() {
+    // A 1-byte and a bigger upload right after the probe: before the fix
+    // the probe's connection went back to the pool and the upload died on
+    // it (EOF or reset), reported as the client's short body.
+    for data in [vec![7u8], vec![9u8; 200 * 1024]] {
+        let (addr, seen) = fake_fastdfs(Unknown::EinvalThenClose, false).await;
+        let c = client();
+        assert!(!c.supports_upload_with_metadata(addr).await.unwrap());
+        assert_eq!(c.pool().idle_count(addr), 0, "the probe's connection was pooled");
+        upload_bytes(&c, addr, &data).await.unwrap();
+        let cmds = seen.lock().unwrap().cmds.clone();
+        assert_eq!(cmds, [cmd::UPLOAD_FILE_WITH_METADATA, cmd::UPLOAD_FILE, cmd::SET_METADATA]);
+        // The probe's connection was closed, not pooled; the upload's
+        // connection (a success) was.
+        assert_eq!(c.pool().idle_count(addr), 1);
+    }
 }
 
 #[tokio::test]

@@ -80,10 +80,8 @@ impl StorageClient {
                     reader: BufReader::with_capacity(64 * 1024, Download::new(conn, len)),
                     line: Vec::new(),
                 }),
-                Err(e) => {
-                    conn.release_if(&e);
-                    Err(e)
-                }
+                // Not pooled: the peer may close after an error answer.
+                Err(e) => Err(e),
             }
         }
         .instrument(span)

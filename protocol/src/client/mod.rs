@@ -3,7 +3,8 @@
 //! # Layout
 //!
 //! - [`pool`]: per-server pools of persistent connections with health checks.
-//! - [`storage`]: the storage commands; [`download`]: a streamed download body.
+//! - [`storage`]: the storage commands; [`download`]: a streamed download body;
+//!   [`streamed`]: streamed requests that survive a dead pooled connection.
 //! - [`upload_meta`]: upload with metadata (an fdfs extension, with the
 //!   FastDFS fallback); [`binlog`]: a storage's binlog lines of a store path.
 //! - [`tracker`]: client queries and monitoring, with tracker failover.
@@ -12,6 +13,7 @@ pub mod binlog;
 pub mod download;
 pub mod pool;
 pub mod storage;
+pub mod streamed;
 pub mod tracker;
 pub mod upload_meta;
 

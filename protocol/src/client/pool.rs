@@ -5,7 +5,11 @@
 //! checked before reuse: one the peer closed is dropped without a round trip
 //! ([`Connection::is_stale`]), and one idle for longer than
 //! [`PoolConfig::check_after`] must first answer ACTIVE_TEST. A connection
-//! goes back to the pool only when its last exchange completed cleanly.
+//! goes back to the pool only when its last exchange succeeded: after an
+//! error answer a FastDFS server usually closes the connection (a storage
+//! answers EINVAL to an unknown command, then hangs up), and a pooled
+//! connection the peer is about to close would fail the next request sent
+//! on it — a streamed upload, whose source cannot be rewound, included.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -160,18 +164,11 @@ impl PooledConnection {
         self.clean = true;
     }
 
-    /// Returns the connection to the pool if `result` left it usable.
+    /// Returns the connection to the pool after a success; after any
+    /// error, the answer of a status included, closes it (see the module
+    /// docs: the peer may be closing it already).
     pub fn finish<T>(self, result: &Result<T, ConnError>) {
-        match result {
-            Ok(_) => self.release(),
-            Err(e) => self.release_if(e),
-        }
-    }
-
-    /// Returns the connection to the pool if `error` left it usable (a status
-    /// answer); otherwise closes it.
-    pub fn release_if(self, error: &ConnError) {
-        if error.connection_reusable() {
+        if result.is_ok() {
             self.release();
         }
     }

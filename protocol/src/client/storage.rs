@@ -14,8 +14,8 @@ use tracing::{Instrument, debug_span};
 
 use super::download::Download;
 use super::pool::{Pool, PooledConnection};
-use crate::connection::{ConnError, DEFAULT_BODY_LIMIT};
-use crate::message::{ActiveTest, Request, Streamed};
+use crate::connection::ConnError;
+use crate::message::{ActiveTest, Request};
 use crate::metadata::{MetaOp, Metadata};
 use crate::storage::{
     AppendFile, DeleteFile, DownloadFile, FileIdResponse, FileInfo, GetMetadata, ModifyFile,
@@ -65,7 +65,7 @@ impl StorageClient {
         let result = conn.conn().exchange(req, status).await;
         if let Err(e) = &result
             && conn.was_reused()
-            && !e.connection_reusable()
+            && !e.is_answer()
         {
             drop(conn);
             let mut fresh = self.pool.connect(addr).await?;
@@ -84,27 +84,6 @@ impl StorageClient {
         req: &R,
     ) -> Result<R::Response, ConnError> {
         self.call_with_status(addr, req, 0).await
-    }
-
-    /// Sends a streamed request and decodes its response.
-    pub(super) async fn call_streamed<R, C>(
-        &self,
-        addr: SocketAddr,
-        req: &R,
-        content: &mut C,
-    ) -> Result<R::Response, ConnError>
-    where
-        R: Streamed,
-        C: AsyncRead + Unpin + ?Sized,
-    {
-        let mut conn = self.pool.get(addr).await?;
-        let result = async {
-            conn.conn().send_streamed(req, content).await?;
-            conn.conn().recv::<R::Response>(DEFAULT_BODY_LIMIT).await
-        }
-        .await;
-        conn.finish(&result);
-        result
     }
 
     /// ACTIVE_TEST: is the storage answering?
@@ -190,22 +169,16 @@ impl StorageClient {
         let span = debug_span!("storage.download", %addr, filename, offset, length);
         async {
             let mut conn = self.pool.get(addr).await?;
+            // After an error the connection is closed, not pooled: the
+            // peer may be closing it (see `pool`).
             match start_download(&mut conn, &req).await {
                 Ok(len) => return Ok(Download::new(conn, len)),
-                Err(e) if e.connection_reusable() || !conn.was_reused() => {
-                    conn.release_if(&e);
-                    return Err(e);
-                }
+                Err(e) if e.is_answer() || !conn.was_reused() => return Err(e),
                 Err(_) => drop(conn),
             }
             let mut fresh = self.pool.connect(addr).await?;
-            match start_download(&mut fresh, &req).await {
-                Ok(len) => Ok(Download::new(fresh, len)),
-                Err(e) => {
-                    fresh.release_if(&e);
-                    Err(e)
-                }
-            }
+            let len = start_download(&mut fresh, &req).await?;
+            Ok(Download::new(fresh, len))
         }
         .instrument(span)
         .await

@@ -1,15 +1,21 @@
 //! DeleteObjects: up to 1000 keys in one request, deleted in one index
 //! transaction. As in S3, deleting a key that does not exist succeeds; a
 //! key fails on its own (listed under `Error`) only when it names a
-//! version other than `null`, the one version an unversioned bucket has.
-//! Quiet mode reports failures only.
+//! version other than `null`, the one version an unversioned bucket has,
+//! or when it carries an `ETag` (a conditional delete, as S3's
+//! DeleteObjects allows per object) that the current object does not have
+//! (`PreconditionFailed`, or `NoSuchKey` when there is none); that check
+//! runs in the deleting transaction. Quiet mode reports failures only.
 
-use s3s::dto::{DeleteObjectsInput, DeleteObjectsOutput, DeletedObject, Error, ObjectIdentifier};
+use s3s::dto::{
+    DeleteObjectsInput, DeleteObjectsOutput, DeletedObject, ETag, Error, ObjectIdentifier,
+};
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
 use super::{Inner, error, now_ms, owner_of};
+use crate::index::{IndexError, WriteCondition};
 
 /// The most keys one request may name (S3's limit).
 pub const MAX_KEYS: usize = 1000;
@@ -33,30 +39,31 @@ pub async fn delete_objects(
         let quiet = input.delete.quiet.unwrap_or(false);
         let (valid, refused): (Vec<ObjectIdentifier>, Vec<ObjectIdentifier>) =
             input.delete.objects.into_iter().partition(|o| version_ok(o) && !o.key.is_empty());
-        let keys: Vec<String> = valid.iter().map(|o| o.key.clone()).collect();
+        let keys: Vec<(String, WriteCondition)> =
+            valid.iter().map(|o| (o.key.clone(), condition(o.e_tag.as_ref()))).collect();
         let bucket = input.bucket.clone();
         let results = inner
             .index
-            .write(move |ix| ix.delete_objects(&bucket, &keys, now_ms()))
+            .write(move |ix| ix.delete_objects_if(&bucket, &keys, now_ms()))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        if results.iter().flatten().any(|ids| !ids.is_empty()) {
+        if results.iter().flatten().flatten().any(|ids| !ids.is_empty()) {
             inner.deletes.notify_one();
         }
-        let deleted: Vec<DeletedObject> = if quiet {
-            Vec::new()
-        } else {
-            valid
-                .into_iter()
-                .map(|o| DeletedObject {
+        let mut deleted = Vec::new();
+        let mut errors: Vec<Error> = refused.into_iter().map(key_error).collect();
+        for (o, result) in valid.into_iter().zip(results) {
+            match result {
+                Ok(_) if quiet => {}
+                Ok(_) => deleted.push(DeletedObject {
                     key: Some(o.key),
                     version_id: o.version_id,
                     ..DeletedObject::default()
-                })
-                .collect()
-        };
-        let errors: Vec<Error> = refused.into_iter().map(key_error).collect();
-        tracing::debug!(deleted = results.len(), failed = errors.len(), "batch delete");
+                }),
+                Err(e) => errors.push(condition_error(o, &e)),
+            }
+        }
+        tracing::debug!(requested = count, failed = errors.len(), "batch delete");
         Ok(S3Response::new(DeleteObjectsOutput {
             deleted: (!deleted.is_empty()).then_some(deleted),
             errors: (!errors.is_empty()).then_some(errors),
@@ -65,6 +72,32 @@ pub async fn delete_objects(
     }
     .instrument(span)
     .await
+}
+
+/// The condition of an identifier's `ETag`: the object must have it. A
+/// weak tag never matches (If-Match compares strongly).
+fn condition(etag: Option<&ETag>) -> WriteCondition {
+    match etag {
+        None => WriteCondition::none(),
+        Some(ETag::Strong(v)) => WriteCondition::if_match(v.clone()),
+        Some(ETag::Weak(v)) => WriteCondition::if_match(format!("W/{v}")),
+    }
+}
+
+/// The per-key error of a key whose condition failed.
+fn condition_error(o: ObjectIdentifier, e: &IndexError) -> Error {
+    let (code, message) = match e {
+        IndexError::NoSuchKey { .. } => ("NoSuchKey", "The specified key does not exist."),
+        _ => {
+            ("PreconditionFailed", "At least one of the preconditions you specified did not hold.")
+        }
+    };
+    Error {
+        code: Some(code.to_string()),
+        key: Some(o.key),
+        message: Some(message.to_string()),
+        version_id: o.version_id,
+    }
 }
 
 /// Whether the identifier's version can exist in an unversioned bucket.

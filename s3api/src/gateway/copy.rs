@@ -6,7 +6,9 @@
 //! The copy-source conditions (`x-amz-copy-source-if-*`, evaluated by
 //! [`super::conditions`]) are checked inside the same writer job as the
 //! copy itself: the index has a single writer, so no other write can slip
-//! between the check and the copy.
+//! between the check and the copy. So are the request's own `If-Match` /
+//! `If-None-Match: *`, which are about the destination
+//! ([`super::write_conditions`]; 412 when they fail).
 
 use s3s::dto::{
     CopyObjectInput, CopyObjectOutput, CopyObjectResult, CopySource, ETag, MetadataDirective,
@@ -17,11 +19,12 @@ use tracing::{Instrument, info_span};
 use super::bucket::check_owner;
 use super::limits::{check_key, check_metadata};
 use super::request_meta::RequestedMeta;
+use super::write_conditions::write_condition_from_headers;
 // `Conditions` and `unix_secs` are re-exported for UploadPartCopy.
 pub(super) use super::conditions::{Conditions, unix_secs};
 use super::{Inner, error, now_ms, owner_of, timestamp};
 use crate::checksum::ChecksumAlgorithm;
-use crate::index::{Index, IndexError, MetaDirective, ObjectInfo, ObjectMeta};
+use crate::index::{Index, IndexError, MetaDirective, ObjectInfo, ObjectMeta, WriteCondition};
 
 /// The source named by `x-amz-copy-source`, already URL-decoded by `s3s`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,7 @@ pub async fn copy_object(
     req: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let owner = owner_of(inner, &req).await?;
+    let dst_cond = write_condition_from_headers(&req.headers)?;
     let input = req.input;
     let src = source(&input.copy_source)?;
     let span = info_span!(
@@ -72,7 +76,8 @@ pub async fn copy_object(
         let outcome = inner
             .index
             .write(move |ix| {
-                copy_job(ix, &src, (&dst_bucket, &dst_key), &conditions, new_meta, now_ms())
+                let dst = (dst_bucket.as_str(), dst_key.as_str());
+                copy_job(ix, &src, dst, (&conditions, &dst_cond), new_meta, now_ms())
             })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
@@ -93,12 +98,13 @@ pub async fn copy_object(
     .await
 }
 
-/// The writer job: read the source, check the conditions, copy.
+/// The writer job: read the source, check the source's conditions, copy
+/// if the destination's hold.
 fn copy_job(
     ix: &mut Index,
     src: &Source,
     dst: (&str, &str),
-    conditions: &Conditions,
+    (conditions, dst_cond): (&Conditions, &WriteCondition),
     new_meta: Option<ObjectMeta>,
     now_ms: i64,
 ) -> Result<Outcome, IndexError> {
@@ -114,7 +120,8 @@ fn copy_job(
             MetaDirective::Replace(Box::new(meta))
         }
     };
-    let (info, released) = ix.copy_object((&src.bucket, &src.key), dst, directive, now_ms)?;
+    let (info, released) =
+        ix.copy_object_if((&src.bucket, &src.key), dst, directive, now_ms, dst_cond)?;
     Ok(Ok((info, released)))
 }
 

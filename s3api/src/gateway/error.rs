@@ -30,6 +30,7 @@ pub fn from_index(e: IndexError, me: &str) -> S3Error {
         IndexError::NoParts => (S3ErrorCode::MalformedXML, e.to_string()),
         IndexError::EntityTooSmall { .. } => (S3ErrorCode::EntityTooSmall, e.to_string()),
         IndexError::AccessKeyExists(_) => (S3ErrorCode::InvalidArgument, e.to_string()),
+        IndexError::PreconditionFailed(_) => (S3ErrorCode::PreconditionFailed, e.to_string()),
         // A write raced the delete queue or an abandoned intent: the client
         // may simply retry.
         IndexError::FileQueuedForDeletion(_) | IndexError::NoSuchIntent(_) => {
@@ -115,6 +116,11 @@ pub fn default_message(code: &str) -> &'static str {
             "Your previous request to create the named bucket succeeded and you already own it."
         }
         "BucketNotEmpty" => "The bucket you tried to delete is not empty.",
+        "ConditionalRequestConflict" => {
+            "A conflicting operation occurred. If using PutObject you can retry the request. If \
+             using multipart upload you should initiate another CreateMultipartUpload request \
+             and re-upload each part."
+        }
         "EntityTooLarge" => "Your proposed upload exceeds the maximum allowed object size.",
         "EntityTooSmall" => "Your proposed upload is smaller than the minimum allowed object size.",
         "ExpiredToken" => "The provided token has expired.",

@@ -50,6 +50,7 @@ mod read_plan;
 mod read_reply;
 mod request_meta;
 mod vhost;
+mod write_conditions;
 
 use std::fmt;
 use std::sync::Arc;

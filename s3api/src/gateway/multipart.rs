@@ -16,6 +16,12 @@
 //! validation marks nothing); a crash between the commit and the marks
 //! leaves that object out of a later rebuild. The ETag names the part
 //! count, so a rebuild ignores a partly marked upload.
+//!
+//! A completion honours `If-Match` / `If-None-Match: *` on the key (checked
+//! in its index transaction: 412, the upload kept), and a retried
+//! completion of an upload that already completed answers 200 with the
+//! same object while that object is still the upload's — an SDK retries
+//! when the first reply was lost, and the data is stored.
 
 pub(super) mod copy_part;
 mod lists;
@@ -37,6 +43,7 @@ use super::limits::check_new_object;
 use super::object_put::merge_tags;
 use super::read_plan::{ChecksumFields, stored_checksums};
 use super::request_meta::RequestedMeta;
+use super::write_conditions::write_condition;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::multipart_etag;
 use crate::index::{CompleteUpload, CompletedPart};
@@ -94,20 +101,26 @@ pub async fn complete_multipart_upload(
         key = %input.key, upload_id = %input.upload_id);
     async {
         check_owner(inner, &input.bucket, &owner).await?;
+        let cond = write_condition(input.if_match.as_ref(), input.if_none_match.as_ref())?;
         let given = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
         let mut parts = Vec::with_capacity(given.len());
-        let mut md5s = Vec::with_capacity(given.len());
+        let mut md5s = Some(Vec::with_capacity(given.len()));
         for p in given {
             let number = part_number(p.part_number)?;
             let etag = p.e_tag.map(ETag::into_value).unwrap_or_default();
-            // An ETag that is no MD5 cannot match any part we stored.
-            md5s.push(parse_md5(&etag).ok_or_else(|| invalid_part(number))?);
+            // An ETag that is no MD5 cannot match any part we stored: the
+            // index refuses it as InvalidPart, after it looked the upload
+            // up (an unknown upload is NoSuchUpload, whatever the list).
+            md5s = md5s.zip(parse_md5(&etag)).map(|(mut all, md5)| {
+                all.push(md5);
+                all
+            });
             parts.push(CompletedPart { part_number: number, etag });
         }
         if parts.is_empty() {
             return Err(S3Error::with_message(S3ErrorCode::MalformedXML, "the part list is empty"));
         }
-        let etag = multipart_etag(&md5s);
+        let etag = md5s.map(|md5s| multipart_etag(&md5s)).unwrap_or_default();
         let request = CompleteUpload {
             parts,
             etag: etag.clone(),
@@ -116,21 +129,26 @@ pub async fn complete_multipart_upload(
             now_ms: now_ms(),
         };
         let (b, k, u) = (input.bucket.clone(), input.key.clone(), input.upload_id.clone());
-        let (info, released) = inner
+        let done = inner
             .index
-            .write(move |ix| ix.complete_upload(&b, &k, &u, &request))
+            .write(move |ix| ix.complete_upload_if(&b, &k, &u, &request, &cond))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        if !released.is_empty() {
+        if !done.released.is_empty() {
             inner.deletes.notify_one();
         }
-        tracing::debug!(size = info.size, parts = info.part_count, "upload completed");
-        mark_parts(inner, &input.bucket, &input.key, &info).await;
+        let info = done.info;
+        if done.retried {
+            tracing::debug!(etag = %info.etag, "completion retried: answered with its object");
+        } else {
+            tracing::debug!(size = info.size, parts = info.part_count, "upload completed");
+            mark_parts(inner, &input.bucket, &input.key, &info).await;
+        }
         let mut out = CompleteMultipartUploadOutput {
             bucket: Some(input.bucket.clone()),
             key: Some(input.key.clone()),
             location: Some(format!("/{}/{}", input.bucket, input.key)),
-            e_tag: Some(ETag::Strong(etag)),
+            e_tag: Some(ETag::Strong(info.etag.clone())),
             ..CompleteMultipartUploadOutput::default()
         };
         out.set_checksums(stored_checksums(&info));
@@ -192,13 +210,6 @@ pub(crate) fn part_number(n: Option<i32>) -> S3Result<u32> {
                 format!("part number must be an integer between 1 and {MAX_PART_NUMBER}"),
             )
         },
-    )
-}
-
-fn invalid_part(number: u32) -> S3Error {
-    S3Error::with_message(
-        S3ErrorCode::InvalidPart,
-        format!("part {number} was not found or its ETag does not match"),
     )
 }
 

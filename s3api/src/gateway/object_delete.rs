@@ -1,12 +1,16 @@
 //! DeleteObject: the index row goes at once; the object's file IDs are put
 //! on the persistent delete queue in the same transaction and the drainer
-//! removes them from the storages later.
+//! removes them from the storages later. `If-Match` (an ETag or `*`) is
+//! checked in that transaction: 412 when the current object's ETag
+//! differs, 404 NoSuchKey when there is no object (as on S3; without the
+//! header a missing key is a 204).
 
 use s3s::dto::{DeleteObjectInput, DeleteObjectOutput};
 use s3s::{S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::write_conditions::write_condition;
 use super::{Inner, error, now_ms, owner_of};
 
 pub async fn delete_object(
@@ -19,9 +23,10 @@ pub async fn delete_object(
     let span = info_span!("s3.delete_object", %bucket, %key);
     async {
         check_owner(inner, &bucket, &owner).await?;
+        let cond = write_condition(req.input.if_match.as_ref(), None)?;
         let released = inner
             .index
-            .write(move |ix| ix.delete_object(&bucket, &key, now_ms()))
+            .write(move |ix| ix.delete_object_if(&bucket, &key, now_ms(), &cond))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         if released.is_some_and(|ids| !ids.is_empty()) {

@@ -14,6 +14,11 @@
 //!
 //! The reading of the request ([`verify`]) and the intent-guarded upload
 //! ([`upload`]) are shared with UploadPart and UploadPartCopy.
+//!
+//! `If-Match` / `If-None-Match: *` are checked before the body streams
+//! (412 at once) and again in the index write; a write that loses the
+//! race in between answers 409 and its file is queued for deletion
+//! ([`super::write_conditions`]).
 
 use fdfs_protocol::filename::validate_ext;
 use s3s::dto::{PutObjectInput, PutObjectOutput};
@@ -23,6 +28,7 @@ use tracing::{Instrument, info_span};
 use super::bucket::check_owner;
 use super::limits::check_new_object;
 use super::request_meta::RequestedMeta;
+use super::write_conditions::{condition_failed, lost_race, precheck, write_condition};
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::ChecksumAlgorithm;
 use crate::index::{NewObject, ObjectData};
@@ -44,6 +50,8 @@ pub async fn put_object(
     async {
         let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
         check_new_object(&req.input.key, req.input.metadata.as_ref())?;
+        let cond = write_condition(req.input.if_match.as_ref(), req.input.if_none_match.as_ref())?;
+        precheck(inner, &owner, &bucket.name, &req.input.key, &cond).await?;
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();
         let tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref())
@@ -64,12 +72,19 @@ pub async fn put_object(
             meta,
             last_modified_ms: now_ms(),
         };
-        let (b, k) = (bucket.name.clone(), input.key.clone());
-        let released = inner
-            .index
-            .write(move |ix| ix.put_object(&b, &k, &object, Some(&token)))
-            .await
-            .map_err(|e| error::from_index(e, &owner))?;
+        let (b, k, t) = (bucket.name.clone(), input.key.clone(), token.clone());
+        let written =
+            inner.index.write(move |ix| ix.put_object_if(&b, &k, &object, Some(&t), &cond)).await;
+        let released = match written {
+            Ok(released) => released,
+            Err(e) if condition_failed(&e) => {
+                // The write changed nothing; abandoning the intent queues
+                // the file just stored.
+                reject(inner, token).await;
+                return Err(lost_race(&e));
+            }
+            Err(e) => return Err(error::from_index(e, &owner)),
+        };
         if !released.is_empty() {
             inner.deletes.notify_one();
         }

@@ -77,6 +77,10 @@ pub enum IndexError {
         /// The minimum.
         min: u64,
     },
+    /// A conditional write's `If-Match` or `If-None-Match` does not hold
+    /// for the object at the key ([`super::conditions`]).
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
     /// An access key ID that is already taken.
     #[error("access key {0} already exists")]
     AccessKeyExists(String),

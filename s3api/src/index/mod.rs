@@ -46,8 +46,11 @@
 //!   row ↔ record conversions.
 //! - `buckets`, `objects`, `listing`, `multipart`, `keys`, [`queue`],
 //!   [`intents`], `files` — the operations, as `impl Index` blocks.
+//! - [`conditions`] — conditional writes, checked in the write's own
+//!   transaction.
 //! - [`handle`] — the async facade.
 
+pub mod conditions;
 pub mod error;
 pub mod handle;
 pub mod intents;
@@ -72,14 +75,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavior};
 
+pub use conditions::WriteCondition;
 pub use error::{IndexError, Result};
 pub use handle::IndexHandle;
 pub use intents::Intent;
 pub use keys::{AccessKey, KeyInfo, MIN_SECRET_LEN, StoredKey};
 pub use listing::{ListEntry, ListPage, ListQuery};
 pub use multipart::{
-    CompleteUpload, CompletedPart, PartInfo, PartsPage, Upload, UploadListQuery, UploadPage,
-    random_id,
+    CompleteUpload, Completed, CompletedPart, PartInfo, PartsPage, Upload, UploadListQuery,
+    UploadPage, random_id,
 };
 pub use queue::{QueuedDelete, RetryPolicy};
 pub use types::{

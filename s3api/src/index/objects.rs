@@ -2,7 +2,8 @@
 //!
 //! Every write retains the new row's file IDs before it releases the old
 //! row's (see `files`), and returns the file IDs it put on the delete
-//! queue so the caller can nudge the delete worker.
+//! queue so the caller can nudge the delete worker. The `*_if` forms take
+//! a [`WriteCondition`] checked in the same transaction (`conditions`).
 
 use std::sync::LazyLock;
 
@@ -10,6 +11,7 @@ use rusqlite::{Connection, ToSql, params, params_from_iter};
 
 use super::buckets::bucket_id;
 use super::codec::to_sql_u64;
+use super::conditions::{WriteCondition, check_at};
 use super::error::{IndexError, Result};
 use super::rows::{META_COLS, MetaValues, ObjectRow, find_object, object_data};
 use super::types::{DeleteReason, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectRecord};
@@ -83,7 +85,7 @@ pub(super) fn write_object(
              size = ?5, etag = ?6, last_modified_ms = ?7, content_type = ?8,
              content_encoding = ?9, content_disposition = ?10, content_language = ?11,
              cache_control = ?12, expires = ?13, storage_class = ?14, user_meta = ?15,
-             checksums = ?16 WHERE id = ?17",
+             checksums = ?16, upload_id = NULL WHERE id = ?17",
         )?
         .execute(params_from_iter(values))?;
         (row.id, old_files)
@@ -157,8 +159,24 @@ impl Index {
         obj: &NewObject,
         intent: Option<&str>,
     ) -> Result<Vec<String>> {
+        self.put_object_if(bucket, key, obj, intent, &WriteCondition::none())
+    }
+
+    /// [`Index::put_object`] if `cond` holds for the object at `key` when
+    /// the write lands; else [`IndexError::PreconditionFailed`] (or
+    /// `NoSuchKey`) and nothing is written — the intent stays open for the
+    /// caller to abandon, which queues the uploaded file.
+    pub fn put_object_if(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        obj: &NewObject,
+        intent: Option<&str>,
+        cond: &WriteCondition,
+    ) -> Result<Vec<String>> {
         let tx = self.write_tx()?;
         let id = bucket_id(&tx, bucket)?;
+        check_at(&tx, id, bucket, key, cond)?;
         if let Some(token) = intent {
             intents::finish(&tx, token)?;
         }
@@ -210,8 +228,22 @@ impl Index {
         key: &str,
         now_ms: i64,
     ) -> Result<Option<Vec<String>>> {
+        self.delete_object_if(bucket, key, now_ms, &WriteCondition::none())
+    }
+
+    /// [`Index::delete_object`] if `cond` holds for the object at `key`
+    /// (DeleteObject with `If-Match`: an ETag or `*`; a missing object is
+    /// `NoSuchKey`).
+    pub fn delete_object_if(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        now_ms: i64,
+        cond: &WriteCondition,
+    ) -> Result<Option<Vec<String>>> {
         let tx = self.write_tx()?;
         let id = bucket_id(&tx, bucket)?;
+        check_at(&tx, id, bucket, key, cond)?;
         let out = remove_object(&tx, id, key, now_ms)?;
         tx.commit()?;
         Ok(out)
@@ -235,6 +267,32 @@ impl Index {
         Ok(out)
     }
 
+    /// DeleteObjects with a condition per key (the `ETag` of each
+    /// `Object`): one transaction; a key whose condition fails is left in
+    /// place and gets its own error, the others are deleted. Per key as
+    /// [`Index::delete_object_if`].
+    pub fn delete_objects_if(
+        &mut self,
+        bucket: &str,
+        keys: &[(String, WriteCondition)],
+        now_ms: i64,
+    ) -> Result<Vec<Result<Option<Vec<String>>>>> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for (key, cond) in keys {
+            match check_at(&tx, id, bucket, key, cond) {
+                Ok(()) => out.push(Ok(remove_object(&tx, id, key, now_ms)?)),
+                Err(e @ (IndexError::PreconditionFailed(_) | IndexError::NoSuchKey { .. })) => {
+                    out.push(Err(e));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
     /// CopyObject of a whole object: the destination shares the source's
     /// file IDs (refcounts go up, no bytes move). Source read and
     /// destination write are one transaction, so a concurrent delete of
@@ -249,9 +307,24 @@ impl Index {
         directive: MetaDirective,
         now_ms: i64,
     ) -> Result<(ObjectInfo, Vec<String>)> {
+        self.copy_object_if(src, dst, directive, now_ms, &WriteCondition::none())
+    }
+
+    /// [`Index::copy_object`] if `cond` holds for the object at the
+    /// destination (CopyObject's own `If-Match` / `If-None-Match`, not the
+    /// `x-amz-copy-source-if-*` ones, which are about the source).
+    pub fn copy_object_if(
+        &mut self,
+        src: (&str, &str),
+        dst: (&str, &str),
+        directive: MetaDirective,
+        now_ms: i64,
+        cond: &WriteCondition,
+    ) -> Result<(ObjectInfo, Vec<String>)> {
         let tx = self.write_tx()?;
         let src_bucket = bucket_id(&tx, src.0)?;
         let dst_bucket = bucket_id(&tx, dst.0)?;
+        check_at(&tx, dst_bucket, dst.0, dst.1, cond)?;
         let row = find_object(&tx, src_bucket, src.1)?.ok_or_else(|| no_such_key(src.0, src.1))?;
         let data = object_data(&tx, &row)?;
         let meta = match directive {

@@ -140,6 +140,10 @@ pub const MIGRATIONS: &[&str] = &[
     // clear secret only for rows written before, until the first opener
     // with the master key seals them and empties it.
     "ALTER TABLE access_keys ADD COLUMN sealed_secret BLOB;",
+    // 5: the multipart upload an object was completed from (NULL for any
+    // other write), so a retried CompleteMultipartUpload whose reply was
+    // lost answers with the object it made instead of NoSuchUpload.
+    "ALTER TABLE objects ADD COLUMN upload_id TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -140,16 +140,7 @@ impl Stack {
 
     /// An SDK client signing with the test key and `secret`.
     pub fn client(&self, secret: &str) -> Client {
-        let creds = Credentials::new(KEY_ID, secret, None, None, "test");
-        let config = aws_sdk_s3::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .endpoint_url(format!("http://{}", self.s3))
-            .force_path_style(true)
-            .credentials_provider(creds)
-            .http_client(aws_smithy_http_client::Builder::new().build_http())
-            .build();
-        Client::from_conf(config)
+        client_at(self.s3, secret)
     }
 
     /// Stops the servers, gateway first.
@@ -161,6 +152,21 @@ impl Stack {
             let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
         }
     }
+}
+
+/// An SDK client for the gateway at `s3`, signing with the test key and
+/// `secret` (path style).
+pub fn client_at(s3: SocketAddr, secret: &str) -> Client {
+    let creds = Credentials::new(KEY_ID, secret, None, None, "test");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(format!("http://{s3}"))
+        .force_path_style(true)
+        .credentials_provider(creds)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    Client::from_conf(config)
 }
 
 /// The test's owner key (KEY_ID / SECRET).

@@ -180,19 +180,22 @@ where
 }
 
 /// The reply for a failed upload: the body's verification failure when
-/// there was one, else what the cluster said.
+/// there was one, IncompleteBody when the body ended before its length,
+/// else what the cluster said. Only the body's own failures are the
+/// client's: every error of the body stream is recorded in `failure`, and
+/// a body that ends early is `ShortContent`. An I/O error without either —
+/// the storage closed or reset the connection, even with an EOF — is the
+/// cluster's (503, which SDKs retry), never IncompleteBody, which tells
+/// the client the fault is its own and is not retried.
 fn upload_failure(e: ConnError, failure: &FailureCell, len: u64) -> S3Error {
     if failure.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
         return failure_reply(failure);
     }
     match &e {
-        ConnError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => S3Error::with_message(
+        ConnError::ShortContent { got, .. } => S3Error::with_message(
             S3ErrorCode::IncompleteBody,
-            format!("the body is shorter than its Content-Length {len}"),
+            format!("the body ended after {got} of its Content-Length {len} bytes"),
         ),
-        ConnError::ShortContent { .. } => {
-            S3Error::with_message(S3ErrorCode::IncompleteBody, e.to_string())
-        }
         _ => error::from_conn(e),
     }
 }

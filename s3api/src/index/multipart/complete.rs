@@ -1,14 +1,25 @@
 //! CompleteMultipartUpload: validate the client's part list against the
 //! stored parts, then write the object, drop the upload and queue unused
 //! parts in one transaction.
+//!
+//! The object row remembers the upload it came from (`objects.upload_id`,
+//! cleared by any later write of the key), so a retried completion — the
+//! SDK's answer to a reply lost on the way — finds the object it made and
+//! answers with it instead of NoSuchUpload, for as long as that object is
+//! still the one at the key. Conditions ([`WriteCondition`]) are checked
+//! after that, in the same transaction: a retry of a completion that
+//! succeeded succeeds again, `If-None-Match: *` or not.
 
 use std::collections::BTreeMap;
 
 use rusqlite::params;
 
 use super::super::Index;
+use super::super::buckets::bucket_id;
+use super::super::conditions::{WriteCondition, check_at};
 use super::super::error::{IndexError, Result};
 use super::super::objects::write_object;
+use super::super::rows::find_object;
 use super::super::types::{DeleteReason, NewObject, ObjectData, ObjectInfo, PartRef};
 use super::{PartInfo, check_part_number, drop_upload, find_upload, part_from_row};
 
@@ -36,6 +47,19 @@ pub struct CompleteUpload {
     pub min_part_size: u64,
     /// The completion time, unix ms.
     pub now_ms: i64,
+}
+
+/// What a completion produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    /// The object's attributes.
+    pub info: ObjectInfo,
+    /// File IDs put on the delete queue (parts left out, and whatever the
+    /// new object replaced).
+    pub released: Vec<String>,
+    /// The upload had already completed into this object: a retry, which
+    /// changed nothing.
+    pub retried: bool,
 }
 
 /// Compares ETags ignoring surrounding quotes.
@@ -94,8 +118,36 @@ impl Index {
         upload_id: &str,
         req: &CompleteUpload,
     ) -> Result<(ObjectInfo, Vec<String>)> {
+        let done = self.complete_upload_if(bucket, key, upload_id, req, &WriteCondition::none())?;
+        Ok((done.info, done.released))
+    }
+
+    /// CompleteMultipartUpload if `cond` holds for the object at `key`;
+    /// a retry of a completion that succeeded answers with its object
+    /// (see the module docs). On a failed condition nothing changes: the
+    /// upload and its parts stay, to be completed or aborted.
+    pub fn complete_upload_if(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        req: &CompleteUpload,
+        cond: &WriteCondition,
+    ) -> Result<Completed> {
         let tx = self.write_tx()?;
-        let (row, upload) = find_upload(&tx, bucket, key, upload_id)?;
+        let (row, upload) = match find_upload(&tx, bucket, key, upload_id) {
+            Ok(found) => found,
+            Err(IndexError::NoSuchUpload(id)) => {
+                let bucket_row = bucket_id(&tx, bucket)?;
+                let info = completed_from(&tx, bucket_row, key, upload_id)?
+                    .ok_or(IndexError::NoSuchUpload(id))?;
+                tx.commit()?;
+                return Ok(Completed { info, released: Vec::new(), retried: true });
+            }
+            Err(e) => return Err(e),
+        };
+        let bucket_row = bucket_id(&tx, bucket)?;
+        check_at(&tx, bucket_row, bucket, key, cond)?;
         let mut stored = BTreeMap::new();
         {
             let mut stmt = tx.prepare_cached(
@@ -133,8 +185,9 @@ impl Index {
             meta,
             last_modified_ms: req.now_ms,
         };
-        let bucket_row = super::super::buckets::bucket_id(&tx, bucket)?;
         let mut released = write_object(&tx, bucket_row, key, &obj)?;
+        tx.prepare_cached("UPDATE objects SET upload_id = ?3 WHERE bucket_id = ?1 AND key = ?2")?
+            .execute(params![bucket_row, key.as_bytes(), upload_id])?;
         released.extend(drop_upload(&tx, row, DeleteReason::PartUnused, req.now_ms)?);
         tx.commit()?;
         let info = ObjectInfo {
@@ -145,6 +198,23 @@ impl Index {
             part_count,
             meta: obj.meta,
         };
-        Ok((info, released))
+        Ok(Completed { info, released, retried: false })
     }
+}
+
+/// The object at `key` if upload `upload_id` completed into it and no
+/// write replaced it since.
+fn completed_from(
+    conn: &rusqlite::Connection,
+    bucket_row: i64,
+    key: &str,
+    upload_id: &str,
+) -> Result<Option<ObjectInfo>> {
+    let Some(row) = find_object(conn, bucket_row, key)? else {
+        return Ok(None);
+    };
+    let from: Option<String> = conn
+        .prepare_cached("SELECT upload_id FROM objects WHERE id = ?1")?
+        .query_row(params![row.id], |r| r.get(0))?;
+    Ok((from.as_deref() == Some(upload_id)).then_some(row.info))
 }

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-pub use complete::{CompleteUpload, CompletedPart};
+pub use complete::{CompleteUpload, Completed, CompletedPart};
 pub use list::{PartsPage, UploadListQuery, UploadPage};
 
 use super::buckets::bucket_id;

@@ -1,6 +1,7 @@
 //! Unit tests of the index, against real database files in temp dirs.
 
 mod buckets_keys;
+mod conditional;
 mod handle;
 mod listing;
 mod listing_big;
