@@ -1,7 +1,8 @@
 //! The gateway process: the index, the cluster clients, the delete-queue
 //! drainer, the stale-upload reaper and the HTTP accept loop (HTTP/1.1
-//! and HTTP/2 by hyper-util's auto builder, TCP_NODELAY), stopped
-//! gracefully: on shutdown the listener closes, in-flight requests get
+//! and HTTP/2 by hyper-util's auto builder, TCP_NODELAY, within the
+//! connection limits of [`super::net`]), stopped gracefully: on shutdown
+//! the listener closes, in-flight requests get
 //! [`GatewayConfig::drain_timeout`] to finish, and the drainer and the
 //! reaper stop between entries.
 //!
@@ -16,9 +17,6 @@ use std::time::Duration;
 
 use fdfs_protocol::client::{Pool, PoolConfig, StorageClient, TrackerClient};
 use fdfs_protocol::server::Shutdown;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use s3s::service::{S3Service, S3ServiceBuilder};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -26,8 +24,8 @@ use tokio::sync::Notify;
 use super::Gateway;
 use super::auth::IndexAuth;
 use super::drainer::{Drainer, SweepSchedule};
-use super::http_fixups::Fixups;
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
+use super::net::HttpLimits;
 pub use super::vhost::InvalidDomain;
 use super::vhost::VirtualHosts;
 use crate::index::{AccessKey, IndexError, IndexHandle};
@@ -69,6 +67,8 @@ pub struct GatewayConfig {
     /// BUCKET.DOMAIN[:port]` addresses BUCKET. Any other host is
     /// path-style. Empty: path-style only.
     pub virtual_host_domains: Vec<String>,
+    /// Limits on client connections (timeouts, the connection cap).
+    pub limits: HttpLimits,
 }
 
 impl GatewayConfig {
@@ -87,6 +87,7 @@ impl GatewayConfig {
             reaper_period: Duration::from_secs(3600),
             orphan_sweep: Some(SweepSchedule::default()),
             virtual_host_domains: Vec::new(),
+            limits: HttpLimits::default(),
         }
     }
 }
@@ -119,6 +120,7 @@ pub struct GatewayServer {
     drainer: Drainer,
     reaper: Reaper,
     drain_timeout: Duration,
+    limits: HttpLimits,
     index: IndexHandle,
 }
 
@@ -157,7 +159,15 @@ impl GatewayServer {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        Ok(Self { listener, service, drainer, reaper, drain_timeout: config.drain_timeout, index })
+        Ok(Self {
+            listener,
+            service,
+            drainer,
+            reaper,
+            drain_timeout: config.drain_timeout,
+            limits: config.limits,
+            index,
+        })
     }
 
     /// The bound address (the real port when asked for port 0).
@@ -174,7 +184,9 @@ impl GatewayServer {
     pub async fn run(self, shutdown: Shutdown) {
         let drainer = tokio::spawn(self.drainer.run(shutdown.clone()));
         let reaper = tokio::spawn(self.reaper.run(shutdown.clone()));
-        serve(self.listener, self.service, shutdown, self.drain_timeout).await;
+        let limits = self.limits;
+        super::net::serve::serve(self.listener, self.service, limits, shutdown, self.drain_timeout)
+            .await;
         let _ = reaper.await;
         let _ = drainer.await;
     }
@@ -190,40 +202,4 @@ fn ensure_key(ix: &mut crate::index::Index, key: &AccessKey) -> crate::index::Re
         ix.delete_access_key(&key.access_key_id)?;
     }
     ix.create_access_key(key)
-}
-
-/// The accept loop; see the module docs.
-async fn serve(listener: TcpListener, service: S3Service, mut shutdown: Shutdown, drain: Duration) {
-    let builder = Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // Out of descriptors and the like: back off briefly.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
-                };
-                if let Err(e) = stream.set_nodelay(true) {
-                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-                }
-                let conn = builder.serve_connection(TokioIo::new(stream), Fixups(service.clone()));
-                let conn = graceful.watch(conn.into_owned());
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
-                    }
-                });
-            }
-            () = shutdown.wait() => break,
-        }
-    }
-    drop(listener);
-    if tokio::time::timeout(drain, graceful.shutdown()).await.is_err() {
-        tracing::warn!("in-flight requests did not finish in {drain:?}; closing them");
-    }
 }
