@@ -111,6 +111,34 @@ pub struct ServerArgs {
     /// requests work whatever is set.
     #[arg(long = "domain", value_name = "DOMAIN", default_value = "localhost")]
     pub domains: Vec<String>,
+    /// Limits of the embedded tracker's and storage's connections.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+    /// Limits of the S3 port's connections.
+    #[command(flatten)]
+    pub s3_limits: HttpLimitArgs,
+}
+
+/// Limits on S3 client connections (`fdfs gateway`, `fdfs server`); each
+/// overrides the same key of `[connections]` in gateway.toml.
+#[derive(Debug, Args)]
+pub struct HttpLimitArgs {
+    /// Concurrent S3 connections at most; more are closed at once
+    /// [default: 4096].
+    #[arg(long = "s3-max-connections", value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Seconds a request head may take (on HTTP/1 also the keep-alive idle
+    /// bound) [default: 30].
+    #[arg(long = "s3-header-timeout", value_name = "SECS")]
+    pub header_timeout: Option<u64>,
+    /// Seconds a connection may move no byte with no request in flight
+    /// [default: 30].
+    #[arg(long = "s3-idle-timeout", value_name = "SECS")]
+    pub idle_timeout: Option<u64>,
+    /// Seconds a request body may deliver nothing before RequestTimeout
+    /// [default: 30].
+    #[arg(long = "s3-body-timeout", value_name = "SECS")]
+    pub body_timeout: Option<u64>,
 }
 
 /// Where the trackers are.
@@ -172,7 +200,7 @@ pub struct TrackerCmdArgs {
 
 /// Who may connect and for how long: the flags `fdfs tracker` and
 /// `fdfs storage` share (both serve through the same accept loop).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
     /// Who may connect: *, an IP, a CIDR block or a.b.c.[1-15,20] (repeat)
     /// [default: everyone].
@@ -185,6 +213,10 @@ pub struct ConnectionArgs {
     /// connections [default: 60].
     #[arg(long, value_name = "SECS")]
     pub network_timeout: Option<u64>,
+    /// File descriptors kept out of the process's connection budget
+    /// [default: 256].
+    #[arg(long, value_name = "N")]
+    pub fd_reserve: Option<usize>,
 }
 
 impl ConnectionArgs {
@@ -369,6 +401,12 @@ pub struct GatewayArgs {
     /// The gateway's data directory (the index) [default: data/gateway].
     #[arg(long = "data", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: HttpLimitArgs,
+    /// File descriptors kept out of the process's connection budget
+    /// [default: 256].
+    #[arg(long, value_name = "N")]
+    pub fd_reserve: Option<usize>,
     /// The data directory in effect (`--data`, else the config file's,
     /// else the default), filled in by `fdfs gateway` before use.
     #[arg(skip)]

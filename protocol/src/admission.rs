@@ -209,9 +209,7 @@ mod tests {
         drop(a);
         evict.await.unwrap().unwrap();
         // `b` was left alone.
-        assert!(
-            tokio::time::timeout(Duration::from_millis(100), idle_b.evicted()).await.is_err()
-        );
+        assert!(tokio::time::timeout(Duration::from_millis(100), idle_b.evicted()).await.is_err());
     }
 
     #[tokio::test]

@@ -47,6 +47,7 @@ pub async fn run(mut args: GatewayArgs) -> anyhow::Result<()> {
     let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let mut config = settings.to_config().context("invalid gateway settings")?;
     config.owner_key = owner_key_from_env()?;
+    fdfs_protocol::fd_budget::init_process_budget(settings.connections.fd_reserve);
     let server = GatewayServer::bind(config).await.context("gateway failed to start")?;
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", server.local_addr());
@@ -62,7 +63,13 @@ fn settings(args: &GatewayArgs) -> anyhow::Result<GatewaySettings> {
         Some(path) => config::gateway::load(path)?,
         None => GatewaySettings::default(),
     };
-    Ok(file.with_flags(args.listen, &args.trackers, &args.domains, args.data_dir.as_deref()))
+    let mut s =
+        file.with_flags(args.listen, &args.trackers, &args.domains, args.data_dir.as_deref());
+    s.connections = s.connections.with_flags(&args.limits);
+    if let Some(v) = args.fd_reserve {
+        s.connections.fd_reserve = v;
+    }
+    Ok(s)
 }
 
 /// The cluster clients for the offline subcommands.

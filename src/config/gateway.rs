@@ -18,6 +18,8 @@ use fdfs_s3api::gateway::drainer::SweepSchedule;
 use fdfs_s3api::gateway::server::GatewayConfig;
 use serde::{Deserialize, Serialize};
 
+use super::http_limits::ConnectionSettings;
+
 /// The gateway's default S3 port.
 pub const DEFAULT_PORT: u16 = 9000;
 
@@ -48,6 +50,8 @@ pub struct GatewaySettings {
     pub delete_queue: DeleteQueueSettings,
     /// Connections to trackers and storages.
     pub cluster: ClusterSettings,
+    /// Limits on S3 client connections.
+    pub connections: ConnectionSettings,
 }
 
 /// `[uploads]`: the reaper of forgotten multipart uploads.
@@ -124,6 +128,7 @@ impl Default for GatewaySettings {
                 check_after_secs: c.pool.check_after.as_secs(),
                 max_idle_per_server: c.pool.max_idle_per_server,
             },
+            connections: ConnectionSettings::default(),
         }
     }
 }
@@ -217,6 +222,7 @@ impl GatewaySettings {
         c.pool.max_idle_time = Duration::from_secs(p.max_idle_secs);
         c.pool.check_after = Duration::from_secs(p.check_after_secs);
         c.pool.max_idle_per_server = p.max_idle_per_server;
+        c.limits = self.connections.to_limits()?;
         Ok(c)
     }
 }

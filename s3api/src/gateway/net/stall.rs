@@ -76,9 +76,9 @@ impl Body for StallBody {
             }
             Poll::Pending => {
                 let timeout = this.timeout;
-                let timer = this
-                    .timer
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(Instant::now() + timeout)));
+                let timer = this.timer.get_or_insert_with(|| {
+                    Box::pin(tokio::time::sleep_until(Instant::now() + timeout))
+                });
                 ready!(timer.as_mut().poll(cx));
                 this.timer = None;
                 this.flag.set();
