@@ -126,19 +126,19 @@ pub struct HttpLimitArgs {
     /// Concurrent S3 connections at most; more are closed at once
     /// [default: 4096].
     #[arg(long = "s3-max-connections", value_name = "N")]
-    pub max_connections: Option<usize>,
+    pub s3_max_connections: Option<usize>,
     /// Seconds a request head may take (on HTTP/1 also the keep-alive idle
     /// bound) [default: 30].
     #[arg(long = "s3-header-timeout", value_name = "SECS")]
-    pub header_timeout: Option<u64>,
+    pub s3_header_timeout: Option<u64>,
     /// Seconds a connection may move no byte with no request in flight
     /// [default: 30].
     #[arg(long = "s3-idle-timeout", value_name = "SECS")]
-    pub idle_timeout: Option<u64>,
+    pub s3_idle_timeout: Option<u64>,
     /// Seconds a request body may deliver nothing before RequestTimeout
     /// [default: 30].
     #[arg(long = "s3-body-timeout", value_name = "SECS")]
-    pub body_timeout: Option<u64>,
+    pub s3_body_timeout: Option<u64>,
 }
 
 /// Where the trackers are.

@@ -59,16 +59,16 @@ impl ConnectionSettings {
     /// These settings with the given flags on top.
     pub fn with_flags(mut self, flags: &HttpLimitArgs) -> Self {
         let pairs = [
-            (flags.header_timeout, &mut self.header_timeout_secs),
-            (flags.idle_timeout, &mut self.idle_timeout_secs),
-            (flags.body_timeout, &mut self.body_timeout_secs),
+            (flags.s3_header_timeout, &mut self.header_timeout_secs),
+            (flags.s3_idle_timeout, &mut self.idle_timeout_secs),
+            (flags.s3_body_timeout, &mut self.body_timeout_secs),
         ];
         for (flag, field) in pairs {
             if let Some(v) = flag {
                 *field = v;
             }
         }
-        if let Some(v) = flags.max_connections {
+        if let Some(v) = flags.s3_max_connections {
             self.max_connections = v;
         }
         self
@@ -111,10 +111,10 @@ mod tests {
         let s = ConnectionSettings::default();
         assert_eq!(s.to_limits().unwrap(), HttpLimits::default());
         let flags = HttpLimitArgs {
-            max_connections: Some(7),
-            header_timeout: Some(2),
-            idle_timeout: None,
-            body_timeout: Some(3),
+            s3_max_connections: Some(7),
+            s3_header_timeout: Some(2),
+            s3_idle_timeout: None,
+            s3_body_timeout: Some(3),
         };
         let l = s.with_flags(&flags).to_limits().unwrap();
         assert_eq!(l.max_connections, 7);

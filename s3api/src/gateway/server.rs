@@ -18,7 +18,7 @@ use std::time::Duration;
 use fdfs_protocol::client::{Pool, PoolConfig, StorageClient, TrackerClient};
 use fdfs_protocol::server::Shutdown;
 use s3s::service::{S3Service, S3ServiceBuilder};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Notify;
 
 use super::Gateway;
@@ -156,8 +156,7 @@ impl GatewayServer {
             Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
         let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle)
             .with_sweep(config.orphan_sweep);
-        let listener = TcpListener::bind(config.listen)
-            .await
+        let listener = listen(config.listen)
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
         Ok(Self {
             listener,
@@ -202,4 +201,17 @@ fn ensure_key(ix: &mut crate::index::Index, key: &AccessKey) -> crate::index::Re
         ix.delete_access_key(&key.access_key_id)?;
     }
     ix.create_access_key(key)
+}
+
+/// The kernel's queue of connections not yet accepted. Deeper than tokio's
+/// default (1,024): in a burst, a connection the full queue drops looks
+/// open to its client until it sends a byte.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds the S3 listener (address reuse, as tokio's `bind`).
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
