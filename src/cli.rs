@@ -117,6 +117,20 @@ pub struct ServerArgs {
     /// Limits of the S3 port's connections.
     #[command(flatten)]
     pub s3_limits: HttpLimitArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// HTTPS for the S3 port (`fdfs gateway`, `fdfs server`).
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); HTTP/2
+    /// and HTTP/1.1 by ALPN. SIGHUP reloads it and the key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Limits on S3 client connections (`fdfs gateway`, `fdfs server`); each
@@ -403,6 +417,8 @@ pub struct GatewayArgs {
     pub data_dir: Option<PathBuf>,
     #[command(flatten)]
     pub limits: HttpLimitArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// File descriptors kept out of the process's connection budget
     /// [default: 256].
     #[arg(long, value_name = "N")]

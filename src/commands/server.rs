@@ -24,6 +24,7 @@ use fdfs_protocol::fd_budget::{DEFAULT_FD_RESERVE, init_process_budget};
 use fdfs_protocol::server::shutdown_channel;
 use fdfs_s3api::gateway::DEFAULT_OWNER;
 use fdfs_s3api::gateway::auth::generate_key;
+use fdfs_s3api::gateway::net::tls::TlsFiles;
 use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer, index_path};
 use fdfs_s3api::index::Index;
 use fdfs_storage::server::StorageServer;
@@ -32,7 +33,7 @@ use fdfs_tracker::server::Tracker;
 use fdfs_tracker::settings::TrackerSettings;
 use tracing::{info, warn};
 
-use super::signals::wait_for_signals;
+use super::signals::{reload_on_sighup, wait_for_signals};
 use crate::cli::ServerArgs;
 use crate::config::http_limits::ConnectionSettings;
 
@@ -96,11 +97,16 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     let mut gateway_config = GatewayConfig::new(args.listen, vec![tracker_addr], gateway_dir);
     gateway_config.virtual_host_domains = args.domains;
     gateway_config.limits = s3_limits;
+    if let (Some(cert), Some(key)) = (args.tls.tls_cert, args.tls.tls_key) {
+        gateway_config.tls = Some(TlsFiles { cert, key });
+    }
     if let Some(key) = env_key {
         println!("access key id: {} (from FDFS_ACCESS_KEY_ID)", key.access_key_id);
         gateway_config.owner_key = Some(key);
     }
     let gateway = GatewayServer::bind(gateway_config).await.context("gateway failed to start")?;
+    let reload = gateway.tls().map(|tls| reload_on_sighup(move || tls.reload_logged()));
+    let reload = reload.transpose().context("cannot install the SIGHUP handler")?;
     info!(tracker = %tracker_addr, storage = %storage.local_addr(), "embedded cluster bound");
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", gateway.local_addr());
@@ -111,6 +117,9 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         gateway.run(shutdown),
     );
     signals.abort();
+    if let Some(task) = reload {
+        task.abort();
+    }
     storage_result.context("storage stopped with an error")
 }
 

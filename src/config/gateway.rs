@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use fdfs_s3api::gateway::drainer::SweepSchedule;
+use fdfs_s3api::gateway::net::tls::TlsFiles;
 use fdfs_s3api::gateway::server::GatewayConfig;
 use serde::{Deserialize, Serialize};
 
@@ -52,6 +53,11 @@ pub struct GatewaySettings {
     pub cluster: ClusterSettings,
     /// Limits on S3 client connections.
     pub connections: ConnectionSettings,
+    /// Serve HTTPS with this certificate chain (PEM); needs `tls_key`
+    /// (default: none, plain HTTP).
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `tls_cert` (PEM).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `[uploads]`: the reaper of forgotten multipart uploads.
@@ -129,6 +135,8 @@ impl Default for GatewaySettings {
                 max_idle_per_server: c.pool.max_idle_per_server,
             },
             connections: ConnectionSettings::default(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -223,6 +231,11 @@ impl GatewaySettings {
         c.pool.check_after = Duration::from_secs(p.check_after_secs);
         c.pool.max_idle_per_server = p.max_idle_per_server;
         c.limits = self.connections.to_limits()?;
+        c.tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
+            (None, None) => None,
+            _ => bail!("tls_cert and tls_key go together"),
+        };
         Ok(c)
     }
 }

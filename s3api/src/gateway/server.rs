@@ -26,6 +26,7 @@ use super::auth::IndexAuth;
 use super::drainer::{Drainer, SweepSchedule};
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
 use super::net::HttpLimits;
+use super::net::tls::{Tls, TlsError, TlsFiles};
 pub use super::vhost::InvalidDomain;
 use super::vhost::VirtualHosts;
 use crate::index::{AccessKey, IndexError, IndexHandle};
@@ -69,6 +70,8 @@ pub struct GatewayConfig {
     pub virtual_host_domains: Vec<String>,
     /// Limits on client connections (timeouts, the connection cap).
     pub limits: HttpLimits,
+    /// Serve HTTPS with this certificate and key (PEM) instead of HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 impl GatewayConfig {
@@ -88,6 +91,7 @@ impl GatewayConfig {
             orphan_sweep: Some(SweepSchedule::default()),
             virtual_host_domains: Vec::new(),
             limits: HttpLimits::default(),
+            tls: None,
         }
     }
 }
@@ -110,6 +114,9 @@ pub enum StartError {
     /// A virtual host domain is not a DNS name.
     #[error(transparent)]
     Domain(#[from] InvalidDomain),
+    /// The TLS certificate or key could not be loaded.
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// A bound, not yet running gateway.
@@ -121,6 +128,7 @@ pub struct GatewayServer {
     reaper: Reaper,
     drain_timeout: Duration,
     limits: HttpLimits,
+    tls: Option<Tls>,
     index: IndexHandle,
 }
 
@@ -128,6 +136,7 @@ impl GatewayServer {
     /// Opens the index, ensures the owner key, and binds the listener.
     pub async fn bind(config: GatewayConfig) -> Result<Self, StartError> {
         let hosts = VirtualHosts::new(&config.virtual_host_domains)?;
+        let tls = config.tls.clone().map(Tls::load).transpose()?;
         let dir = config.data_dir.clone();
         std::fs::create_dir_all(&dir)
             .map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
@@ -165,6 +174,7 @@ impl GatewayServer {
             reaper,
             drain_timeout: config.drain_timeout,
             limits: config.limits,
+            tls,
             index,
         })
     }
@@ -172,6 +182,12 @@ impl GatewayServer {
     /// The bound address (the real port when asked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The TLS state, to reload the certificate (on SIGHUP); `None` for
+    /// plain HTTP.
+    pub fn tls(&self) -> Option<Tls> {
+        self.tls.clone()
     }
 
     /// The index (for tools and tests).
@@ -184,8 +200,8 @@ impl GatewayServer {
         let drainer = tokio::spawn(self.drainer.run(shutdown.clone()));
         let reaper = tokio::spawn(self.reaper.run(shutdown.clone()));
         let limits = self.limits;
-        super::net::serve::serve(self.listener, self.service, limits, shutdown, self.drain_timeout)
-            .await;
+        let (tls, drain) = (self.tls, self.drain_timeout);
+        super::net::serve::serve(self.listener, self.service, limits, tls, shutdown, drain).await;
         let _ = reaper.await;
         let _ = drainer.await;
     }

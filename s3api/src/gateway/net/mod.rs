@@ -25,10 +25,12 @@
 //! - [`activity`]: the idle timeout of a connection.
 //! - [`stall`]: the request-body stall timeout.
 //! - [`serve`]: the accept loop and one connection's life.
+//! - [`tls`]: HTTPS, with the certificate reloaded on demand.
 
 pub mod activity;
 pub mod serve;
 pub mod stall;
+pub mod tls;
 
 use std::time::Duration;
 

@@ -16,6 +16,7 @@ use tracing::debug;
 
 use super::HttpLimits;
 use super::activity::{Activity, Watched};
+use super::tls::Tls;
 use crate::gateway::http_fixups::Fixups;
 
 /// hyper's connection builder with `limits` applied.
@@ -31,11 +32,13 @@ pub(crate) fn builder(limits: &HttpLimits) -> Builder<TokioExecutor> {
     builder
 }
 
-/// Serves S3 on `listener` until `shutdown`, then drains for `drain`.
+/// Serves S3 on `listener` (HTTPS when `tls` is given) until `shutdown`,
+/// then drains for `drain`.
 pub(crate) async fn serve(
     listener: TcpListener,
     service: S3Service,
     limits: HttpLimits,
+    tls: Option<Tls>,
     shutdown: Shutdown,
     drain: std::time::Duration,
 ) {
@@ -50,7 +53,21 @@ pub(crate) async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             debug!(error = %e, "cannot set TCP_NODELAY");
         }
-        serve_connection(stream, Arc::clone(&builder), service.clone(), limits.clone(), shutdown)
+        let (builder, service, limits) = (Arc::clone(&builder), service.clone(), limits.clone());
+        let acceptor = tls.as_ref().map(Tls::acceptor);
+        async move {
+            let Some(acceptor) = acceptor else {
+                return serve_connection(stream, builder, service, limits, shutdown).await;
+            };
+            // The handshake is bounded like a request head.
+            match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => {
+                    serve_connection(stream, builder, service, limits, shutdown).await
+                }
+                Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
+                Err(_) => debug!("TLS handshake timed out"),
+            }
+        }
     })
     .await;
 }
