@@ -20,6 +20,7 @@ pub async fn run(args: StorageCmdArgs) -> anyhow::Result<()> {
     let settings = settings(args)?;
     fdfs_protocol::fd_budget::init_process_budget(settings.fd_reserve);
     let config = settings.to_config().context("invalid storage settings")?;
+    super::exposure::warn_if_exposed("storage", config.listen, &settings.allow_hosts);
     let server = StorageServer::bind(config).await.context("storage failed to start")?;
     if let Some(http) = server.http_addr() {
         eprintln!("http listening on {http}");

@@ -19,6 +19,7 @@ pub async fn run(args: TrackerCmdArgs) -> anyhow::Result<()> {
     let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let settings = settings(args)?;
     fdfs_protocol::fd_budget::init_process_budget(settings.fd_reserve);
+    super::exposure::warn_if_exposed("tracker", settings.listen, &settings.allow_hosts);
     let config = settings.to_config().context("invalid tracker settings")?;
     let tracker = Tracker::bind(config).await.context("tracker failed to start")?;
     // Parsed by tests and scripts that ask for port 0.
