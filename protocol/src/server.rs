@@ -100,6 +100,13 @@ impl Shutdown {
         }
     }
 
+    /// The connection's entry among its listener's idle connections, for
+    /// protocols that track their own idle periods (HTTP); `None` outside
+    /// [`serve_streams`].
+    pub fn idle_slot(&self) -> Option<Arc<IdleSlot>> {
+        self.idle.clone()
+    }
+
     /// This signal for one connection of a listener, whose idle periods
     /// that listener may cut short.
     fn for_connection(&self, idle: Arc<IdleSlot>) -> Self {

@@ -137,21 +137,53 @@ async fn a_stalled_body_is_answered_request_timeout() {
 }
 
 #[tokio::test]
-async fn a_full_listener_refuses_new_connections_at_once() {
+async fn a_full_listener_evicts_idle_connections_and_refuses_when_all_are_busy() {
     let limits = HttpLimits { max_connections: 2, ..HttpLimits::default() };
     let stack = stack(limits).await;
-    let _a = TcpStream::connect(stack.s3).await.unwrap();
-    let _b = TcpStream::connect(stack.s3).await.unwrap();
-    // Let the server admit both before the third arrives.
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let start = Instant::now();
-    let mut c = TcpStream::connect(stack.s3).await.unwrap();
-    let (reply, closed) = until_closed(&mut c, start).await;
-    assert!(reply.is_empty() && closed < Duration::from_secs(1), "{reply} {closed:?}");
-    drop((_a, _b));
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    // With room again, S3 answers.
     let s3 = stack.client(SECRET);
+    make_bucket(&s3, "full").await;
+    // Two idle connections fill the listener (the SDK's pooled one is
+    // evicted as they arrive)...
+    let mut idle =
+        [TcpStream::connect(stack.s3).await.unwrap(), TcpStream::connect(stack.s3).await.unwrap()];
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // ...and a new client is served at once: the longest-idle one goes.
+    let fresh = stack.client(SECRET);
+    let listed = tokio::time::timeout(Duration::from_secs(5), fresh.list_buckets().send()).await;
+    listed.unwrap().unwrap();
+    let (_, closed) = until_closed(&mut idle[0], Instant::now()).await;
+    assert!(closed < Duration::from_secs(1), "idle connection kept {closed:?}");
+
+    // Connections in the middle of a request (a PUT whose body is still
+    // coming) are never evicted: a newcomer is refused at once.
+    let presigned = s3
+        .put_object()
+        .bucket("full")
+        .key("slow")
+        .presigned(PresigningConfig::expires_in(Duration::from_secs(300)).unwrap())
+        .await
+        .unwrap();
+    let uri: http::Uri = presigned.uri().parse().unwrap();
+    let head = format!(
+        "PUT {} HTTP/1.1\r\nHost: {}\r\nContent-Length: 100\r\n\r\nxx",
+        uri.path_and_query().unwrap(),
+        stack.s3
+    );
+    drop(idle);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut busy = Vec::new();
+    for _ in 0..2 {
+        let mut c = TcpStream::connect(stack.s3).await.unwrap();
+        c.write_all(head.as_bytes()).await.unwrap();
+        busy.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let start = Instant::now();
+    let mut refused = TcpStream::connect(stack.s3).await.unwrap();
+    let (reply, closed) = until_closed(&mut refused, start).await;
+    assert!(reply.is_empty() && closed < Duration::from_secs(2), "{reply} {closed:?}");
+    drop(busy);
+    tokio::time::sleep(Duration::from_millis(300)).await;
     s3.list_buckets().send().await.unwrap();
     stack.stop().await;
 }

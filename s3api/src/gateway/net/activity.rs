@@ -10,6 +10,12 @@
 //! timeout while no request is being handled, when the connection is
 //! dropped. A request in flight is bounded by its own timeouts instead
 //! (the body stall, the cluster clients' network timeout).
+//!
+//! While no request is in flight the connection is also on its listener's
+//! idle list ([`Activity::evicted`]): a full listener closes its
+//! longest-idle connection to serve a newcomer, as nginx reuses idle
+//! keep-alive connections, so a flood of idle sockets cannot lock S3 out
+//! until the timeouts fire.
 
 use std::io;
 use std::pin::Pin;
@@ -17,7 +23,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use fdfs_protocol::admission::IdleSlot;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 /// When a connection last moved a byte, and how many of its requests are
@@ -27,11 +35,18 @@ pub struct Activity {
     start: Instant,
     last_ms: AtomicU64,
     busy: AtomicUsize,
+    /// Woken when `busy` changes.
+    changed: Notify,
 }
 
 impl Default for Activity {
     fn default() -> Self {
-        Self { start: Instant::now(), last_ms: AtomicU64::new(0), busy: AtomicUsize::new(0) }
+        Self {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            busy: AtomicUsize::new(0),
+            changed: Notify::new(),
+        }
     }
 }
 
@@ -44,7 +59,29 @@ impl Activity {
     /// Marks a request in flight until the guard drops.
     pub fn busy(self: &std::sync::Arc<Self>) -> BusyGuard {
         self.busy.fetch_add(1, Ordering::AcqRel);
+        self.changed.notify_waiters();
         BusyGuard(std::sync::Arc::clone(self))
+    }
+
+    /// Resolves when the listener evicts this connection during a period
+    /// with no request in flight; never without a `slot`.
+    pub async fn evicted(&self, slot: Option<std::sync::Arc<IdleSlot>>) {
+        let Some(slot) = slot else { return std::future::pending().await };
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            // Registered before `busy` is read, so no change is missed.
+            changed.as_mut().enable();
+            if self.busy.load(Ordering::Acquire) == 0 {
+                let idle = slot.enter();
+                tokio::select! {
+                    () = idle.evicted() => return,
+                    () = &mut changed => {}
+                }
+            } else {
+                changed.await;
+            }
+        }
     }
 
     /// Resolves once the connection has been idle for `timeout`: no request
@@ -73,6 +110,7 @@ impl Drop for BusyGuard {
         // A request that ends restarts the idle clock.
         self.0.touch();
         self.0.busy.fetch_sub(1, Ordering::AcqRel);
+        self.0.changed.notify_waiters();
     }
 }
 

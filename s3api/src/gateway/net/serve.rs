@@ -97,6 +97,9 @@ pub(crate) async fn serve_connection<T>(
         () = activity.idle_expired(limits.idle_timeout) => {
             debug!(timeout = ?limits.idle_timeout, "idle connection closed");
         }
+        () = activity.evicted(shutdown.idle_slot()) => {
+            debug!("idle connection closed to make room for a new one");
+        }
         () = shutdown.wait() => {
             conn.as_mut().graceful_shutdown();
             if let Err(e) = conn.await {
