@@ -115,6 +115,48 @@ pub struct ServerArgs {
     /// from the data [default: DIR/gateway/master.key, made at first start].
     #[arg(long, value_name = "FILE")]
     pub master_key_file: Option<PathBuf>,
+    /// Limits of the embedded tracker's and storage's connections.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+    /// Limits of the S3 port's connections.
+    #[command(flatten)]
+    pub s3_limits: HttpLimitArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// HTTPS for the S3 port (`fdfs gateway`, `fdfs server`).
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); HTTP/2
+    /// and HTTP/1.1 by ALPN. SIGHUP reloads it and the key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// Limits on S3 client connections (`fdfs gateway`, `fdfs server`); each
+/// overrides the same key of `[connections]` in gateway.toml.
+#[derive(Debug, Args)]
+pub struct HttpLimitArgs {
+    /// Concurrent S3 connections at most; more are closed at once
+    /// [default: 4096].
+    #[arg(long = "s3-max-connections", value_name = "N")]
+    pub s3_max_connections: Option<usize>,
+    /// Seconds a request head may take (on HTTP/1 also the keep-alive idle
+    /// bound) [default: 30].
+    #[arg(long = "s3-header-timeout", value_name = "SECS")]
+    pub s3_header_timeout: Option<u64>,
+    /// Seconds a connection may move no byte with no request in flight
+    /// [default: 30].
+    #[arg(long = "s3-idle-timeout", value_name = "SECS")]
+    pub s3_idle_timeout: Option<u64>,
+    /// Seconds a request body may deliver nothing before RequestTimeout
+    /// [default: 30].
+    #[arg(long = "s3-body-timeout", value_name = "SECS")]
+    pub s3_body_timeout: Option<u64>,
 }
 
 /// Where the trackers are.
@@ -176,7 +218,7 @@ pub struct TrackerCmdArgs {
 
 /// Who may connect and for how long: the flags `fdfs tracker` and
 /// `fdfs storage` share (both serve through the same accept loop).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ConnectionArgs {
     /// Who may connect: *, an IP, a CIDR block or a.b.c.[1-15,20] (repeat)
     /// [default: everyone].
@@ -189,6 +231,10 @@ pub struct ConnectionArgs {
     /// connections [default: 60].
     #[arg(long, value_name = "SECS")]
     pub network_timeout: Option<u64>,
+    /// File descriptors kept out of the process's connection budget
+    /// [default: 256].
+    #[arg(long, value_name = "N")]
+    pub fd_reserve: Option<usize>,
 }
 
 impl ConnectionArgs {
@@ -378,6 +424,14 @@ pub struct GatewayArgs {
     /// made by whichever of `fdfs gateway` and `key create` runs first].
     #[arg(long, value_name = "FILE", global = true)]
     pub master_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: HttpLimitArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// File descriptors kept out of the process's connection budget
+    /// [default: 256].
+    #[arg(long, value_name = "N")]
+    pub fd_reserve: Option<usize>,
     /// The data directory in effect (`--data`, else the config file's,
     /// else the default), filled in by `fdfs gateway` before use.
     #[arg(skip)]

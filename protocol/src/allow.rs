@@ -52,6 +52,11 @@ impl AllowHosts {
         Ok(out)
     }
 
+    /// Whether every peer may connect (`*`, or no entries).
+    pub fn allows_everyone(&self) -> bool {
+        self.any
+    }
+
     /// Whether `ip` may connect.
     pub fn allows(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();

@@ -255,18 +255,17 @@ impl Connection {
     }
 
     /// Reads the next header, or `None` on a clean close before any byte.
+    /// The first byte must come within the network timeout (the idle
+    /// bound) and the rest of the header within one more: a peer that
+    /// dribbles a header a byte at a time cannot stretch it.
     pub async fn read_header_or_eof(&mut self) -> Result<Option<Header>, ConnError> {
         let mut buf = [0u8; HEADER_LEN];
-        let mut got = 0;
-        while got < HEADER_LEN {
-            let n = timed(self.timeout, self.stream.read(&mut buf[got..])).await?;
-            if n == 0 {
-                if got == 0 {
-                    return Ok(None);
-                }
-                return Err(ConnError::Io(io::ErrorKind::UnexpectedEof.into()));
-            }
-            got += n;
+        let got = timed(self.timeout, self.stream.read(&mut buf)).await?;
+        if got == 0 {
+            return Ok(None);
+        }
+        if got < HEADER_LEN {
+            timed(self.timeout, self.stream.read_exact(&mut buf[got..])).await?;
         }
         Ok(Some(Header::from_bytes(&buf)?))
     }

@@ -23,8 +23,11 @@
 //! - [`ip_width`]: the IP field width of replies (`response_ip_addr_size`).
 //! - [`connection`]: a framed connection that streams bodies.
 //! - [`client`]: pooled async tracker and storage clients.
-//! - [`server`]: the accept loop both servers share; [`allow`]: `allow_hosts`.
+//! - [`server`]: the accept loop both servers share; [`allow`]: `allow_hosts`;
+//!   [`admission`]: connection caps and idle eviction; [`fd_budget`]: the
+//!   process-wide file descriptor budget.
 
+pub mod admission;
 pub mod allow;
 pub mod base64;
 pub mod client;
@@ -32,6 +35,7 @@ pub mod cmd;
 pub mod connection;
 pub mod consts;
 pub mod error;
+pub mod fd_budget;
 pub mod file_http;
 pub mod file_id;
 pub mod filename;

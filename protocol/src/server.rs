@@ -1,11 +1,15 @@
 //! The accept loop shared by the tracker and the storage server.
 //!
-//! `serve` owns the listener: it bounds concurrent connections (accepting
-//! stops while the limit is reached, so the kernel backlog applies back
-//! pressure), refuses peers outside `allow_hosts`, survives accept errors (a
-//! reset connection ends only itself; running out of file descriptors backs
-//! off), and on shutdown stops accepting, tells every connection to finish
-//! its current request, and waits a bounded time for them to drain.
+//! `serve` owns the listener: it bounds concurrent connections by
+//! `max_connections` and by the process's descriptor budget (see
+//! [`crate::admission`]: a full listener evicts its longest-idle
+//! connection, else refuses the newcomer at once rather than leaving it in
+//! the backlog), refuses peers outside `allow_hosts`, survives accept errors
+//! (a reset connection ends only itself; running out of file descriptors
+//! backs off), closes connections idle for `network_timeout` (nothing sent,
+//! or half a header), and on shutdown stops accepting, tells every
+//! connection to finish its current request, and waits a bounded time for
+//! them to drain.
 
 use std::future::Future;
 use std::io;
@@ -13,12 +17,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, info, info_span, warn};
 
+use crate::admission::{Admission, IdleSlot};
 use crate::allow::AllowHosts;
 use crate::connection::Connection;
+use crate::fd_budget::process_budget;
 
 /// Limits and policies of one listening server.
 #[derive(Debug, Clone)]
@@ -50,6 +56,9 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone)]
 pub struct Shutdown {
     rx: watch::Receiver<bool>,
+    /// The connection's place among its listener's idle connections (set
+    /// for connections [`serve_streams`] runs).
+    idle: Option<Arc<IdleSlot>>,
 }
 
 /// The sending side of [`Shutdown`].
@@ -61,7 +70,7 @@ pub struct ShutdownTrigger {
 /// A new shutdown signal pair.
 pub fn shutdown_channel() -> (ShutdownTrigger, Shutdown) {
     let (tx, rx) = watch::channel(false);
-    (ShutdownTrigger { tx }, Shutdown { rx })
+    (ShutdownTrigger { tx }, Shutdown { rx, idle: None })
 }
 
 impl ShutdownTrigger {
@@ -72,7 +81,7 @@ impl ShutdownTrigger {
 
     /// A receiver for this trigger.
     pub fn subscribe(&self) -> Shutdown {
-        Shutdown { rx: self.tx.subscribe() }
+        Shutdown { rx: self.tx.subscribe(), idle: None }
     }
 }
 
@@ -89,6 +98,19 @@ impl Shutdown {
                 return;
             }
         }
+    }
+
+    /// The connection's entry among its listener's idle connections, for
+    /// protocols that track their own idle periods (HTTP); `None` outside
+    /// [`serve_streams`].
+    pub fn idle_slot(&self) -> Option<Arc<IdleSlot>> {
+        self.idle.clone()
+    }
+
+    /// This signal for one connection of a listener, whose idle periods
+    /// that listener may cut short.
+    fn for_connection(&self, idle: Arc<IdleSlot>) -> Self {
+        Self { rx: self.rx.clone(), idle: Some(idle) }
     }
 }
 
@@ -137,17 +159,10 @@ pub async fn serve_streams<F, Fut>(
     Fut: Future<Output = ()> + Send + 'static,
 {
     let local = listener.local_addr().ok();
-    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let admission = Admission::new(config.max_connections, process_budget());
     let mut tasks = JoinSet::new();
     info!(addr = ?local, protocol = span_name, "listening");
     loop {
-        let permit = tokio::select! {
-            permit = slots.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            () = shutdown.wait() => break,
-        };
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = shutdown.wait() => break,
@@ -165,10 +180,12 @@ pub async fn serve_streams<F, Fut>(
             warn!(%peer, "connection refused: not in allow_hosts");
             continue;
         }
-        let work = on_connection(stream, shutdown.clone());
+        // Dropping the stream on refusal closes it at once.
+        let Ok(admitted) = admission.admit().await else { continue };
+        let work = on_connection(stream, shutdown.for_connection(Arc::clone(&admitted.idle)));
         tasks.spawn(
             async move {
-                let _permit = permit;
+                let _admitted = admitted;
                 work.await;
             }
             .instrument(info_span!("conn", protocol = span_name, %peer)),
@@ -187,8 +204,10 @@ pub async fn serve_streams<F, Fut>(
 }
 
 /// Waits for the next request header on `conn`. `None` when the peer closed
-/// the connection between requests or shutdown was signalled; an idle
-/// connection is closed after the network timeout, as FastDFS servers do.
+/// the connection between requests, shutdown was signalled, or the
+/// listener, full, evicted this idle connection for a new one; an idle
+/// connection is closed after the network timeout, as FastDFS servers do,
+/// and so is one that sent half a header.
 pub async fn next_request(
     conn: &mut Connection,
     shutdown: &mut Shutdown,
@@ -196,9 +215,15 @@ pub async fn next_request(
     if shutdown.is_triggered() {
         return Ok(None);
     }
+    let slot = shutdown.idle.clone().unwrap_or_else(|| Arc::new(IdleSlot::detached()));
+    let idle = slot.enter();
     tokio::select! {
         header = conn.read_header_or_eof() => header,
         () = shutdown.wait() => Ok(None),
+        () = idle.evicted() => {
+            debug!("idle connection closed to make room for a new one");
+            Ok(None)
+        }
     }
 }
 
@@ -267,19 +292,66 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn connection_limit_holds_back_extra_clients() {
+    async fn a_full_server_evicts_the_idle_connection_for_a_new_one() {
         let config = ServerConfig { max_connections: 1, ..ServerConfig::default() };
         let (addr, trigger, _task) = start(config).await;
         let mut first = Connection::connect(addr, T, T).await.unwrap();
         first.call(&ActiveTest).await.unwrap();
-        // The second connects (kernel backlog) but is not served while the first is open.
-        let short = Duration::from_millis(300);
-        let mut second = Connection::connect(addr, T, short).await.unwrap();
-        assert!(second.call(&ActiveTest).await.is_err());
-        drop(first);
-        drop(second);
-        let mut third = Connection::connect(addr, T, T).await.unwrap();
-        third.call(&ActiveTest).await.unwrap();
+        // `first` is idle between requests: the newcomer takes its slot at
+        // once instead of waiting in the backlog.
+        let mut second = Connection::connect(addr, T, T).await.unwrap();
+        second.call(&ActiveTest).await.unwrap();
+        assert!(first.call(&ActiveTest).await.is_err(), "the idle connection was kept");
+        trigger.trigger();
+    }
+
+    /// Reads until the server closes `stream`; how long after `start`.
+    async fn closed_after(mut stream: TcpStream, start: std::time::Instant) -> Duration {
+        use tokio::io::AsyncReadExt;
+        let mut buf = [0u8; 64];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) => return start.elapsed(),
+                Ok(Ok(_)) => {}
+                Err(_) => panic!("connection still open after 10 s"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn silent_and_half_header_connections_are_closed_after_the_network_timeout() {
+        use tokio::io::AsyncWriteExt;
+        let network_timeout = Duration::from_millis(500);
+        let (addr, trigger, _task) =
+            start(ServerConfig { network_timeout, ..Default::default() }).await;
+        let start = std::time::Instant::now();
+        let silent = TcpStream::connect(addr).await.unwrap();
+        let mut half = TcpStream::connect(addr).await.unwrap();
+        half.write_all(&[0, 0, 0, 0, 0]).await.unwrap();
+        let silent = tokio::spawn(closed_after(silent, start));
+        let half = tokio::spawn(closed_after(half, start));
+        // A header dribbled a byte at a time cannot stretch its deadline
+        // (one timeout for the first byte, one for the rest).
+        let dribble = TcpStream::connect(addr).await.unwrap();
+        let (mut read, mut write) = dribble.into_split();
+        let dribbler = tokio::spawn(async move {
+            for _ in 0..9 {
+                if write.write_all(&[0]).await.is_err() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        });
+        for (name, closed) in [("silent", silent.await.unwrap()), ("half", half.await.unwrap())] {
+            assert!(closed >= Duration::from_millis(450), "{name} closed early: {closed:?}");
+            assert!(closed < Duration::from_secs(3), "{name} closed late: {closed:?}");
+        }
+        let mut buf = [0u8; 8];
+        use tokio::io::AsyncReadExt;
+        let n = tokio::time::timeout(Duration::from_secs(3), read.read(&mut buf)).await;
+        assert!(matches!(n, Ok(Ok(0) | Err(_))), "dribbler not closed: {n:?}");
+        assert!(start.elapsed() < Duration::from_millis(1500), "dribbler closed late");
+        dribbler.abort();
         trigger.trigger();
     }
 

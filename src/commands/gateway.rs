@@ -23,7 +23,7 @@ use fdfs_s3api::index::private::private_dir;
 use fdfs_s3api::index::{AccessKey, Index, IndexHandle, MIN_SECRET_LEN};
 use fdfs_s3api::rebuild::{rebuild_index, sweep_orphans};
 
-use super::signals::wait_for_signals;
+use super::signals::{reload_on_sighup, wait_for_signals};
 use crate::cli::{GatewayArgs, GatewayCommand, KeyCommand};
 use crate::config;
 use crate::config::gateway::GatewaySettings;
@@ -52,11 +52,17 @@ pub async fn run(mut args: GatewayArgs) -> anyhow::Result<()> {
     let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let mut config = settings.to_config().context("invalid gateway settings")?;
     config.owner_key = owner_key_from_env()?;
+    fdfs_protocol::fd_budget::init_process_budget(settings.connections.fd_reserve);
     let server = GatewayServer::bind(config).await.context("gateway failed to start")?;
+    let reload = server.tls().map(|tls| reload_on_sighup(move || tls.reload_logged()));
+    let reload = reload.transpose().context("cannot install the SIGHUP handler")?;
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", server.local_addr());
     server.run(shutdown).await;
     signals.abort();
+    if let Some(task) = reload {
+        task.abort();
+    }
     Ok(())
 }
 
@@ -67,12 +73,19 @@ fn settings(args: &GatewayArgs) -> anyhow::Result<GatewaySettings> {
         Some(path) => config::gateway::load(path)?,
         None => GatewaySettings::default(),
     };
-    let mut settings =
+    let mut s =
         file.with_flags(args.listen, &args.trackers, &args.domains, args.data_dir.as_deref());
     if let Some(path) = &args.master_key_file {
-        settings.master_key_file = Some(path.clone());
+        s.master_key_file = Some(path.clone());
     }
-    Ok(settings)
+    s.connections = s.connections.with_flags(&args.limits);
+    if let Some(v) = args.fd_reserve {
+        s.connections.fd_reserve = v;
+    }
+    if let (Some(cert), Some(key)) = (&args.tls.tls_cert, &args.tls.tls_key) {
+        (s.tls_cert, s.tls_key) = (Some(cert.clone()), Some(key.clone()));
+    }
+    Ok(s)
 }
 
 /// The cluster clients for the offline subcommands.

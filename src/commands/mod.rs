@@ -8,12 +8,14 @@
 //! - `tracker`: run a tracker until SIGINT/SIGTERM.
 //! - `storage`: run a storage server until SIGINT/SIGTERM.
 //! - `gateway`: run the S3 gateway until SIGINT/SIGTERM; manage its keys.
-//! - `signals`: the SIGINT/SIGTERM handling both share.
+//! - `signals`: the SIGINT/SIGTERM handling both share, and SIGHUP reloads.
+//! - `exposure`: the start-up warning for a native port open to everyone.
 //! - `monitor`: print the cluster a tracker knows; delete a storage.
 //! - `timefmt`: unix seconds as `YYYY-MM-DD hh:mm:ss`, shared by the tools.
 //! - `bench`: load generators measuring a running cluster.
 
 mod bench;
+mod exposure;
 mod files;
 mod gateway;
 mod info;

@@ -21,19 +21,22 @@
 use std::path::Path;
 
 use anyhow::Context;
+use fdfs_protocol::fd_budget::{DEFAULT_FD_RESERVE, init_process_budget};
 use fdfs_protocol::server::shutdown_channel;
 use fdfs_s3api::gateway::DEFAULT_OWNER;
 use fdfs_s3api::gateway::auth::generate_key;
+use fdfs_s3api::gateway::net::tls::TlsFiles;
 use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer, index_path};
 use fdfs_s3api::index::private::private_dir;
 use fdfs_storage::server::StorageServer;
 use fdfs_storage::settings::StorageSettings;
 use fdfs_tracker::server::Tracker;
 use fdfs_tracker::settings::TrackerSettings;
-use tracing::info;
+use tracing::{info, warn};
 
-use super::signals::wait_for_signals;
+use super::signals::{reload_on_sighup, wait_for_signals};
 use crate::cli::ServerArgs;
+use crate::config::http_limits::ConnectionSettings;
 
 /// The group of the embedded storage.
 const GROUP: &str = "group1";
@@ -46,17 +49,28 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     // The tracker's, storage's and gateway's data all live under DIR: one
     // private directory keeps every file of the three from other users.
     private_dir(&args.data).with_context(|| format!("cannot create {}", args.data.display()))?;
+    // One descriptor budget for the three roles: an S3 flood is refused
+    // before it can take the tracker's and storage's descriptors.
+    let reserve = args.connections.fd_reserve.unwrap_or(DEFAULT_FD_RESERVE);
+    let budget = init_process_budget(reserve);
+    let s3_limits = ConnectionSettings::default().with_flags(&args.s3_limits).to_limits()?;
     let mut tracker_settings = TrackerSettings {
         listen: args.tracker_listen,
         data_dir: args.data.join("tracker"),
         ..TrackerSettings::default()
     };
     tracker_settings.placement.reserved_storage_space = args.reserved_storage_space.clone();
+    let t = &mut tracker_settings;
+    args.connections.clone().apply(
+        &mut t.allow_hosts,
+        &mut t.max_connections,
+        &mut t.network_timeout_secs,
+    );
     let tracker_config = tracker_settings.to_config().context("invalid tracker settings")?;
     let tracker = Tracker::bind(tracker_config).await.context("tracker failed to start")?;
     let tracker_addr = tracker.local_addr();
 
-    let storage_settings = StorageSettings {
+    let mut storage_settings = StorageSettings {
         listen: args.storage_listen.to_string(),
         group: GROUP.to_string(),
         base_path: args.data.join("storage"),
@@ -64,6 +78,17 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         reserved_storage_space: args.reserved_storage_space,
         ..StorageSettings::default()
     };
+    let s = &mut storage_settings;
+    args.connections.apply(&mut s.allow_hosts, &mut s.max_connections, &mut s.network_timeout_secs);
+    let roles = s3_limits.max_connections + s.max_connections + tracker_settings.max_connections;
+    if roles > budget.capacity() {
+        warn!(
+            connections = roles,
+            budget = budget.capacity(),
+            "the three roles' max_connections exceed the descriptor budget; \
+             a flood of one port can starve the others"
+        );
+    }
     let storage_config = storage_settings.to_config().context("invalid storage settings")?;
     let storage = StorageServer::bind(storage_config).await.context("storage failed to start")?;
 
@@ -77,11 +102,17 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     let mut gateway_config = GatewayConfig::new(args.listen, vec![tracker_addr], gateway_dir);
     gateway_config.virtual_host_domains = args.domains;
     gateway_config.master_key = args.master_key_file;
+    gateway_config.limits = s3_limits;
+    if let (Some(cert), Some(key)) = (args.tls.tls_cert, args.tls.tls_key) {
+        gateway_config.tls = Some(TlsFiles { cert, key });
+    }
     if let Some(key) = env_key {
         println!("access key id: {} (from FDFS_ACCESS_KEY_ID)", key.access_key_id);
         gateway_config.owner_key = Some(key);
     }
     let gateway = GatewayServer::bind(gateway_config).await.context("gateway failed to start")?;
+    let reload = gateway.tls().map(|tls| reload_on_sighup(move || tls.reload_logged()));
+    let reload = reload.transpose().context("cannot install the SIGHUP handler")?;
     info!(tracker = %tracker_addr, storage = %storage.local_addr(), "embedded cluster bound");
     // Parsed by tests and scripts that ask for port 0.
     eprintln!("listening on {}", gateway.local_addr());
@@ -92,6 +123,9 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         gateway.run(shutdown),
     );
     signals.abort();
+    if let Some(task) = reload {
+        task.abort();
+    }
     storage_result.context("storage stopped with an error")
 }
 

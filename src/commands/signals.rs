@@ -2,7 +2,8 @@
 //!
 //! A first signal starts a graceful stop (stop accepting, let requests in
 //! flight finish, flush state); a second one exits at once, for an
-//! operator who does not want to wait for the drain.
+//! operator who does not want to wait for the drain. SIGHUP reloads what
+//! can be reloaded (the gateway's TLS certificate).
 
 use fdfs_protocol::server::ShutdownTrigger;
 use tokio::signal::unix::{SignalKind, signal};
@@ -26,5 +27,19 @@ pub fn wait_for_signals(trigger: ShutdownTrigger) -> std::io::Result<tokio::task
         }
         warn!("second signal: exiting without waiting");
         std::process::exit(130);
+    }))
+}
+
+/// Runs `reload` on every SIGHUP. Abort the returned task once the server
+/// has stopped.
+pub fn reload_on_sighup(
+    reload: impl Fn() + Send + 'static,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
+    let mut hangup = signal(SignalKind::hangup())?;
+    Ok(tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            info!(signal = "SIGHUP", "reloading");
+            reload();
+        }
     }))
 }

@@ -18,7 +18,9 @@ pub async fn run(args: StorageCmdArgs) -> anyhow::Result<()> {
     let (trigger, shutdown) = shutdown_channel();
     let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let settings = settings(args)?;
+    fdfs_protocol::fd_budget::init_process_budget(settings.fd_reserve);
     let config = settings.to_config().context("invalid storage settings")?;
+    super::exposure::warn_if_exposed("storage", config.listen, &settings.allow_hosts);
     let server = StorageServer::bind(config).await.context("storage failed to start")?;
     if let Some(http) = server.http_addr() {
         eprintln!("http listening on {http}");
@@ -71,6 +73,9 @@ fn settings(args: StorageCmdArgs) -> anyhow::Result<StorageSettings> {
     }
     if let Some(v) = args.subdir_count {
         s.subdir_count_per_path = v;
+    }
+    if let Some(v) = args.connections.fd_reserve {
+        s.fd_reserve = v;
     }
     args.connections.apply(&mut s.allow_hosts, &mut s.max_connections, &mut s.network_timeout_secs);
     if let Some(v) = args.sync_replicas {

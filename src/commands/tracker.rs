@@ -18,6 +18,8 @@ pub async fn run(args: TrackerCmdArgs) -> anyhow::Result<()> {
     let (trigger, shutdown) = shutdown_channel();
     let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
     let settings = settings(args)?;
+    fdfs_protocol::fd_budget::init_process_budget(settings.fd_reserve);
+    super::exposure::warn_if_exposed("tracker", settings.listen, &settings.allow_hosts);
     let config = settings.to_config().context("invalid tracker settings")?;
     let tracker = Tracker::bind(config).await.context("tracker failed to start")?;
     // Parsed by tests and scripts that ask for port 0.
@@ -42,6 +44,9 @@ fn settings(args: TrackerCmdArgs) -> anyhow::Result<TrackerSettings> {
     }
     if !args.trackers.is_empty() {
         s.trackers = args.trackers;
+    }
+    if let Some(v) = args.connections.fd_reserve {
+        s.fd_reserve = v;
     }
     args.connections.apply(&mut s.allow_hosts, &mut s.max_connections, &mut s.network_timeout_secs);
     if let Some(v) = args.response_ip_addr_size {

@@ -16,8 +16,11 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use fdfs_s3api::gateway::drainer::SweepSchedule;
+use fdfs_s3api::gateway::net::tls::TlsFiles;
 use fdfs_s3api::gateway::server::GatewayConfig;
 use serde::{Deserialize, Serialize};
+
+use super::http_limits::ConnectionSettings;
 
 /// The gateway's default S3 port.
 pub const DEFAULT_PORT: u16 = 9000;
@@ -52,6 +55,13 @@ pub struct GatewaySettings {
     /// The master key's file, kept apart from the data (default none:
     /// `data_dir/master.key`, made at first start).
     pub master_key_file: Option<PathBuf>,
+    /// Limits on S3 client connections.
+    pub connections: ConnectionSettings,
+    /// Serve HTTPS with this certificate chain (PEM); needs `tls_key`
+    /// (default: none, plain HTTP).
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `tls_cert` (PEM).
+    pub tls_key: Option<PathBuf>,
 }
 
 /// `[uploads]`: the reaper of forgotten multipart uploads.
@@ -129,6 +139,9 @@ impl Default for GatewaySettings {
                 max_idle_per_server: c.pool.max_idle_per_server,
             },
             master_key_file: c.master_key,
+            connections: ConnectionSettings::default(),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -223,6 +236,12 @@ impl GatewaySettings {
         c.pool.check_after = Duration::from_secs(p.check_after_secs);
         c.pool.max_idle_per_server = p.max_idle_per_server;
         c.master_key = self.master_key_file.clone();
+        c.limits = self.connections.to_limits()?;
+        c.tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
+            (None, None) => None,
+            _ => bail!("tls_cert and tls_key go together"),
+        };
         Ok(c)
     }
 }

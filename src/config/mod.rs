@@ -9,9 +9,11 @@
 //! - [`storage`]: `fdfs storage --config`: TOML, or a FastDFS `storage.conf`.
 //! - [`gateway`]: `fdfs gateway --config`: TOML only (FastDFS has no
 //!   gateway).
+//! - [`http_limits`]: the gateway's `[connections]` limits and their flags.
 
 pub mod fastdfs_conf;
 pub mod gateway;
+pub mod http_limits;
 pub mod storage;
 pub mod tracker;
 

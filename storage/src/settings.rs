@@ -71,6 +71,12 @@ pub struct StorageSettings {
     pub max_connections: usize,
     /// Bound in seconds on every socket read and write (default 60).
     pub network_timeout_secs: u64,
+    /// File descriptors kept out of the process's connection budget for
+    /// files, databases and outgoing connections (default 256; see
+    /// `fdfs_protocol::fd_budget`). The soft RLIMIT_NOFILE is raised to the
+    /// hard limit at start; connections beyond `limit - fd_reserve` are
+    /// refused at once.
+    pub fd_reserve: usize,
     /// Storages of the group (this one included) that must hold a new file
     /// before its upload is answered (default 1: answer once it is on this
     /// storage's disk and replicate in the background, as FastDFS).
@@ -105,6 +111,7 @@ impl Default for StorageSettings {
             allow_hosts: Vec::new(),
             max_connections: server.max_connections,
             network_timeout_secs: server.network_timeout.as_secs(),
+            fd_reserve: fdfs_protocol::fd_budget::DEFAULT_FD_RESERVE,
             sync_replicas: 1,
             http_listen: None,
             http_token_secret: String::new(),

@@ -130,6 +130,11 @@ impl FdfsProcess {
         panic!("fdfs not listening on {} after {within:?}:\n{}", self.addr, self.log_text());
     }
 
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// The process's output so far.
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

@@ -51,6 +51,12 @@ pub struct TrackerSettings {
     pub max_connections: usize,
     /// Bound in seconds on every socket read and write (default 30).
     pub network_timeout_secs: u64,
+    /// File descriptors kept out of the process's connection budget for
+    /// files, databases and outgoing connections (default 256; see
+    /// `fdfs_protocol::fd_budget`). The soft RLIMIT_NOFILE is raised to the
+    /// hard limit at start; connections beyond `limit - fd_reserve` are
+    /// refused at once.
+    pub fd_reserve: usize,
     /// IP field width of query replies: `"auto"` (default: 15 bytes for
     /// IPv4, what FastDFS 6.15+ sends) or `46` (always the IPv6 width, for
     /// clients built for FastDFS 6.11–6.12); `16` means `auto`. Storages
@@ -118,6 +124,7 @@ impl Default for TrackerSettings {
             allow_hosts: Vec::new(),
             max_connections: server.max_connections,
             network_timeout_secs: server.network_timeout.as_secs(),
+            fd_reserve: fdfs_protocol::fd_budget::DEFAULT_FD_RESERVE,
             response_ip_addr_size: IpWidth::default().to_string(),
             placement: PlacementSettings::default(),
         }

@@ -16,9 +16,17 @@
 //! - an error answering an HTTP/1 request that has a body closes the
 //!   connection (`Connection: close`): the body may be unread, and its
 //!   bytes must not be parsed as the next request.
+//! - a request whose body stalled ([`super::net::stall`]) is answered
+//!   `RequestTimeout` (400) with `Connection: close`, as S3 does, whatever
+//!   error the handler made of the broken body.
+//!
+//! It also counts the connection's requests in flight for its idle timeout
+//! ([`super::net::activity`]).
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, TRANSFER_ENCODING};
 use http::{HeaderValue, Method, StatusCode, Version};
@@ -26,9 +34,25 @@ use hyper::body::Incoming;
 use s3s::service::S3Service;
 use s3s::{Body, HttpError, HttpResponse};
 
+use super::net::activity::Activity;
+use super::net::stall::{StallBody, StallFlag};
+
 /// [`S3Service`] with the fixes of the module docs.
 #[derive(Clone)]
-pub(super) struct Fixups(pub(super) S3Service);
+pub(super) struct Fixups {
+    service: S3Service,
+    /// The request-body stall timeout.
+    body_timeout: Duration,
+    /// The connection's activity.
+    activity: Arc<Activity>,
+}
+
+impl Fixups {
+    /// `service` for one connection.
+    pub(super) fn new(service: S3Service, body_timeout: Duration, activity: Arc<Activity>) -> Self {
+        Self { service, body_timeout, activity }
+    }
+}
 
 impl hyper::service::Service<http::Request<Incoming>> for Fixups {
     type Response = HttpResponse;
@@ -38,9 +62,19 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
     fn call(&self, req: http::Request<Incoming>) -> Self::Future {
         let head = req.method() == Method::HEAD;
         let close_on_error = req.version() <= Version::HTTP_11 && has_body(req.headers());
-        let fut = hyper::service::Service::call(&self.0, req);
+        let busy = self.activity.busy();
+        let stall = StallFlag::default();
+        let timeout = self.body_timeout;
+        let req = req.map(|body| Body::http_body(StallBody::new(body, timeout, stall.clone())));
+        let service = self.service.clone();
         Box::pin(async move {
-            let mut resp = fut.await?;
+            let _busy = busy;
+            let result = service.call(req).await;
+            if stall.stalled() {
+                tracing::info!(?timeout, "request body stalled: RequestTimeout");
+                return Ok(request_timeout());
+            }
+            let mut resp = result?;
             fix(head, &mut resp);
             if close_on_error && resp.status().as_u16() >= 400 {
                 // The request may have been refused before its body was
@@ -53,6 +87,22 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
             Ok(resp)
         })
     }
+}
+
+/// S3's reply to a request whose body stopped flowing; the connection
+/// closes, since the rest of the body may still arrive.
+fn request_timeout() -> HttpResponse {
+    let code = "RequestTimeout";
+    let message = super::error::default_message(code);
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <Error><Code>{code}</Code><Message>{message}</Message></Error>"
+    );
+    let mut resp = HttpResponse::new(Body::from(xml));
+    *resp.status_mut() = StatusCode::BAD_REQUEST;
+    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/xml"));
+    resp.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+    resp
 }
 
 /// Whether an HTTP/1 request carries a body (a non-zero Content-Length or

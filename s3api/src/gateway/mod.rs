@@ -23,13 +23,15 @@
 //! - `read_plan` — what a GET/HEAD answers: 304/412, range or part, headers.
 //! - `multipart` (+ `copy_part`: UploadPartCopy) — multipart uploads and the stale-upload reaper.
 //! - [`drainer`] — the background worker deleting queued files.
-//! - [`server`] — the HTTP/1.1 + HTTP/2 accept loop.
+//! - [`server`] — the gateway process; [`net`] — its connections: the
+//!   accept loop, timeouts (head, idle, body stall) and the connection cap.
 //! - `vhost` — virtual-hosted-style addressing; `http_fixups` — 304 bodies
 //!   and HEAD 206, which `s3s` cannot express.
 
 pub mod auth;
 pub mod drainer;
 pub mod error;
+pub mod net;
 pub mod server;
 
 mod batch;

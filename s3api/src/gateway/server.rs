@@ -1,7 +1,8 @@
 //! The gateway process: the index, the cluster clients, the delete-queue
 //! drainer, the stale-upload reaper and the HTTP accept loop (HTTP/1.1
-//! and HTTP/2 by hyper-util's auto builder, TCP_NODELAY), stopped
-//! gracefully: on shutdown the listener closes, in-flight requests get
+//! and HTTP/2 by hyper-util's auto builder, TCP_NODELAY, within the
+//! connection limits of [`super::net`]), stopped gracefully: on shutdown
+//! the listener closes, in-flight requests get
 //! [`GatewayConfig::drain_timeout`] to finish, and the drainer and the
 //! reaper stop between entries.
 //!
@@ -16,18 +17,16 @@ use std::time::Duration;
 
 use fdfs_protocol::client::{Pool, PoolConfig, StorageClient, TrackerClient};
 use fdfs_protocol::server::Shutdown;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
-use hyper_util::server::graceful::GracefulShutdown;
 use s3s::service::{S3Service, S3ServiceBuilder};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Notify;
 
 use super::Gateway;
 use super::auth::IndexAuth;
 use super::drainer::{Drainer, SweepSchedule};
-use super::http_fixups::Fixups;
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
+use super::net::HttpLimits;
+use super::net::tls::{Tls, TlsError, TlsFiles};
 pub use super::vhost::InvalidDomain;
 use super::vhost::VirtualHosts;
 use crate::crypto::{MasterKey, MasterKeyError};
@@ -75,6 +74,10 @@ pub struct GatewayConfig {
     /// The master key's file (an operator's, kept apart from the data);
     /// `None`: `DATA/master.key`, made at first start.
     pub master_key: Option<PathBuf>,
+    /// Limits on client connections (timeouts, the connection cap).
+    pub limits: HttpLimits,
+    /// Serve HTTPS with this certificate and key (PEM) instead of HTTP.
+    pub tls: Option<TlsFiles>,
 }
 
 impl GatewayConfig {
@@ -94,6 +97,8 @@ impl GatewayConfig {
             orphan_sweep: Some(SweepSchedule::default()),
             virtual_host_domains: Vec::new(),
             master_key: None,
+            limits: HttpLimits::default(),
+            tls: None,
         }
     }
 }
@@ -119,6 +124,9 @@ pub enum StartError {
     /// A virtual host domain is not a DNS name.
     #[error(transparent)]
     Domain(#[from] InvalidDomain),
+    /// The TLS certificate or key could not be loaded.
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
 }
 
 /// A bound, not yet running gateway.
@@ -129,6 +137,8 @@ pub struct GatewayServer {
     drainer: Drainer,
     reaper: Reaper,
     drain_timeout: Duration,
+    limits: HttpLimits,
+    tls: Option<Tls>,
     index: IndexHandle,
 }
 
@@ -138,6 +148,7 @@ impl GatewayServer {
     /// ensures the owner key, and binds the listener.
     pub async fn bind(config: GatewayConfig) -> Result<Self, StartError> {
         let hosts = VirtualHosts::new(&config.virtual_host_domains)?;
+        let tls = config.tls.clone().map(Tls::load).transpose()?;
         let dir = config.data_dir.clone();
         private_dir(&dir).map_err(|source| StartError::DataDir { path: dir.clone(), source })?;
         let readers = config.index_readers;
@@ -176,15 +187,29 @@ impl GatewayServer {
             Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
         let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle)
             .with_sweep(config.orphan_sweep);
-        let listener = TcpListener::bind(config.listen)
-            .await
+        let listener = listen(config.listen)
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        Ok(Self { listener, service, drainer, reaper, drain_timeout: config.drain_timeout, index })
+        Ok(Self {
+            listener,
+            service,
+            drainer,
+            reaper,
+            drain_timeout: config.drain_timeout,
+            limits: config.limits,
+            tls,
+            index,
+        })
     }
 
     /// The bound address (the real port when asked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The TLS state, to reload the certificate (on SIGHUP); `None` for
+    /// plain HTTP.
+    pub fn tls(&self) -> Option<Tls> {
+        self.tls.clone()
     }
 
     /// The index (for tools and tests).
@@ -196,7 +221,9 @@ impl GatewayServer {
     pub async fn run(self, shutdown: Shutdown) {
         let drainer = tokio::spawn(self.drainer.run(shutdown.clone()));
         let reaper = tokio::spawn(self.reaper.run(shutdown.clone()));
-        serve(self.listener, self.service, shutdown, self.drain_timeout).await;
+        let limits = self.limits;
+        let (tls, drain) = (self.tls, self.drain_timeout);
+        super::net::serve::serve(self.listener, self.service, limits, tls, shutdown, drain).await;
         let _ = reaper.await;
         let _ = drainer.await;
     }
@@ -225,38 +252,15 @@ fn ensure_key(ix: &mut Index, key: &AccessKey, master: &MasterKey) -> crate::ind
     ix.create_access_key(key, master)
 }
 
-/// The accept loop; see the module docs.
-async fn serve(listener: TcpListener, service: S3Service, mut shutdown: Shutdown, drain: Duration) {
-    let builder = Builder::new(TokioExecutor::new());
-    let graceful = GracefulShutdown::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // Out of descriptors and the like: back off briefly.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
-                };
-                if let Err(e) = stream.set_nodelay(true) {
-                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
-                }
-                let conn = builder.serve_connection(TokioIo::new(stream), Fixups(service.clone()));
-                let conn = graceful.watch(conn.into_owned());
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!(%peer, error = %e, "connection ended with an error");
-                    }
-                });
-            }
-            () = shutdown.wait() => break,
-        }
-    }
-    drop(listener);
-    if tokio::time::timeout(drain, graceful.shutdown()).await.is_err() {
-        tracing::warn!("in-flight requests did not finish in {drain:?}; closing them");
-    }
+/// The kernel's queue of connections not yet accepted. Deeper than tokio's
+/// default (1,024): in a burst, a connection the full queue drops looks
+/// open to its client until it sends a byte.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds the S3 listener (address reuse, as tokio's `bind`).
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }

@@ -51,6 +51,18 @@ impl Stack {
     /// [`Stack::start`], with the multipart reaper aborting uploads older
     /// than `upload_ttl` (checked every 200 ms) when given.
     pub async fn start_with(upload_ttl: Option<Duration>) -> Self {
+        Self::start_configured(move |config| {
+            if let Some(ttl) = upload_ttl {
+                config.upload_ttl = ttl;
+                config.reaper_period = Duration::from_millis(200);
+            }
+        })
+        .await
+    }
+
+    /// [`Stack::start`], with `configure` applied to the gateway's
+    /// configuration last.
+    pub async fn start_configured(configure: impl FnOnce(&mut GatewayConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut triggers = Vec::new();
         let mut tasks = Vec::new();
@@ -124,11 +136,8 @@ impl Stack {
         // the IP address, which stays path-style.
         config.virtual_host_domains = vec!["localhost".into()];
         config.drain_timeout = Duration::from_secs(2);
-        if let Some(ttl) = upload_ttl {
-            config.upload_ttl = ttl;
-            config.reaper_period = Duration::from_millis(200);
-        }
         config.owner_key = Some(owner_key());
+        configure(&mut config);
         let gateway = GatewayServer::bind(config).await.unwrap();
         let s3 = gateway.local_addr();
         let index = gateway.index().clone();
