@@ -9,6 +9,7 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use fdfs_protocol::Status;
 use fdfs_protocol::client::{Content, storage_socket_addr};
 use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::storage::FileIdResponse;
@@ -160,7 +161,11 @@ pub(in crate::gateway) async fn upload_verified(
 
 /// Uploads `len` bytes from `reader` to a storage of `group` the tracker
 /// picks, with `tag` in the file's metadata (one request where the storage
-/// supports it).
+/// supports it). When the tracker says `group` is at its reserve (ENOSPC),
+/// the file goes to the group the tracker picks instead (its file ID names
+/// that group), so a bucket is never capped by its home group's disks
+/// (design: "The mapping"). A storage that refuses for space after the
+/// body streamed cannot be retried: that stays a 503.
 async fn store<R>(
     inner: &Inner,
     group: &str,
@@ -171,7 +176,13 @@ async fn store<R>(
 where
     R: tokio::io::AsyncRead + Unpin,
 {
-    let target = inner.tracker.query_store(Some(group)).await?;
+    let target = match inner.tracker.query_store(Some(group)).await {
+        Err(e) if e.status() == Status::ENOSPC => {
+            tracing::info!(group, "home group at its reserve; the tracker picks another");
+            inner.tracker.query_store(None).await?
+        }
+        other => other?,
+    };
     let addr = storage_socket_addr(&target.storage)?;
     let content = Content { len, reader };
     let ext = extension(&tag.key);
