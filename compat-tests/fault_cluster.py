@@ -6,7 +6,9 @@
   ports), its log appended to;
 - group2's store path (M00 of 127.0.0.13) is a small tmpfs when running as
   root, so "a store path filled to its reserve" fills in seconds and never
-  touches the shared disk; without root the fill fault skips;
+  touches the shared disk (without root the fill fault skips, or fails in
+  CI); the trackers keep a larger reserve than that storage, as a
+  deployment should, so they stop placing files there before it refuses;
 - a fourth storage (127.0.0.14) can join group1 later: a full sync;
 - the trackers mark a silent storage OFFLINE after 5 s instead of 120, and
   the gateway bounds each storage read/write by 5 s instead of 30, so a
@@ -31,7 +33,10 @@ from s3_cluster import S3Cluster
 NEW_MEMBER = "127.0.0.14"
 FILL_IP = "127.0.0.13"
 FILL_MB = 48
+# The storage refuses below 8 MiB free; the trackers stop placing files in
+# its group below 16 MiB, so the gateway sends them elsewhere first.
 FILL_RESERVE = "8M"
+TRACKER_RESERVE = "16M"
 GATEWAY_TOML = """\
 [delete_queue]
 idle_secs = 1
@@ -68,6 +73,8 @@ class FaultCluster(S3Cluster):
         args = list(args)
         if name == "gateway":
             args += ["--config", os.path.join(self.dir, "gateway.toml")]
+        if name.startswith("tracker-"):
+            args[args.index(RESERVE[0]) + 1] = TRACKER_RESERVE
         if name == f"storage-{FILL_IP}" and self.fill_mounted:
             i = args.index(RESERVE[0])
             args[i + 1] = FILL_RESERVE
