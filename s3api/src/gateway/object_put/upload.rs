@@ -125,11 +125,13 @@ pub(in crate::gateway) async fn upload_verified(
         .await
         .map_err(|e| error::from_index(e, owner))?;
 
-    let stored = match store(inner, &bucket.home_group, tag, len, &mut reader).await {
+    let mut watched = EofWatch { inner: &mut reader, ended: false };
+    let stored = match store(inner, &bucket.home_group, tag, len, &mut watched).await {
         Ok(stored) => stored,
         Err(e) => {
+            let ended = watched.ended;
             reject(inner, token).await;
-            return Err(origin.failed(upload_failure(e, &failure, len)));
+            return Err(origin.failed(upload_failure(e, &failure, len, ended)));
         }
     };
     let file_id = stored.file_id();
@@ -191,16 +193,22 @@ where
 }
 
 /// The reply for a failed upload: the body's verification failure when
-/// there was one, else what the cluster said.
-fn upload_failure(e: ConnError, failure: &FailureCell, len: u64) -> S3Error {
+/// there was one, IncompleteBody when the client's body ended early
+/// (`body_ended`), else what the cluster said. A storage that dies in the
+/// middle of an upload also ends in an unexpected EOF (its reply never
+/// comes): that is a 503, not the client's fault (seen by the fault suite
+/// as a 400 IncompleteBody when a storage was SIGKILLed).
+fn upload_failure(e: ConnError, failure: &FailureCell, len: u64, body_ended: bool) -> S3Error {
     if failure.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
         return failure_reply(failure);
     }
     match &e {
-        ConnError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof => S3Error::with_message(
-            S3ErrorCode::IncompleteBody,
-            format!("the body is shorter than its Content-Length {len}"),
-        ),
+        ConnError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof && body_ended => {
+            S3Error::with_message(
+                S3ErrorCode::IncompleteBody,
+                format!("the body is shorter than its Content-Length {len}"),
+            )
+        }
         ConnError::ShortContent { .. } => {
             S3Error::with_message(S3ErrorCode::IncompleteBody, e.to_string())
         }
@@ -222,5 +230,28 @@ pub(in crate::gateway) async fn reject(inner: &Inner, token: String) {
         Ok(Some(_)) => inner.deletes.notify_one(),
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "cannot abandon upload intent"),
+    }
+}
+
+/// The client's body as the storage client reads it, noting whether it
+/// ended (a read of 0 bytes into a non-empty buffer).
+struct EofWatch<'a, R> {
+    inner: &'a mut R,
+    ended: bool,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for EofWatch<'_, R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let room = buf.remaining() > 0;
+        let poll = std::pin::Pin::new(&mut *self.inner).poll_read(cx, buf);
+        if matches!(poll, std::task::Poll::Ready(Ok(()))) && room && buf.filled().len() == before {
+            self.ended = true;
+        }
+        poll
     }
 }
