@@ -2,7 +2,7 @@
 # what the tests need, then runs every test.
 CARGO ?= cargo
 
-.PHONY: test test-rust test-compat compat-tools fuzz-build examples-build lint
+.PHONY: test test-rust test-compat test-faults compat-tools fuzz-build examples-build lint
 
 # Python for the compat tests: a venv with the PyPI FastDFS clients and the
 # S3 clients (aws-cli; boto3 with awscrt, which its CRC32C and CRC64NVME
@@ -10,7 +10,7 @@ CARGO ?= cargo
 VENV ?= .venv
 PY_PACKAGES = pytest==8.* py3fdfs==2.2.0 fastdfs-client==1.3.0 awscli==1.46.3 boto3[crt]==1.44.8
 
-test: test-rust test-compat
+test: test-rust test-compat test-faults
 
 test-rust:
 	$(CARGO) test --workspace --all-targets
@@ -21,7 +21,16 @@ test-rust:
 # elsewhere its tests skip and say why (-rs lists the reasons).
 test-compat: $(VENV)/.installed compat-tools
 	$(CARGO) build
-	$(VENV)/bin/python -m pytest -q -rsx --durations=10 compat-tests
+	$(VENV)/bin/python -m pytest -q -rsx --durations=10 --ignore=compat-tests/test_faults.py compat-tests
+
+# The fault suite (compat-tests/test_faults.py, about 9 minutes): a cluster
+# under load through SIGKILLs, SIGSTOP, a full store path and a full sync;
+# prints its fault report. Its own target so it can run beside the other
+# compat tests (`make -j2 test-compat test-faults`): every cluster takes
+# free ports and its own temp dirs. Needs root for its tmpfs store path.
+test-faults: $(VENV)/.installed
+	$(CARGO) build
+	$(VENV)/bin/python -m pytest -q -s -rsx compat-tests/test_faults.py
 
 # The Debian packages of the compat tests (s3fs-fuse, rclone): installed
 # when missing and running as root (apt-get update only if the install

@@ -10,12 +10,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use fdfs_protocol::Status;
 use fdfs_protocol::client::{Download, StorageClient, TrackerClient, storage_socket_addr};
+use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::file_id::FileId;
+use fdfs_protocol::tracker::ServerAddr;
 use futures_core::Stream;
 use s3s::dto::{GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, StreamingBlob};
 use s3s::stream::{ByteStream, RemainingLength};
-use s3s::{S3Request, S3Response, S3Result, StdError};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, StdError};
 use tokio::sync::mpsc;
 use tokio_util::io::ReaderStream;
 use tracing::{Instrument, info_span};
@@ -113,7 +116,15 @@ pub(super) fn slices(data: &ObjectData, start: u64, end: u64) -> S3Result<Vec<Sl
     Ok(out)
 }
 
-/// Opens `slice` on a storage that has its file.
+/// Opens `slice` on a storage that has its file: the one the tracker names
+/// (QUERY_FETCH_ONE) first, then every other storage it would name
+/// (QUERY_FETCH_ALL). The index says the file exists, so a storage that
+/// answers ENOENT only lacks it for now — a peer not caught up with a
+/// source that is down or frozen — and is no reason to answer NoSuchKey:
+/// the next storage is tried, and when none serves the file the answer is
+/// 503 ServiceUnavailable, which clients retry (seen by the fault suite,
+/// compat-tests/test_faults.py, as 404s for acknowledged objects while a
+/// storage was killed or stopped).
 async fn open(
     tracker: &TrackerClient,
     storage: &StorageClient,
@@ -121,15 +132,50 @@ async fn open(
 ) -> S3Result<Download> {
     let id = FileId::parse(&slice.file_id).map_err(error::internal)?;
     let name = id.logic().as_str();
-    let target = tracker.query_fetch(id.group(), name).await.map_err(error::from_conn)?;
-    let addr = storage_socket_addr(&target.storage).map_err(error::from_conn)?;
+    let first = tracker.query_fetch(id.group(), name).await.map_err(error::from_conn)?;
+    let mut last = match open_on(storage, &first.storage, &id, slice).await {
+        Ok(download) => return Ok(download),
+        Err(e) => e,
+    };
+    if let Ok(all) = tracker.query_fetch_all(id.group(), name).await {
+        for target in all.storages.iter().filter(|s| **s != first.storage) {
+            match open_on(storage, target, &id, slice).await {
+                Ok(download) => return Ok(download),
+                Err(e) => last = e,
+            }
+        }
+    }
+    Err(match last {
+        OpenError::Conn(e) if e.status() == Status::ENOENT => S3Error::with_message(
+            S3ErrorCode::ServiceUnavailable,
+            format!("{} is on no storage that answered; retry later", slice.file_id),
+        ),
+        OpenError::Conn(e) => error::from_conn(e),
+        OpenError::Short(msg) => error::internal(msg),
+    })
+}
+
+/// Why one storage could not serve a slice.
+enum OpenError {
+    Conn(ConnError),
+    Short(String),
+}
+
+/// Opens `slice` on the storage at `target`.
+async fn open_on(
+    storage: &StorageClient,
+    target: &ServerAddr,
+    id: &FileId,
+    slice: &Slice,
+) -> Result<Download, OpenError> {
+    let addr = storage_socket_addr(target).map_err(OpenError::Conn)?;
     let download = storage
-        .download(addr, id.group(), name, slice.offset, slice.len)
+        .download(addr, id.group(), id.logic().as_str(), slice.offset, slice.len)
         .await
-        .map_err(error::from_conn)?;
+        .map_err(OpenError::Conn)?;
     if download.len() != slice.len {
-        return Err(error::internal(format!(
-            "storage sent {} bytes of {} for {}",
+        return Err(OpenError::Short(format!(
+            "storage {addr} sent {} bytes of {} for {}",
             download.len(),
             slice.len,
             slice.file_id

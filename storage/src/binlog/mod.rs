@@ -51,7 +51,7 @@ use std::path::{Path, PathBuf};
 pub use forward::{Replay, should_forward};
 pub use mark::SyncMark;
 pub use reader::Reader;
-pub use record::{Op, Origin, Record, RecordError};
+pub use record::{META_SUFFIX, Op, Origin, Record, RecordError};
 pub use writer::{Binlog, BinlogConfig, BinlogStats};
 
 /// A place in the binlog: file `binlog.<index>`, byte `offset` in it.

@@ -10,7 +10,7 @@ use tracing::error;
 
 use super::session::Fault;
 use super::stats::Stats;
-use crate::binlog::{Binlog, Position, Record};
+use crate::binlog::{Binlog, Op, Position, Record};
 use crate::store::Store;
 
 /// Unix seconds now.
@@ -80,19 +80,31 @@ impl StorageState {
     /// Makes `record` durable in the binlog. A change that could not be
     /// logged would never reach the peers, so it fails the request (EIO).
     pub async fn log(&self, record: Record) -> Result<Position, Fault> {
-        self.binlog.append_one(&record).await.map_err(|e| {
+        let position = self.binlog.append_one(&record).await.map_err(|e| {
             error!(error = %e, file = %record.filename, "binlog append failed");
             Fault::Status(Status::EIO)
-        })
+        })?;
+        self.note_deleted(&record);
+        Ok(position)
     }
 
     /// Makes `records` durable in the binlog in one batch (one fsync);
     /// returns the position of the last. EIO as [`StorageState::log`].
     pub async fn log_all(&self, records: &[Record]) -> Result<Position, Fault> {
-        self.binlog.append(records).await.map_err(|e| {
+        let position = self.binlog.append(records).await.map_err(|e| {
             error!(error = %e, records = records.len(), "binlog append failed");
             Fault::Status(Status::EIO)
-        })
+        })?;
+        records.iter().for_each(|r| self.note_deleted(r));
+        Ok(position)
+    }
+
+    /// Remembers a logged delete, so a stale replayed create of the same
+    /// name is not applied (`crate::sync::Tombstones`).
+    fn note_deleted(&self, record: &Record) {
+        if matches!(record.op, Op::Delete) {
+            self.sync.deleted.insert(&record.filename);
+        }
     }
 
     /// Waits until a new file logged at `position` is on `sync_replicas`

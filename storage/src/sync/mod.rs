@@ -18,7 +18,8 @@
 //! - [`SyncConfig`] (`config`): what the sending side needs.
 //! - [`SyncShared`] (`shared`): state shared with the server and the
 //!   reporter — per-source timestamps for SYNC_REPORT and per-peer progress
-//!   for `sync_replicas`.
+//!   for `sync_replicas`; [`Tombstones`] (`tombstones`): names deleted
+//!   lately, so a create replayed after a sender's crash is not applied.
 //!
 //! # Starting it
 //!
@@ -36,8 +37,10 @@ mod path_binlog;
 mod push;
 pub mod receive;
 mod shared;
+mod tombstones;
 mod worker;
 
 pub use config::SyncConfig;
 pub use manager::SyncManager;
 pub use shared::SyncShared;
+pub use tombstones::Tombstones;

@@ -28,7 +28,7 @@ use fdfs_protocol::{Header, Status, cmd};
 use tracing::debug;
 
 use super::apply;
-use crate::binlog::{Op, Record};
+use crate::binlog::{META_SUFFIX, Op, Record};
 use crate::server::body::{Timed, read_head, read_plain};
 use crate::server::session::{Fault, Reply, refuse};
 use crate::server::state::{StorageState, now};
@@ -148,6 +148,13 @@ async fn whole<const CMD: u8>(
     let Ok(name) = state.logic_name(&req.filename) else {
         return refuse(conn, Status::EINVAL, content).await;
     };
+    if CMD == cmd::SYNC_CREATE_FILE && deleted_here(state, name.as_str()) {
+        // A create replayed after the sender's crash, for a file deleted
+        // here since: the delete is the newer state (see `Tombstones`).
+        debug!(file = %name, "replayed create of a file deleted here; not applied");
+        let fault = already(state, peer, conn, req.timestamp);
+        return drain_then(conn, fault, content).await;
+    }
     if omitted {
         let path = state.store.paths().resolve(&name).map_err(|e| Fault::Status(e.status()))?;
         return match tokio::fs::metadata(&path).await {
@@ -182,6 +189,13 @@ async fn whole<const CMD: u8>(
             refuse(conn, e.status(), left).await
         }
     }
+}
+
+/// Whether `name`, or the file whose metadata `name` is, was deleted here
+/// lately (a delete removes a file and its `-m` file under one record).
+fn deleted_here(state: &StorageState, name: &str) -> bool {
+    let deleted = &state.sync.deleted;
+    deleted.contains(name) || name.strip_suffix(META_SUFFIX).is_some_and(|f| deleted.contains(f))
 }
 
 /// SYNC_DELETE_FILE (17): remove the file (and its `-m` file); ENOENT

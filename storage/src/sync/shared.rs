@@ -24,6 +24,8 @@ pub struct SyncShared {
     /// Per peer (`ip:port`): the binlog position its worker has pushed and
     /// had acknowledged (every record before it is done on the peer).
     acked: watch::Sender<BTreeMap<String, Position>>,
+    /// Names of files deleted here lately (see `tombstones`).
+    pub deleted: super::Tombstones,
 }
 
 impl Default for SyncShared {
@@ -35,7 +37,11 @@ impl Default for SyncShared {
 impl SyncShared {
     /// Empty state: nothing received, no peer progress.
     pub fn new() -> Self {
-        Self { received: Mutex::new(BTreeMap::new()), acked: watch::Sender::new(BTreeMap::new()) }
+        Self {
+            received: Mutex::new(BTreeMap::new()),
+            acked: watch::Sender::new(BTreeMap::new()),
+            deleted: super::Tombstones::default(),
+        }
     }
 
     /// Per source storage, the newest change applied from it (SYNC_REPORT,

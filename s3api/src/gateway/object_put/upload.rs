@@ -9,6 +9,7 @@
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use fdfs_protocol::Status;
 use fdfs_protocol::client::{Content, storage_socket_addr};
 use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::storage::FileIdResponse;
@@ -124,11 +125,13 @@ pub(in crate::gateway) async fn upload_verified(
         .await
         .map_err(|e| error::from_index(e, owner))?;
 
-    let stored = match store(inner, &bucket.home_group, tag, len, &mut reader).await {
+    let mut watched = EofWatch { inner: &mut reader, ended: false };
+    let stored = match store(inner, &bucket.home_group, tag, len, &mut watched).await {
         Ok(stored) => stored,
         Err(e) => {
+            let ended = watched.ended;
             reject(inner, token).await;
-            return Err(origin.failed(upload_failure(e, &failure, len)));
+            return Err(origin.failed(upload_failure(e, &failure, len, ended)));
         }
     };
     let file_id = stored.file_id();
@@ -160,7 +163,11 @@ pub(in crate::gateway) async fn upload_verified(
 
 /// Uploads `len` bytes from `reader` to a storage of `group` the tracker
 /// picks, with `tag` in the file's metadata (one request where the storage
-/// supports it).
+/// supports it). When the tracker says `group` is at its reserve (ENOSPC),
+/// the file goes to the group the tracker picks instead (its file ID names
+/// that group), so a bucket is never capped by its home group's disks
+/// (design: "The mapping"). A storage that refuses for space after the
+/// body streamed cannot be retried: that stays a 503.
 async fn store<R>(
     inner: &Inner,
     group: &str,
@@ -171,7 +178,13 @@ async fn store<R>(
 where
     R: tokio::io::AsyncRead + Unpin,
 {
-    let target = inner.tracker.query_store(Some(group)).await?;
+    let target = match inner.tracker.query_store(Some(group)).await {
+        Err(e) if e.status() == Status::ENOSPC => {
+            tracing::info!(group, "home group at its reserve; the tracker picks another");
+            inner.tracker.query_store(None).await?
+        }
+        other => other?,
+    };
     let addr = storage_socket_addr(&target.storage)?;
     let content = Content { len, reader };
     let ext = extension(&tag.key);
@@ -183,11 +196,13 @@ where
 /// there was one, IncompleteBody when the body ended before its length,
 /// else what the cluster said. Only the body's own failures are the
 /// client's: every error of the body stream is recorded in `failure`, and
-/// a body that ends early is `ShortContent`. An I/O error without either —
-/// the storage closed or reset the connection, even with an EOF — is the
+/// a body that ends early is `ShortContent` (or an unexpected EOF after the
+/// client's body ended, `body_ended`). An I/O error without either — the
+/// storage closed or reset the connection, even with an EOF — is the
 /// cluster's (503, which SDKs retry), never IncompleteBody, which tells
-/// the client the fault is its own and is not retried.
-fn upload_failure(e: ConnError, failure: &FailureCell, len: u64) -> S3Error {
+/// the client the fault is its own and is not retried (seen by the fault
+/// suite as a 400 IncompleteBody when a storage was SIGKILLed).
+fn upload_failure(e: ConnError, failure: &FailureCell, len: u64, body_ended: bool) -> S3Error {
     if failure.lock().unwrap_or_else(PoisonError::into_inner).is_some() {
         return failure_reply(failure);
     }
@@ -196,6 +211,12 @@ fn upload_failure(e: ConnError, failure: &FailureCell, len: u64) -> S3Error {
             S3ErrorCode::IncompleteBody,
             format!("the body ended after {got} of its Content-Length {len} bytes"),
         ),
+        ConnError::Io(io) if io.kind() == io::ErrorKind::UnexpectedEof && body_ended => {
+            S3Error::with_message(
+                S3ErrorCode::IncompleteBody,
+                format!("the body is shorter than its Content-Length {len}"),
+            )
+        }
         _ => error::from_conn(e),
     }
 }
@@ -214,5 +235,28 @@ pub(in crate::gateway) async fn reject(inner: &Inner, token: String) {
         Ok(Some(_)) => inner.deletes.notify_one(),
         Ok(None) => {}
         Err(e) => tracing::warn!(error = %e, "cannot abandon upload intent"),
+    }
+}
+
+/// The client's body as the storage client reads it, noting whether it
+/// ended (a read of 0 bytes into a non-empty buffer).
+struct EofWatch<'a, R> {
+    inner: &'a mut R,
+    ended: bool,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for EofWatch<'_, R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let room = buf.remaining() > 0;
+        let poll = std::pin::Pin::new(&mut *self.inner).poll_read(cx, buf);
+        if matches!(poll, std::task::Poll::Ready(Ok(()))) && room && buf.filled().len() == before {
+            self.ended = true;
+        }
+        poll
     }
 }
