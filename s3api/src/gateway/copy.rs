@@ -39,6 +39,7 @@ pub async fn copy_object(
     req: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let owner = owner_of(inner, &req).await?;
+    let transport = req.extensions.get::<super::transport::Transport>().copied();
     let input = req.input;
     let src = source(&input.copy_source)?;
     let span = info_span!(
@@ -52,6 +53,8 @@ pub async fn copy_object(
         check_owner(inner, &src.bucket, &owner).await?;
         check_owner(inner, &input.bucket, &owner).await?;
         check_key(&input.key)?;
+        let sse = super::sse::write_request(&input, transport.as_ref())?;
+        super::sse::refuse_unbuilt(&sse, "CopyObject")?;
         let replace = directive(input.metadata_directive.as_ref())?;
         if replace {
             check_metadata(input.metadata.as_ref())?;
@@ -105,6 +108,9 @@ fn copy_job(
     let head = ix.head_object(&src.bucket, &src.key)?;
     if let Err(e) = conditions.check(&head) {
         return Ok(Err(e));
+    }
+    if head.meta.encryption.is_some() {
+        return Ok(Err(super::sse::not_built("CopyObject of an encrypted source")));
     }
     let directive = match new_meta {
         None => MetaDirective::Copy,

@@ -24,11 +24,15 @@
 //! - [`server`] — the HTTP/1.1 + HTTP/2 accept loop.
 //! - `vhost` — virtual-hosted-style addressing; `http_fixups` — 304 bodies
 //!   and HEAD 206, which `s3s` cannot express.
+//! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS and
+//!   object lock refused) as the parameter of the write and read paths;
+//!   [`transport`] — whether a request came over a secure transport.
 
 pub mod auth;
 pub mod drainer;
 pub mod error;
 pub mod server;
+pub mod transport;
 
 mod batch;
 mod bucket;
@@ -46,6 +50,8 @@ mod object_put;
 mod read_plan;
 mod read_reply;
 mod request_meta;
+mod sealed_read;
+mod sse;
 mod vhost;
 
 use std::fmt;
@@ -93,6 +99,8 @@ pub(crate) struct Inner {
     pub deletes: Arc<Notify>,
     /// The tracker's group names, for routing group buckets.
     pub groups: group_bucket::GroupCache,
+    /// Wraps the data keys of SSE-S3 objects.
+    pub master_key: crate::crypto::MasterKey,
 }
 
 impl fmt::Debug for Gateway {
@@ -103,15 +111,18 @@ impl fmt::Debug for Gateway {
 
 impl Gateway {
     /// A gateway over `index`, routing through `tracker` to `storage`.
-    /// `deletes` is the drainer's wake-up (see [`drainer::Drainer`]).
+    /// `deletes` is the drainer's wake-up (see [`drainer::Drainer`]);
+    /// `master_key` wraps the data keys of SSE-S3 objects.
     pub fn new(
         index: IndexHandle,
         tracker: TrackerClient,
         storage: StorageClient,
         deletes: Arc<Notify>,
+        master_key: crate::crypto::MasterKey,
     ) -> Self {
         let groups = group_bucket::GroupCache::default();
-        Self { inner: Arc::new(Inner { index, tracker, storage, deletes, groups }) }
+        let inner = Inner { index, tracker, storage, deletes, groups, master_key };
+        Self { inner: Arc::new(inner) }
     }
 
     /// Whether `bucket` is a group bucket (see `group_bucket`).

@@ -56,11 +56,14 @@ pub async fn create_multipart_upload(
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let owner = owner_of(inner, &req).await?;
+    let transport = req.extensions.get::<super::transport::Transport>().copied();
     let input = req.input;
     let span = info_span!("s3.create_multipart_upload", bucket = %input.bucket, key = %input.key);
     async {
         check_owner(inner, &input.bucket, &owner).await?;
         check_new_object(&input.key, input.metadata.as_ref())?;
+        let sse = super::sse::write_request(&input, transport.as_ref())?;
+        super::sse::refuse_unbuilt(&sse, "multipart uploads")?;
         // The object's attributes, snapshotted now.
         let meta = input.requested_meta();
         let (b, k) = (input.bucket.clone(), input.key.clone());

@@ -23,8 +23,11 @@ use tracing::{Instrument, info_span};
 use super::bucket::check_owner;
 use super::limits::check_new_object;
 use super::request_meta::RequestedMeta;
+use super::sse::{self, Sealing};
+use super::transport::Transport;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::ChecksumAlgorithm;
+use crate::crypto::segments::FileKey;
 use crate::index::{NewObject, ObjectData};
 use crate::rebuild::tags::FileTag;
 
@@ -44,14 +47,24 @@ pub async fn put_object(
     async {
         let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
         check_new_object(&req.input.key, req.input.metadata.as_ref())?;
+        let asked = sse::write_request(&req.input, req.extensions.get::<Transport>())?;
+        let sealing = asked.seal(inner, &bucket.name, &req.input.key);
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();
+        meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
         let tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref())
             .with_meta(&meta);
+        let file_key = sealing.as_ref().map(|s| FileKey::create(&s.data_key.0, 0));
         let Verified { token, file_id, digests } =
-            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body).await?;
+            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body, file_key)
+                .await?;
 
-        let etag = digests.etag();
+        let etag = match &sealing {
+            Some(s @ Sealing { customer_md5: Some(_), .. }) => {
+                sse::customer_etag(&s.data_key, &digests.etag())
+            }
+            _ => digests.etag(),
+        };
         for algorithm in ChecksumAlgorithm::ALL {
             if let Some(c) = digests.checksum(algorithm) {
                 meta.checksums.insert(algorithm.as_str().to_string(), c.to_base64());
@@ -80,6 +93,9 @@ pub async fn put_object(
             ..PutObjectOutput::default()
         };
         out.echo_checksums(&digests);
+        let md5 = sealing.as_ref().and_then(|s| s.customer_md5.as_deref());
+        (out.server_side_encryption, out.sse_customer_algorithm, out.sse_customer_key_md5) =
+            sse::reply_headers(md5, sealing.is_some());
         Ok(S3Response::new(out))
     }
     .instrument(span)

@@ -28,6 +28,7 @@ use super::auth::IndexAuth;
 use super::drainer::{Drainer, SweepSchedule};
 use super::http_fixups::Fixups;
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
+use super::transport::WithTransport;
 pub use super::vhost::InvalidDomain;
 use super::vhost::VirtualHosts;
 use crate::index::{AccessKey, IndexError, IndexHandle};
@@ -69,6 +70,10 @@ pub struct GatewayConfig {
     /// BUCKET.DOMAIN[:port]` addresses BUCKET. Any other host is
     /// path-style. Empty: path-style only.
     pub virtual_host_domains: Vec<String>,
+    /// Addresses of TLS-terminating proxies whose `X-Forwarded-Proto:
+    /// https` is believed, so SSE-C requests they forward over plain HTTP
+    /// are accepted (see `transport`). Loopback is always accepted.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl GatewayConfig {
@@ -87,6 +92,7 @@ impl GatewayConfig {
             reaper_period: Duration::from_secs(3600),
             orphan_sweep: Some(SweepSchedule::default()),
             virtual_host_domains: Vec::new(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -109,6 +115,9 @@ pub enum StartError {
     /// A virtual host domain is not a DNS name.
     #[error(transparent)]
     Domain(#[from] InvalidDomain),
+    /// The master key could not be loaded or created.
+    #[error(transparent)]
+    MasterKey(#[from] crate::crypto::MasterKeyError),
 }
 
 /// A bound, not yet running gateway.
@@ -120,6 +129,7 @@ pub struct GatewayServer {
     reaper: Reaper,
     drain_timeout: Duration,
     index: IndexHandle,
+    trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl GatewayServer {
@@ -142,8 +152,14 @@ impl GatewayServer {
             .map_err(|e| StartError::Trackers(e.to_string()))?;
         let storage = StorageClient::new(pool);
         let wake = Arc::new(Notify::new());
-        let gateway =
-            Gateway::new(index.clone(), tracker.clone(), storage.clone(), Arc::clone(&wake));
+        let master_key = crate::crypto::MasterKey::for_data_dir(&config.data_dir)?;
+        let gateway = Gateway::new(
+            index.clone(),
+            tracker.clone(),
+            storage.clone(),
+            Arc::clone(&wake),
+            master_key,
+        );
         let mut builder = S3ServiceBuilder::new(gateway);
         builder.set_auth(IndexAuth::new(index.clone()));
         if !config.virtual_host_domains.is_empty() {
@@ -157,7 +173,16 @@ impl GatewayServer {
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-        Ok(Self { listener, service, drainer, reaper, drain_timeout: config.drain_timeout, index })
+        let trusted_proxies = config.trusted_proxies.clone().into();
+        Ok(Self {
+            listener,
+            service,
+            drainer,
+            reaper,
+            drain_timeout: config.drain_timeout,
+            index,
+            trusted_proxies,
+        })
     }
 
     /// The bound address (the real port when asked for port 0).
@@ -174,7 +199,8 @@ impl GatewayServer {
     pub async fn run(self, shutdown: Shutdown) {
         let drainer = tokio::spawn(self.drainer.run(shutdown.clone()));
         let reaper = tokio::spawn(self.reaper.run(shutdown.clone()));
-        serve(self.listener, self.service, shutdown, self.drain_timeout).await;
+        serve(self.listener, self.service, shutdown, self.drain_timeout, self.trusted_proxies)
+            .await;
         let _ = reaper.await;
         let _ = drainer.await;
     }
@@ -193,7 +219,13 @@ fn ensure_key(ix: &mut crate::index::Index, key: &AccessKey) -> crate::index::Re
 }
 
 /// The accept loop; see the module docs.
-async fn serve(listener: TcpListener, service: S3Service, mut shutdown: Shutdown, drain: Duration) {
+async fn serve(
+    listener: TcpListener,
+    service: S3Service,
+    mut shutdown: Shutdown,
+    drain: Duration,
+    trusted: Arc<[std::net::IpAddr]>,
+) {
     let builder = Builder::new(TokioExecutor::new());
     let graceful = GracefulShutdown::new();
     loop {
@@ -211,7 +243,8 @@ async fn serve(listener: TcpListener, service: S3Service, mut shutdown: Shutdown
                 if let Err(e) = stream.set_nodelay(true) {
                     tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                 }
-                let conn = builder.serve_connection(TokioIo::new(stream), Fixups(service.clone()));
+                let svc = WithTransport::new(Fixups(service.clone()), peer, false, trusted.clone());
+                let conn = builder.serve_connection(TokioIo::new(stream), svc);
                 let conn = graceful.watch(conn.into_owned());
                 tokio::spawn(async move {
                     if let Err(e) = conn.await {

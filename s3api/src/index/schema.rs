@@ -132,6 +132,11 @@ pub const MIGRATIONS: &[&str] = &[
     // 2: each manifest part keeps the checksums it was uploaded with, so a
     // partNumber read can return them (empty for parts written before).
     "ALTER TABLE object_parts ADD COLUMN checksums BLOB NOT NULL DEFAULT X'';",
+    // 3: server-side encryption. An object (and an upload, which hands it
+    // to the object it completes into) keeps its encryption envelope:
+    // the kind and the wrapped data key, never a clear key. NULL: plain.
+    "ALTER TABLE objects ADD COLUMN encryption BLOB;
+    ALTER TABLE uploads ADD COLUMN encryption BLOB;",
 ];
 
 /// The schema version this build writes.

@@ -409,6 +409,7 @@ mod tests {
                 .into_iter()
                 .collect(),
             checksums: Default::default(),
+            encryption: None,
         };
         let tag = FileTag::object("b", "k", Some("image/png")).with_meta(&object);
         let meta = tag.to_metadata();

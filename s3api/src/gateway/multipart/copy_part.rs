@@ -50,6 +50,10 @@ pub async fn upload_part_copy(
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         conditions.check(&record.info)?;
+        super::super::sse::refuse_part_key(&input)?;
+        if record.info.meta.encryption.is_some() {
+            return Err(super::super::sse::not_built("UploadPartCopy from an encrypted source"));
+        }
         let range = match &input.copy_source_range {
             Some(text) => parse_range(text, record.info.size)?,
             None => 0..record.info.size,
@@ -71,7 +75,7 @@ pub async fn upload_part_copy(
         let verifying = VerifyingStream::new(body);
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
         let Verified { token, file_id, digests } =
-            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::CopySource)
+            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::CopySource, None)
                 .await?;
 
         let etag = digests.etag();

@@ -27,12 +27,14 @@ pub async fn upload_part(
     async {
         let number = part_number(Some(req.input.part_number))?;
         let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
+        super::super::sse::refuse_part_key(&req.input)?;
         let upload = (req.input.bucket.as_str(), req.input.key.as_str(), &*req.input.upload_id);
         check_upload(inner, &owner, upload).await?;
         let (input, len, verifying) = verified_body(req)?;
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
         let Verified { token, file_id, digests } =
-            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body).await?;
+            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body, None)
+                .await?;
 
         let etag = digests.etag();
         let part = PartInfo {

@@ -1,0 +1,319 @@
+//! Server-side encryption end to end through a real tracker + storage +
+//! gateway with `aws-sdk-s3`: SSE-S3 and SSE-C on PUT, GET, ranged GET and
+//! HEAD; the stored file holds no plaintext; a missing SSE-C key is 400,
+//! a wrong one 403; a tampered file is an error, never wrong bytes; what
+//! is not built (SSE-KMS, object lock) is refused with S3's errors.
+
+mod support;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{ObjectLockMode, ServerSideEncryption};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use md5::{Digest, Md5};
+use support::{SECRET, Stack, body, make_bucket};
+
+type Raw = aws_sdk_s3::config::http::HttpResponse;
+
+/// The HTTP status and error code of a failed call.
+fn failure<E: ProvideErrorMetadata>(e: &SdkError<E, Raw>) -> (u16, String) {
+    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
+    (status, e.code().unwrap_or("-").to_string())
+}
+
+fn data(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8 ^ (i / 251) as u8).collect()
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// An SSE-C key: (base64 key, base64 MD5).
+fn customer(seed: u8) -> (String, String) {
+    let key = [seed; 32];
+    (STANDARD.encode(key), STANDARD.encode(Md5::digest(key)))
+}
+
+/// The bytes the storage keeps for `bucket`/`key` (single-file object).
+async fn stored_file(stack: &Stack, bucket: &str, key: &str) -> Vec<u8> {
+    let (b, k) = (bucket.to_string(), key.to_string());
+    let record = stack.index.read(move |ix| ix.get_object(&b, &k)).await.unwrap();
+    let file_id = record.data.file_ids()[0].to_string();
+    std::fs::read(disk_path(stack, &file_id)).unwrap()
+}
+
+/// Where the storage keeps `file_id` on disk.
+fn disk_path(stack: &Stack, file_id: &str) -> std::path::PathBuf {
+    // group1/M00/XX/YY/name → storage/data/XX/YY/name
+    let rest = file_id.split_once("/M00/").unwrap().1;
+    stack.dir.path().join("storage").join("data").join(rest)
+}
+
+#[tokio::test]
+async fn sse_s3_put_get_range_head() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "enc").await;
+    let plain = data(300 * 1024 + 17);
+    let put = s3
+        .put_object()
+        .bucket("enc")
+        .key("k")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(ByteStream::from(plain.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    // SSE-S3 ETags are the plaintext's MD5, as on AWS.
+    assert_eq!(put.e_tag().unwrap(), format!("\"{}\"", md5_hex(&plain)));
+
+    let got = s3.get_object().bucket("enc").key("k").send().await.unwrap();
+    assert_eq!(got.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    assert_eq!(body(got).await, plain);
+    for (a, b) in
+        [(0usize, 0usize), (70_000, 200_000), (65_535, 65_536), (plain.len() - 5, plain.len() - 1)]
+    {
+        let got = s3
+            .get_object()
+            .bucket("enc")
+            .key("k")
+            .range(format!("bytes={a}-{b}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(body(got).await, &plain[a..=b], "range {a}-{b}");
+    }
+    let head = s3.head_object().bucket("enc").key("k").send().await.unwrap();
+    assert_eq!(head.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    assert_eq!(head.content_length(), Some(plain.len() as i64));
+
+    // On the storage: ciphertext only, no 32-byte run of the plaintext.
+    let raw = stored_file(&stack, "enc", "k").await;
+    assert!(raw.len() > plain.len());
+    for at in [0, 4096, 65_536, 100_000, 300 * 1024 - 32] {
+        assert!(!raw.windows(32).any(|w| w == &plain[at..at + 32]), "plaintext at {at}");
+    }
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn sse_c_keys_are_checked() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "encc").await;
+    let plain = data(150 * 1024);
+    let (key, md5) = customer(7);
+    let put = s3
+        .put_object()
+        .bucket("encc")
+        .key("c")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .body(ByteStream::from(plain.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.sse_customer_key_md5(), Some(md5.as_str()));
+    assert_ne!(put.e_tag().unwrap(), format!("\"{}\"", md5_hex(&plain)));
+
+    let get = |k: Option<(String, String)>| {
+        let s3: Client = s3.clone();
+        async move {
+            let mut r = s3.get_object().bucket("encc").key("c");
+            if let Some((key, md5)) = k {
+                r = r
+                    .sse_customer_algorithm("AES256")
+                    .sse_customer_key(key)
+                    .sse_customer_key_md5(md5);
+            }
+            r.send().await
+        }
+    };
+    let ok = get(Some((key.clone(), md5.clone()))).await.unwrap();
+    assert_eq!(ok.sse_customer_key_md5(), Some(md5.as_str()));
+    assert_eq!(ok.e_tag(), put.e_tag());
+    assert_eq!(body(ok).await, plain);
+    assert_eq!(failure(&get(None).await.unwrap_err()), (400, "InvalidRequest".into()));
+    assert_eq!(failure(&get(Some(customer(8))).await.unwrap_err()), (403, "AccessDenied".into()));
+
+    let ranged = s3
+        .get_object()
+        .bucket("encc")
+        .key("c")
+        .range("bytes=65000-140000")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(ranged).await, &plain[65_000..=140_000]);
+
+    let head = s3.head_object().bucket("encc").key("c").send().await.unwrap_err();
+    assert_eq!(head.raw_response().unwrap().status().as_u16(), 400);
+    let head = s3
+        .head_object()
+        .bucket("encc")
+        .key("c")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.sse_customer_algorithm(), Some("AES256"));
+
+    // A key whose MD5 does not match is refused before anything is stored.
+    let bad = s3
+        .put_object()
+        .bucket("encc")
+        .key("bad")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(customer(9).1)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&bad), (400, "InvalidArgument".into()));
+
+    // SSE-C parameters on a plain object are refused.
+    s3.put_object()
+        .bucket("encc")
+        .key("plain")
+        .body(ByteStream::from_static(b"p"))
+        .send()
+        .await
+        .unwrap();
+    let r = s3
+        .get_object()
+        .bucket("encc")
+        .key("plain")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&r), (400, "InvalidRequest".into()));
+
+    let raw = stored_file(&stack, "encc", "c").await;
+    assert!(!raw.windows(32).any(|w| w == &plain[1000..1032]));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_tampered_file_is_an_error_not_wrong_bytes() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "tamp").await;
+    let plain = data(200 * 1024);
+    s3.put_object()
+        .bucket("tamp")
+        .key("t")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(ByteStream::from(plain.clone()))
+        .send()
+        .await
+        .unwrap();
+    let record = stack.index.read(|ix| ix.get_object("tamp", "t")).await.unwrap();
+    let path = disk_path(&stack, record.data.file_ids()[0]);
+    let mut raw = std::fs::read(&path).unwrap();
+    raw[32 + 65_536 + 16 + 10] ^= 1; // inside the second segment
+    std::fs::write(&path, &raw).unwrap();
+
+    // The first segment still reads; the second fails the body.
+    let first = s3.get_object().bucket("tamp").key("t").range("bytes=0-1000").send().await.unwrap();
+    assert_eq!(body(first).await, &plain[..=1000]);
+    let whole = s3.get_object().bucket("tamp").key("t").send().await;
+    let got = match whole {
+        Ok(out) => out.body.collect().await.map(|b| b.into_bytes().to_vec()),
+        Err(e) => panic!("{e:?}"),
+    };
+    assert!(got.is_err(), "a tampered object must not read in full");
+    let second = s3.get_object().bucket("tamp").key("t").range("bytes=70000-70100").send().await;
+    if let Ok(out) = second {
+        assert!(out.body.collect().await.is_err());
+    }
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn what_is_not_built_is_refused() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "refuse").await;
+    let kms = s3
+        .put_object()
+        .bucket("refuse")
+        .key("k")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&kms), (501, "NotImplemented".into()));
+    let kms = s3
+        .create_multipart_upload()
+        .bucket("refuse")
+        .key("k")
+        .server_side_encryption(ServerSideEncryption::AwsKmsDsse)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&kms), (501, "NotImplemented".into()));
+    let lock = s3
+        .put_object()
+        .bucket("refuse")
+        .key("k")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&lock), (400, "InvalidRequest".into()));
+    let lock = s3
+        .copy_object()
+        .bucket("refuse")
+        .key("k2")
+        .copy_source("refuse/k")
+        .object_lock_legal_hold_status(aws_sdk_s3::types::ObjectLockLegalHoldStatus::On)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&lock), (400, "InvalidRequest".into()));
+    let (key, md5) = customer(1);
+    let both = s3
+        .put_object()
+        .bucket("refuse")
+        .key("k")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&both), (400, "InvalidArgument".into()));
+    let algo = s3
+        .put_object()
+        .bucket("refuse")
+        .key("k")
+        .sse_customer_algorithm("AES128")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&algo), (400, "InvalidEncryptionAlgorithmError".into()));
+    // Nothing was stored by any of them.
+    assert!(s3.head_object().bucket("refuse").key("k").send().await.is_err());
+    stack.stop().await;
+}
