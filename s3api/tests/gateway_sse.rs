@@ -317,3 +317,107 @@ async fn what_is_not_built_is_refused() {
     assert!(s3.head_object().bucket("refuse").key("k").send().await.is_err());
     stack.stop().await;
 }
+
+/// A gateway on data directory `data` (sharing the stack's cluster).
+async fn second_gateway(
+    stack: &Stack,
+    data: std::path::PathBuf,
+) -> (Client, fdfs_protocol::server::ShutdownTrigger) {
+    use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
+    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let mut config = GatewayConfig::new(listen, vec![stack.tracker], data);
+    config.orphan_sweep = None;
+    config.owner_key = Some(support::owner_key());
+    let gateway = GatewayServer::bind(config).await.unwrap();
+    let addr = gateway.local_addr();
+    let (trigger, shutdown) = fdfs_protocol::server::shutdown_channel();
+    tokio::spawn(gateway.run(shutdown));
+    let creds = aws_sdk_s3::config::Credentials::new(support::KEY_ID, SECRET, None, None, "t");
+    let conf = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .endpoint_url(format!("http://{addr}"))
+        .force_path_style(true)
+        .credentials_provider(creds)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        .build();
+    (Client::from_conf(conf), trigger)
+}
+
+/// The envelope (wrapped key only) and ETag ride in the file's tags, so a
+/// rebuilt index serves encrypted objects; the tags never hold a clear
+/// key.
+#[tokio::test]
+async fn rebuild_index_restores_encrypted_objects() {
+    use fdfs_protocol::client::{Pool, StorageClient, TrackerClient, storage_socket_addr};
+    use fdfs_s3api::rebuild::rebuild_index;
+
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "rbe").await;
+    let plain = data(70_000);
+    s3.put_object()
+        .bucket("rbe")
+        .key("s3")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(ByteStream::from(plain.clone()))
+        .send()
+        .await
+        .unwrap();
+    let (key, md5) = customer(3);
+    let c_put = s3
+        .put_object()
+        .bucket("rbe")
+        .key("c")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .body(ByteStream::from(plain.clone()))
+        .send()
+        .await
+        .unwrap();
+
+    // The tags hold the wrapped key, never the customer's key.
+    let pool = Pool::default();
+    let (tracker, storage) =
+        (TrackerClient::new(vec![stack.tracker], pool.clone()).unwrap(), StorageClient::new(pool));
+    let record = stack.index.read(|ix| ix.get_object("rbe", "c")).await.unwrap();
+    let (group, name) = record.data.file_ids()[0].split_once('/').unwrap();
+    let target = tracker.query_update(group, name).await.unwrap();
+    let addr = storage_socket_addr(&target.storage).unwrap();
+    let tags = storage.get_metadata(addr, group, name).await.unwrap();
+    for (_, v) in tags.iter() {
+        assert!(!v.windows(key.len()).any(|w| w == key.as_bytes()));
+    }
+
+    let fresh = stack.dir.path().join("rebuilt");
+    std::fs::create_dir_all(&fresh).unwrap();
+    // The master key is the operator's to carry over with the index.
+    std::fs::copy(stack.dir.path().join("gateway").join("master.key"), fresh.join("master.key"))
+        .unwrap();
+    let report = rebuild_index(&tracker, &storage, &fresh).await.unwrap();
+    assert_eq!(report.objects, 2, "{report:?}");
+    let (s3b, trigger) = second_gateway(&stack, fresh).await;
+    let got =
+        s3b.get_object().bucket("rbe").key("s3").range("bytes=60000-69999").send().await.unwrap();
+    assert_eq!(got.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    assert_eq!(got.e_tag().unwrap(), format!("\"{}\"", md5_hex(&plain)));
+    assert_eq!(body(got).await, &plain[60_000..]);
+    let got = s3b
+        .get_object()
+        .bucket("rbe")
+        .key("c")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.e_tag(), c_put.e_tag());
+    assert_eq!(got.content_length(), Some(plain.len() as i64));
+    assert_eq!(body(got).await, plain);
+    let no_key = s3b.get_object().bucket("rbe").key("c").send().await.unwrap_err();
+    assert_eq!(failure(&no_key), (400, "InvalidRequest".into()));
+    trigger.trigger();
+    stack.stop().await;
+}

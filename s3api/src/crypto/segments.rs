@@ -71,6 +71,15 @@ pub fn cipher_len(size: u64) -> u64 {
     HEADER as u64 + size + segment_count(size) * TAG as u64
 }
 
+/// The plaintext size of a sealed file of `stored` bytes; `None` when no
+/// plaintext seals to that length.
+pub fn plain_len(stored: u64) -> Option<u64> {
+    let rest = stored.checked_sub(HEADER as u64)?;
+    let segments = rest.div_ceil((SEGMENT + TAG) as u64).max(1);
+    let size = rest.checked_sub(segments * TAG as u64)?;
+    (cipher_len(size) == stored).then_some(size)
+}
+
 /// The stored offset of segment `i`.
 fn segment_offset(i: u64) -> u64 {
     HEADER as u64 + i * (SEGMENT + TAG) as u64

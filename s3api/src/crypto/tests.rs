@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 use super::envelope::{DataKey, Envelope};
 use super::segments::{
-    FileKey, SEGMENT, TAG, Window, cipher_len, open_all, seal_all, segment_count,
+    FileKey, SEGMENT, TAG, Window, cipher_len, open_all, plain_len, seal_all, segment_count,
 };
 use super::stream::{Decrypting, Encrypting};
 use super::{CustomerKey, EnvelopeError, MasterKey};
@@ -86,6 +86,7 @@ proptest! {
         let key = FileKey::create(&dk, part);
         let sealed = collect(Encrypting::new(chunked(&plain, chunk), key.clone(), size as u64)).unwrap();
         prop_assert_eq!(sealed.len() as u64, cipher_len(size as u64));
+        prop_assert_eq!(plain_len(sealed.len() as u64), Some(size as u64));
         prop_assert_eq!(open_all(&dk, part, size as u64, &sealed).unwrap(), plain.clone());
         // No plaintext segment shows through.
         if size >= 64 {
@@ -220,4 +221,14 @@ fn envelopes_open_only_with_their_key_and_object() {
     let encoded = c.encode();
     assert!(!encoded.windows(32).any(|w| w == [1u8; 32]));
     assert_eq!(Envelope::decode(&encoded).unwrap(), c);
+}
+
+#[test]
+fn plain_len_inverts_cipher_len() {
+    for size in [0u64, 1, 65_535, 65_536, 65_537, 131_072, 10_000_000] {
+        assert_eq!(plain_len(cipher_len(size)), Some(size), "{size}");
+    }
+    assert_eq!(plain_len(0), None);
+    assert_eq!(plain_len(47), None);
+    assert_eq!(plain_len(32 + 65_536 + 16 + 1), None);
 }

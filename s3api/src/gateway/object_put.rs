@@ -86,6 +86,11 @@ pub async fn put_object(
         if !released.is_empty() {
             inner.deletes.notify_one();
         }
+        if sealing.is_some() {
+            // A rebuild cannot recompute an encrypted object's ETag.
+            let meta = crate::rebuild::tags::sse_etag_metadata(&etag);
+            merge_tags(inner, std::slice::from_ref(&file_id), &meta).await;
+        }
         tracing::debug!(%file_id, size = len, "stored");
         let mut out = PutObjectOutput {
             e_tag: Some(s3s::dto::ETag::Strong(etag)),
