@@ -52,6 +52,7 @@ mod read_reply;
 mod request_meta;
 mod sealed_read;
 mod sse;
+mod sse_copy;
 mod vhost;
 
 use std::fmt;

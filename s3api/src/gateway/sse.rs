@@ -204,6 +204,19 @@ pub(super) fn unlock(
     bucket: &str,
     key: &str,
 ) -> S3Result<Option<Unlocked>> {
+    let data_key = unlock_with(&inner.master_key, stored, customer, bucket, key)?;
+    Ok(data_key
+        .map(|data_key| Unlocked { data_key, customer_md5: customer.map(|c| c.md5().to_string()) }))
+}
+
+/// [`unlock`] with the master key `master`: the data key only.
+pub(super) fn unlock_with(
+    master: &crate::crypto::MasterKey,
+    stored: Option<&[u8]>,
+    customer: Option<&CustomerKey>,
+    bucket: &str,
+    key: &str,
+) -> S3Result<Option<DataKey>> {
     let Some(bytes) = stored else {
         if customer.is_some() {
             return Err(not_applicable());
@@ -212,21 +225,20 @@ pub(super) fn unlock(
     };
     let envelope =
         Envelope::decode(bytes).map_err(|e| error::internal(format!("object {key:?}: {e}")))?;
-    let data_key =
-        envelope.open(&inner.master_key, customer, bucket, key).map_err(|e| match e {
-            EnvelopeError::WrongKey => S3Error::with_message(
-                S3ErrorCode::AccessDenied,
-                "The provided customer key does not match the object's",
-            ),
-            EnvelopeError::KindMismatch if envelope.is_customer() => S3Error::with_message(
-                S3ErrorCode::InvalidRequest,
-                "The object was stored using a form of Server Side Encryption. The correct \
+    let data_key = envelope.open(master, customer, bucket, key).map_err(|e| match e {
+        EnvelopeError::WrongKey => S3Error::with_message(
+            S3ErrorCode::AccessDenied,
+            "The provided customer key does not match the object's",
+        ),
+        EnvelopeError::KindMismatch if envelope.is_customer() => S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            "The object was stored using a form of Server Side Encryption. The correct \
              parameters must be provided to retrieve the object.",
-            ),
-            EnvelopeError::KindMismatch => not_applicable(),
-            other => error::internal(format!("object {key:?}: {other}")),
-        })?;
-    Ok(Some(Unlocked { data_key, customer_md5: customer.map(|c| c.md5().to_string()) }))
+        ),
+        EnvelopeError::KindMismatch => not_applicable(),
+        other => error::internal(format!("object {key:?}: {other}")),
+    })?;
+    Ok(Some(data_key))
 }
 
 fn not_applicable() -> S3Error {
