@@ -517,3 +517,115 @@ async fn copy_rewraps_the_data_key_only() {
     assert_eq!(failure(&enc), (501, "NotImplemented".into()));
     stack.stop().await;
 }
+
+/// Multipart uploads: each part sealed on its own under the upload's data
+/// key (bound to its part number); UploadPart needs the SSE-C key of the
+/// upload; UploadPartCopy decrypts an encrypted source and re-seals; reads
+/// across part boundaries decrypt only what they touch.
+#[tokio::test]
+async fn multipart_parts_are_sealed() {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "mpe").await;
+    let (key, md5) = customer(5);
+    let part1 = data(5 * 1024 * 1024 + 3);
+    let part3 = data(100_000);
+    s3.put_object()
+        .bucket("mpe")
+        .key("src")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .body(ByteStream::from(part3.clone()))
+        .send()
+        .await
+        .unwrap();
+    let up = s3
+        .create_multipart_upload()
+        .bucket("mpe")
+        .key("m")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.sse_customer_key_md5(), Some(md5.as_str()));
+    let id = up.upload_id().unwrap();
+    // A part without the upload's key: 400.
+    let no_key = s3
+        .upload_part()
+        .bucket("mpe")
+        .key("m")
+        .upload_id(id)
+        .part_number(1)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&no_key), (400, "InvalidRequest".into()));
+    let p1 = s3
+        .upload_part()
+        .bucket("mpe")
+        .key("m")
+        .upload_id(id)
+        .part_number(1)
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .body(ByteStream::from(part1.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(p1.e_tag().unwrap(), format!("\"{}\"", md5_hex(&part1)));
+    let p3 = s3
+        .upload_part_copy()
+        .bucket("mpe")
+        .key("m")
+        .upload_id(id)
+        .part_number(3)
+        .copy_source("mpe/src")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    let done = CompletedMultipartUpload::builder()
+        .parts(CompletedPart::builder().part_number(1).e_tag(p1.e_tag().unwrap()).build())
+        .parts(
+            CompletedPart::builder()
+                .part_number(3)
+                .e_tag(p3.copy_part_result().unwrap().e_tag().unwrap())
+                .build(),
+        )
+        .build();
+    s3.complete_multipart_upload()
+        .bucket("mpe")
+        .key("m")
+        .upload_id(id)
+        .multipart_upload(done)
+        .send()
+        .await
+        .unwrap();
+    let whole: Vec<u8> = [part1.clone(), part3.clone()].concat();
+    let get = |range: Option<String>| {
+        let mut r = s3
+            .get_object()
+            .bucket("mpe")
+            .key("m")
+            .sse_customer_algorithm("AES256")
+            .sse_customer_key(&key)
+            .sse_customer_key_md5(&md5);
+        if let Some(range) = range {
+            r = r.range(range);
+        }
+        r.send()
+    };
+    assert_eq!(body(get(None).await.unwrap()).await, whole);
+    let (a, b) = (part1.len() - 70_000, part1.len() + 70_000);
+    let got = get(Some(format!("bytes={a}-{b}"))).await.unwrap();
+    assert_eq!(body(got).await, &whole[a..=b]);
+    let no_key = s3.get_object().bucket("mpe").key("m").send().await.unwrap_err();
+    assert_eq!(failure(&no_key), (400, "InvalidRequest".into()));
+    stack.stop().await;
+}

@@ -320,19 +320,33 @@ pub(super) fn not_built(what: &str) -> S3Error {
     )
 }
 
-/// Refuses encryption asked of `what`, which does not encrypt yet.
-pub(super) fn refuse_unbuilt(asked: &WriteSse, what: &str) -> S3Result<()> {
-    match asked {
-        WriteSse::Plain => Ok(()),
-        _ => Err(not_built(what)),
+/// The data key of multipart upload `upload` for a part request with
+/// `input`'s SSE-C headers (required and checked for an SSE-C upload,
+/// refused for any other): `None` for a plain upload.
+pub(super) fn unlock_part(
+    inner: &Inner,
+    upload: &crate::index::Upload,
+    input: &impl SseCustomerFields,
+    transport: Option<&Transport>,
+) -> S3Result<Option<Unlocked>> {
+    let (a, k, m) = input.sse_customer();
+    let customer = customer_key(a, k, m, transport)?;
+    let stored = upload.meta.encryption.as_deref();
+    unlock(inner, stored, customer.as_ref(), &upload.bucket, &upload.key)
+}
+
+/// The ETag of a body of plaintext MD5 `md5_hex` stored as `sealed`:
+/// the MD5 but for SSE-C (see [`customer_etag`]).
+pub(super) fn etag_of(sealed: Option<&Unlocked>, md5_hex: String) -> String {
+    match sealed {
+        Some(u) if u.customer_md5.is_some() => customer_etag(&u.data_key, &md5_hex),
+        _ => md5_hex,
     }
 }
 
-/// Refuses SSE-C headers on a part of an upload, none of which is
-/// encrypted yet: S3 answers this for an unencrypted upload.
-pub(super) fn refuse_part_key(input: &impl SseCustomerFields) -> S3Result<()> {
-    match input.sse_customer() {
-        (None, None, None) => Ok(()),
-        _ => Err(not_applicable()),
-    }
+/// The reply headers of a body stored as `sealed`.
+pub(super) fn unlocked_headers(
+    sealed: Option<&Unlocked>,
+) -> (Option<ServerSideEncryption>, Option<String>, Option<String>) {
+    reply_headers(sealed.and_then(|u| u.customer_md5.as_deref()), sealed.is_some())
 }
