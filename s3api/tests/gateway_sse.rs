@@ -629,3 +629,86 @@ async fn multipart_parts_are_sealed() {
     assert_eq!(failure(&no_key), (400, "InvalidRequest".into()));
     stack.stop().await;
 }
+
+/// A bucket's default encryption: absent → 404 (documented choice); set
+/// to AES256 → new objects without headers are SSE-S3; KMS → 501.
+#[tokio::test]
+async fn bucket_default_encryption() {
+    use aws_sdk_s3::types::{
+        ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    };
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "bde").await;
+    let none = s3.get_bucket_encryption().bucket("bde").send().await.unwrap_err();
+    assert_eq!(failure(&none), (404, "ServerSideEncryptionConfigurationNotFoundError".into()));
+    let config = |alg: ServerSideEncryption| {
+        ServerSideEncryptionConfiguration::builder()
+            .rules(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(
+                        ServerSideEncryptionByDefault::builder()
+                            .sse_algorithm(alg)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    };
+    let kms = s3
+        .put_bucket_encryption()
+        .bucket("bde")
+        .server_side_encryption_configuration(config(ServerSideEncryption::AwsKms))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&kms), (501, "NotImplemented".into()));
+    s3.put_bucket_encryption()
+        .bucket("bde")
+        .server_side_encryption_configuration(config(ServerSideEncryption::Aes256))
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_bucket_encryption().bucket("bde").send().await.unwrap();
+    let rule = &got.server_side_encryption_configuration().unwrap().rules()[0];
+    let default = rule.apply_server_side_encryption_by_default().unwrap();
+    assert_eq!(default.sse_algorithm(), &ServerSideEncryption::Aes256);
+
+    let plain = data(80_000);
+    let put = s3
+        .put_object()
+        .bucket("bde")
+        .key("d")
+        .body(ByteStream::from(plain.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    let raw = stored_file(&stack, "bde", "d").await;
+    assert!(!raw.windows(32).any(|w| w == &plain[5000..5032]));
+    let got = s3.get_object().bucket("bde").key("d").send().await.unwrap();
+    assert_eq!(got.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    assert_eq!(body(got).await, plain);
+    // SSE-C still wins over the default.
+    let (key, md5) = customer(4);
+    let c = s3
+        .put_object()
+        .bucket("bde")
+        .key("c")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .body(ByteStream::from_static(b"c"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(c.server_side_encryption(), None);
+
+    s3.delete_bucket_encryption().bucket("bde").send().await.unwrap();
+    assert!(s3.get_bucket_encryption().bucket("bde").send().await.is_err());
+    let put = s3.put_object().bucket("bde").key("p").body(ByteStream::from_static(b"p")).send();
+    assert_eq!(put.await.unwrap().server_side_encryption(), None);
+    stack.stop().await;
+}

@@ -24,6 +24,8 @@
 //! - [`server`] — the HTTP/1.1 + HTTP/2 accept loop.
 //! - `vhost` — virtual-hosted-style addressing; `http_fixups` — 304 bodies
 //!   and HEAD 206, which `s3s` cannot express.
+//! - `bucket_encryption` — Put/Get/DeleteBucketEncryption (a bucket's
+//!   default SSE-S3).
 //! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS and
 //!   object lock refused) as the parameter of the write and read paths;
 //!   [`transport`] — whether a request came over a secure transport.
@@ -36,6 +38,7 @@ pub mod transport;
 
 mod batch;
 mod bucket;
+mod bucket_encryption;
 mod conditions;
 mod copy;
 mod group_bucket;
@@ -342,6 +345,29 @@ impl S3 for Gateway {
             return Err(group_bucket::not_listable());
         }
         list_v1::list_objects(&self.inner, req).await
+    }
+
+    async fn put_bucket_encryption(
+        &self,
+        req: S3Request<s3s::dto::PutBucketEncryptionInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketEncryptionOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_encryption::put_bucket_encryption(&self.inner, req).await
+    }
+
+    async fn get_bucket_encryption(
+        &self,
+        req: S3Request<s3s::dto::GetBucketEncryptionInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketEncryptionOutput>> {
+        bucket_encryption::get_bucket_encryption(&self.inner, req).await
+    }
+
+    async fn delete_bucket_encryption(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketEncryptionInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketEncryptionOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_encryption::delete_bucket_encryption(&self.inner, req).await
     }
 
     async fn list_object_versions(

@@ -63,6 +63,7 @@ pub async fn create_multipart_upload(
         check_owner(inner, &input.bucket, &owner).await?;
         check_new_object(&input.key, input.metadata.as_ref())?;
         let asked = super::sse::write_request(&input, transport.as_ref())?;
+        let asked = super::bucket_encryption::with_default(inner, &input.bucket, asked).await?;
         // The object's attributes, snapshotted now, with the data key
         // every part will be sealed under (wrapped).
         let sealing = asked.seal(inner, &input.bucket, &input.key);

@@ -48,6 +48,7 @@ pub async fn put_object(
         let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
         check_new_object(&req.input.key, req.input.metadata.as_ref())?;
         let asked = sse::write_request(&req.input, req.extensions.get::<Transport>())?;
+        let asked = super::bucket_encryption::with_default(inner, &bucket.name, asked).await?;
         let sealing = asked.seal(inner, &bucket.name, &req.input.key);
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();

@@ -135,8 +135,10 @@ pub const MIGRATIONS: &[&str] = &[
     // 3: server-side encryption. An object (and an upload, which hands it
     // to the object it completes into) keeps its encryption envelope:
     // the kind and the wrapped data key, never a clear key. NULL: plain.
+    // A bucket keeps its default encryption (PutBucketEncryption).
     "ALTER TABLE objects ADD COLUMN encryption BLOB;
-    ALTER TABLE uploads ADD COLUMN encryption BLOB;",
+    ALTER TABLE uploads ADD COLUMN encryption BLOB;
+    ALTER TABLE buckets ADD COLUMN default_sse TEXT;",
 ];
 
 /// The schema version this build writes.
