@@ -62,6 +62,11 @@ pub struct GatewaySettings {
     pub tls_cert: Option<PathBuf>,
     /// The private key of `tls_cert` (PEM).
     pub tls_key: Option<PathBuf>,
+    /// TLS-terminating proxies whose `X-Forwarded-Proto: https` is
+    /// believed, so the SSE-C requests they forward over plain HTTP are
+    /// served (SSE-C is otherwise refused over plain HTTP, except from
+    /// loopback). Default none.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// `[uploads]`: the reaper of forgotten multipart uploads.
@@ -119,6 +124,7 @@ impl Default for GatewaySettings {
             trackers: c.trackers,
             data_dir: c.data_dir,
             domains: c.virtual_host_domains,
+            trusted_proxies: c.trusted_proxies,
             index_readers: c.index_readers,
             drain_timeout_secs: c.drain_timeout.as_secs(),
             uploads: UploadSettings {
@@ -219,6 +225,7 @@ impl GatewaySettings {
         c.index_readers = self.index_readers;
         c.drain_timeout = Duration::from_secs(self.drain_timeout_secs);
         c.virtual_host_domains = self.domains.clone();
+        c.trusted_proxies = self.trusted_proxies.clone();
         c.upload_ttl = secs("uploads.max_age_secs", u.max_age_secs)?;
         c.reaper_period = secs("uploads.reaper_period_secs", u.reaper_period_secs)?;
         c.drainer_idle = secs("delete_queue.idle_secs", d.idle_secs)?;
@@ -259,10 +266,12 @@ mod tests {
         assert_eq!(s.trackers, ["127.0.0.1:22122".parse().unwrap()]);
         assert_eq!(s.data_dir, PathBuf::from("data/gateway"));
         assert_eq!(s.domains, ["s3.example.com"]);
+        assert_eq!(s.trusted_proxies, ["10.0.0.5".parse::<std::net::IpAddr>().unwrap()]);
         // The sample spells out the defaults of everything else.
         let defaults = GatewaySettings {
             trackers: s.trackers.clone(),
             domains: s.domains.clone(),
+            trusted_proxies: s.trusted_proxies.clone(),
             ..GatewaySettings::default()
         };
         assert_eq!(s, defaults);
@@ -278,6 +287,7 @@ mod tests {
         );
         assert_eq!(c.pool.network_timeout, d.pool.network_timeout);
         assert_eq!(c.virtual_host_domains, ["s3.example.com"]);
+        assert_eq!(c.trusted_proxies.len(), 1);
         // Every key of the struct is present in the sample.
         let table: toml::Table = toml::from_str(SAMPLE).unwrap();
         let want = toml::Table::try_from(GatewaySettings::default()).unwrap();

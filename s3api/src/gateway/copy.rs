@@ -19,6 +19,7 @@ use tracing::{Instrument, info_span};
 use super::bucket::check_owner;
 use super::limits::{check_key, check_metadata};
 use super::request_meta::RequestedMeta;
+use super::sse_copy::CopyCrypto;
 use super::write_conditions::write_condition_from_headers;
 // `Conditions` and `unix_secs` are re-exported for UploadPartCopy.
 pub(super) use super::conditions::{Conditions, unix_secs};
@@ -43,6 +44,7 @@ pub async fn copy_object(
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let owner = owner_of(inner, &req).await?;
     let dst_cond = write_condition_from_headers(&req.headers)?;
+    let transport = req.extensions.get::<super::transport::Transport>().copied();
     let input = req.input;
     let src = source(&input.copy_source)?;
     let span = info_span!(
@@ -56,11 +58,26 @@ pub async fn copy_object(
         check_owner(inner, &src.bucket, &owner).await?;
         check_owner(inner, &input.bucket, &owner).await?;
         check_key(&input.key)?;
+        let dest = super::sse::write_request(&input, transport.as_ref())?;
+        let source_key = super::sse::customer_key(
+            input.copy_source_sse_customer_algorithm.as_deref(),
+            input.copy_source_sse_customer_key.as_deref(),
+            input.copy_source_sse_customer_key_md5.as_deref(),
+            transport.as_ref(),
+        )?;
+        let reencrypt = !matches!(dest, super::sse::WriteSse::Plain);
+        let crypto = CopyCrypto {
+            master: inner.master_key.clone(),
+            source_key,
+            dest,
+            src: (src.bucket.clone(), src.key.clone()),
+            dst: (input.bucket.clone(), input.key.clone()),
+        };
         let replace = directive(input.metadata_directive.as_ref())?;
         if replace {
             check_metadata(input.metadata.as_ref())?;
         }
-        if src.bucket == input.bucket && src.key == input.key && !replace {
+        if src.bucket == input.bucket && src.key == input.key && !replace && !reencrypt {
             return Err(S3Error::with_message(
                 S3ErrorCode::InvalidRequest,
                 "This copy request is illegal because it is trying to copy an object to itself \
@@ -73,11 +90,12 @@ pub async fn copy_object(
         let new_meta = replace.then(|| input.requested_meta());
         let (src_bucket, src_key) = (src.bucket.clone(), src.key.clone());
         let (dst_bucket, dst_key) = (input.bucket.clone(), input.key.clone());
+        let crypto_job = crypto.clone();
         let outcome = inner
             .index
             .write(move |ix| {
                 let dst = (dst_bucket.as_str(), dst_key.as_str());
-                copy_job(ix, &src, dst, (&conditions, &dst_cond), new_meta, now_ms())
+                copy_job(ix, &src, dst, (&conditions, &dst_cond), new_meta, &crypto_job, now_ms())
             })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
@@ -89,10 +107,13 @@ pub async fn copy_object(
         let src_ref = (src_bucket.as_str(), src_key.as_str());
         super::object_put::record_alias(inner, src_ref, &input.bucket, &input.key, &info).await;
         tracing::debug!(size = info.size, "copied by reference");
-        Ok(S3Response::new(CopyObjectOutput {
+        let mut out = CopyObjectOutput {
             copy_object_result: Some(result(&info)),
             ..CopyObjectOutput::default()
-        }))
+        };
+        (out.server_side_encryption, out.sse_customer_algorithm, out.sse_customer_key_md5) =
+            crypto.reply_headers(info.meta.encryption.is_some());
+        Ok(S3Response::new(out))
     }
     .instrument(span)
     .await
@@ -106,17 +127,25 @@ fn copy_job(
     dst: (&str, &str),
     (conditions, dst_cond): (&Conditions, &WriteCondition),
     new_meta: Option<ObjectMeta>,
+    crypto: &CopyCrypto,
     now_ms: i64,
 ) -> Result<Outcome, IndexError> {
     let head = ix.head_object(&src.bucket, &src.key)?;
     if let Err(e) = conditions.check(&head) {
         return Ok(Err(e));
     }
+    // The data key re-wrapped for the destination (see `sse_copy`).
+    let encryption = match crypto.envelope(head.meta.encryption.as_deref()) {
+        Ok(e) => e,
+        Err(e) => return Ok(Err(e)),
+    };
     let directive = match new_meta {
-        None => MetaDirective::Copy,
+        None if encryption.is_none() => MetaDirective::Copy,
+        None => MetaDirective::Replace(Box::new(ObjectMeta { encryption, ..head.meta })),
         Some(mut meta) => {
             // The bytes are the same, so their checksums still hold.
             meta.checksums = head.meta.checksums;
+            meta.encryption = encryption;
             MetaDirective::Replace(Box::new(meta))
         }
     };

@@ -27,15 +27,22 @@
 //!   accept loop, timeouts (head, idle, body stall) and the connection cap.
 //! - `vhost` — virtual-hosted-style addressing; `http_fixups` — 304 bodies
 //!   and HEAD 206, which `s3s` cannot express.
+//! - `bucket_encryption` — Put/Get/DeleteBucketEncryption (a bucket's
+//!   default SSE-S3).
+//! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS and
+//!   object lock refused) as the parameter of the write and read paths;
+//!   [`transport`] — whether a request came over a secure transport.
 
 pub mod auth;
 pub mod drainer;
 pub mod error;
 pub mod net;
 pub mod server;
+pub mod transport;
 
 mod batch;
 mod bucket;
+mod bucket_encryption;
 mod conditions;
 mod copy;
 mod group_bucket;
@@ -51,6 +58,9 @@ mod principal;
 mod read_plan;
 mod read_reply;
 mod request_meta;
+mod sealed_read;
+mod sse;
+mod sse_copy;
 mod vhost;
 mod write_conditions;
 
@@ -101,7 +111,7 @@ pub(crate) struct Inner {
     /// The tracker's group names, for routing group buckets.
     pub groups: group_bucket::GroupCache,
     /// The data directory's master key: it seals the access key secrets
-    /// in the index (and whatever else the gateway keeps at rest).
+    /// in the index and wraps the data keys of SSE-S3 objects.
     pub master_key: MasterKey,
 }
 
@@ -114,7 +124,7 @@ impl fmt::Debug for Gateway {
 impl Gateway {
     /// A gateway over `index`, routing through `tracker` to `storage`.
     /// `deletes` is the drainer's wake-up (see [`drainer::Drainer`]);
-    /// `master_key` is the one the index's secrets are sealed with.
+    /// `master_key` seals the index's secrets and wraps SSE-S3 data keys.
     pub fn new(
         index: IndexHandle,
         tracker: TrackerClient,
@@ -332,6 +342,29 @@ impl S3 for Gateway {
             return Err(group_bucket::not_listable(&self.inner, &req, &req.input.bucket).await);
         }
         list_v1::list_objects(&self.inner, req).await
+    }
+
+    async fn put_bucket_encryption(
+        &self,
+        req: S3Request<s3s::dto::PutBucketEncryptionInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketEncryptionOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_encryption::put_bucket_encryption(&self.inner, req).await
+    }
+
+    async fn get_bucket_encryption(
+        &self,
+        req: S3Request<s3s::dto::GetBucketEncryptionInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketEncryptionOutput>> {
+        bucket_encryption::get_bucket_encryption(&self.inner, req).await
+    }
+
+    async fn delete_bucket_encryption(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketEncryptionInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketEncryptionOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_encryption::delete_bucket_encryption(&self.inner, req).await
     }
 
     async fn list_object_versions(

@@ -63,13 +63,19 @@ pub async fn create_multipart_upload(
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let owner = owner_of(inner, &req).await?;
+    let transport = req.extensions.get::<super::transport::Transport>().copied();
     let input = req.input;
     let span = info_span!("s3.create_multipart_upload", bucket = %input.bucket, key = %input.key);
     async {
         check_owner(inner, &input.bucket, &owner).await?;
         check_new_object(&input.key, input.metadata.as_ref())?;
-        // The object's attributes, snapshotted now.
-        let meta = input.requested_meta();
+        let asked = super::sse::write_request(&input, transport.as_ref())?;
+        let asked = super::bucket_encryption::with_default(inner, &input.bucket, asked).await?;
+        // The object's attributes, snapshotted now, with the data key
+        // every part will be sealed under (wrapped).
+        let sealing = asked.seal(inner, &input.bucket, &input.key);
+        let mut meta = input.requested_meta();
+        meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
         let (b, k) = (input.bucket.clone(), input.key.clone());
         let upload_id = inner
             .index
@@ -77,7 +83,12 @@ pub async fn create_multipart_upload(
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         tracing::debug!(%upload_id, "upload created");
+        let md5 = sealing.as_ref().and_then(|s| s.customer_md5.clone());
+        let (sse, sse_alg, sse_md5) = super::sse::reply_headers(md5.as_deref(), sealing.is_some());
         Ok(S3Response::new(CreateMultipartUploadOutput {
+            server_side_encryption: sse,
+            sse_customer_algorithm: sse_alg,
+            sse_customer_key_md5: sse_md5,
             bucket: Some(input.bucket),
             key: Some(input.key),
             upload_id: Some(upload_id),

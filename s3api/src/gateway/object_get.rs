@@ -25,8 +25,10 @@ use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
 use super::read_reply::{ReadInput, Reply};
-use super::{Inner, error, owner_of};
-use crate::index::ObjectData;
+use super::sse::{self, SseCustomerFields};
+use super::transport::Transport;
+use super::{Inner, error, owner_of, sealed_read};
+use crate::index::{ObjectData, ObjectInfo};
 
 /// Chunks buffered between the storage and the client.
 const PIPE_DEPTH: usize = 4;
@@ -36,6 +38,7 @@ pub async fn get_object(
     req: S3Request<GetObjectInput>,
 ) -> S3Result<S3Response<GetObjectOutput>> {
     let owner = owner_of(inner, &req).await?;
+    let transport = req.extensions.get::<Transport>().copied();
     let input = req.input;
     let span = info_span!("s3.get_object", bucket = %input.bucket, key = %input.key);
     async {
@@ -47,10 +50,24 @@ pub async fn get_object(
             .read(move |ix| ix.get_object(&b, &k))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
+        let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
         let sel = input.plan(&conditions, &record.info, Some(&record.data))?;
-        let slices = slices(&record.data, sel.range.start, sel.range.end)?;
-        let body = open_body(&inner.tracker, &inner.storage, slices).await?;
-        Ok(Reply::new(&record.info, sel, &input, None).get(body))
+        let range = (sel.range.start, sel.range.end);
+        let body = match &unlocked {
+            Some(u) => {
+                let (t, s, size) = (&inner.tracker, &inner.storage, record.info.size);
+                sealed_read::open_body(t, s, &record.data, size, range, &u.data_key).await?
+            }
+            None => {
+                let slices = slices(&record.data, range.0, range.1)?;
+                open_body(&inner.tracker, &inner.storage, slices).await?
+            }
+        };
+        let mut resp = Reply::new(&record.info, sel, &input, None).get(body);
+        let o = &mut resp.output;
+        (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
+            sse_headers(unlocked.as_ref());
+        Ok(resp)
     }
     .instrument(span)
     .await
@@ -61,6 +78,7 @@ pub async fn head_object(
     req: S3Request<HeadObjectInput>,
 ) -> S3Result<S3Response<HeadObjectOutput>> {
     let owner = owner_of(inner, &req).await?;
+    let transport = req.extensions.get::<Transport>().copied();
     let input = req.input;
     let span = info_span!("s3.head_object", bucket = %input.bucket, key = %input.key);
     async {
@@ -76,11 +94,42 @@ pub async fn head_object(
             let info = inner.index.read(move |ix| ix.head_object(&b, &k)).await;
             (info.map_err(|e| error::from_index(e, &owner))?, None)
         };
+        let unlocked = unlock(inner, &input, &info, transport.as_ref())?;
         let sel = input.plan(&conditions, &info, data.as_ref())?;
-        Ok(Reply::new(&info, sel, &input, None).head())
+        let mut resp = Reply::new(&info, sel, &input, None).head();
+        let o = &mut resp.output;
+        (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
+            sse_headers(unlocked.as_ref());
+        Ok(resp)
     }
     .instrument(span)
     .await
+}
+
+/// The SSE-C key a GET or HEAD gave, the data key of the object of
+/// `info` it unlocks (`None`: a plain object), or the error for a missing
+/// or wrong key.
+fn unlock(
+    inner: &Inner,
+    input: &impl SseCustomerFields,
+    info: &ObjectInfo,
+    transport: Option<&Transport>,
+) -> S3Result<Option<sse::Unlocked>> {
+    let (a, k, m) = input.sse_customer();
+    let customer = sse::customer_key(a, k, m, transport)?;
+    sse::unlock(
+        inner,
+        info.meta.encryption.as_deref(),
+        customer.as_ref(),
+        input.bucket(),
+        &info.key,
+    )
+}
+
+fn sse_headers(
+    u: Option<&sse::Unlocked>,
+) -> (Option<s3s::dto::ServerSideEncryption>, Option<String>, Option<String>) {
+    sse::reply_headers(u.and_then(|u| u.customer_md5.as_deref()), u.is_some())
 }
 
 /// A byte range of one stored file.
@@ -240,9 +289,9 @@ async fn pump(download: Download, tx: &mpsc::Sender<Result<Bytes, StdError>>) ->
 }
 
 /// The receiving end of a GET body.
-struct Pipe {
-    rx: mpsc::Receiver<Result<Bytes, StdError>>,
-    remaining: u64,
+pub(super) struct Pipe {
+    pub(super) rx: mpsc::Receiver<Result<Bytes, StdError>>,
+    pub(super) remaining: u64,
 }
 
 impl Stream for Pipe {

@@ -28,9 +28,12 @@ use tracing::{Instrument, info_span};
 use super::bucket::check_owner;
 use super::limits::check_new_object;
 use super::request_meta::RequestedMeta;
+use super::sse::{self, Sealing};
+use super::transport::Transport;
 use super::write_conditions::{condition_failed, lost_race, precheck, write_condition};
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::ChecksumAlgorithm;
+use crate::crypto::segments::FileKey;
 use crate::index::{NewObject, ObjectData};
 use crate::rebuild::tags::FileTag;
 
@@ -52,14 +55,25 @@ pub async fn put_object(
         check_new_object(&req.input.key, req.input.metadata.as_ref())?;
         let cond = write_condition(req.input.if_match.as_ref(), req.input.if_none_match.as_ref())?;
         precheck(inner, &owner, &bucket.name, &req.input.key, &cond).await?;
+        let asked = sse::write_request(&req.input, req.extensions.get::<Transport>())?;
+        let asked = super::bucket_encryption::with_default(inner, &bucket.name, asked).await?;
+        let sealing = asked.seal(inner, &bucket.name, &req.input.key);
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();
+        meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
         let tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref())
             .with_meta(&meta);
+        let file_key = sealing.as_ref().map(|s| FileKey::create(&s.data_key.0, 0));
         let Verified { token, file_id, digests } =
-            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body).await?;
+            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body, file_key)
+                .await?;
 
-        let etag = digests.etag();
+        let etag = match &sealing {
+            Some(s @ Sealing { customer_md5: Some(_), .. }) => {
+                sse::customer_etag(&s.data_key, &digests.etag())
+            }
+            _ => digests.etag(),
+        };
         for algorithm in ChecksumAlgorithm::ALL {
             if let Some(c) = digests.checksum(algorithm) {
                 meta.checksums.insert(algorithm.as_str().to_string(), c.to_base64());
@@ -88,6 +102,11 @@ pub async fn put_object(
         if !released.is_empty() {
             inner.deletes.notify_one();
         }
+        if sealing.is_some() {
+            // A rebuild cannot recompute an encrypted object's ETag.
+            let meta = crate::rebuild::tags::sse_etag_metadata(&etag);
+            merge_tags(inner, std::slice::from_ref(&file_id), &meta).await;
+        }
         tracing::debug!(%file_id, size = len, "stored");
         let mut out = PutObjectOutput {
             e_tag: Some(s3s::dto::ETag::Strong(etag)),
@@ -95,6 +114,9 @@ pub async fn put_object(
             ..PutObjectOutput::default()
         };
         out.echo_checksums(&digests);
+        let md5 = sealing.as_ref().and_then(|s| s.customer_md5.as_deref());
+        (out.server_side_encryption, out.sse_customer_algorithm, out.sse_customer_key_md5) =
+            sse::reply_headers(md5, sealing.is_some());
         Ok(S3Response::new(out))
     }
     .instrument(span)

@@ -34,6 +34,7 @@ macro_rules! requested_meta {
                         .map(|m| m.iter().map(|(k, v)| (k.to_ascii_lowercase(), v.clone())).collect())
                         .unwrap_or_default(),
                     checksums: Default::default(),
+                    encryption: None,
                 }
             }
         }

@@ -78,6 +78,10 @@ pub struct GatewayConfig {
     pub limits: HttpLimits,
     /// Serve HTTPS with this certificate and key (PEM) instead of HTTP.
     pub tls: Option<TlsFiles>,
+    /// Addresses of TLS-terminating proxies whose `X-Forwarded-Proto:
+    /// https` is believed, so SSE-C requests they forward over plain HTTP
+    /// are accepted (see `transport`). Loopback is always accepted.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl GatewayConfig {
@@ -99,6 +103,7 @@ impl GatewayConfig {
             master_key: None,
             limits: HttpLimits::default(),
             tls: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -140,6 +145,7 @@ pub struct GatewayServer {
     limits: HttpLimits,
     tls: Option<Tls>,
     index: IndexHandle,
+    trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl GatewayServer {
@@ -189,6 +195,7 @@ impl GatewayServer {
             .with_sweep(config.orphan_sweep);
         let listener = listen(config.listen)
             .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        let trusted_proxies = config.trusted_proxies.clone().into();
         Ok(Self {
             listener,
             service,
@@ -198,6 +205,7 @@ impl GatewayServer {
             limits: config.limits,
             tls,
             index,
+            trusted_proxies,
         })
     }
 
@@ -222,8 +230,17 @@ impl GatewayServer {
         let drainer = tokio::spawn(self.drainer.run(shutdown.clone()));
         let reaper = tokio::spawn(self.reaper.run(shutdown.clone()));
         let limits = self.limits;
-        let (tls, drain) = (self.tls, self.drain_timeout);
-        super::net::serve::serve(self.listener, self.service, limits, tls, shutdown, drain).await;
+        let (tls, drain, trusted) = (self.tls, self.drain_timeout, self.trusted_proxies);
+        super::net::serve::serve(
+            self.listener,
+            self.service,
+            limits,
+            tls,
+            trusted,
+            shutdown,
+            drain,
+        )
+        .await;
         let _ = reaper.await;
         let _ = drainer.await;
     }

@@ -59,6 +59,7 @@ pub mod queue;
 pub mod schema;
 pub mod types;
 
+mod bucket_sse;
 mod buckets;
 mod codec;
 mod files;

@@ -9,12 +9,12 @@ use super::types::{ObjectData, ObjectInfo, ObjectMeta, PartRef};
 /// The metadata columns, in the order [`MetaValues`] binds them and
 /// [`meta_from_row`] reads them.
 pub const META_COLS: &str = "content_type, content_encoding, content_disposition, \
-    content_language, cache_control, expires, storage_class, user_meta, checksums";
+    content_language, cache_control, expires, storage_class, user_meta, checksums, encryption";
 
 /// The columns of an object row read by [`object_from_row`].
 pub const OBJECT_COLS: &str = "id, key, file_id, part_count, size, etag, last_modified_ms, \
     content_type, content_encoding, content_disposition, content_language, cache_control, \
-    expires, storage_class, user_meta, checksums";
+    expires, storage_class, user_meta, checksums, encryption";
 
 /// An [`ObjectMeta`] encoded for binding.
 #[derive(Debug)]
@@ -30,8 +30,8 @@ impl<'a> MetaValues<'a> {
         Ok(Self { meta, user: encode_map(&meta.user)?, checksums: encode_map(&meta.checksums)? })
     }
 
-    /// The nine values in [`META_COLS`] order.
-    pub fn values(&self) -> [&dyn rusqlite::ToSql; 9] {
+    /// The ten values in [`META_COLS`] order.
+    pub fn values(&self) -> [&dyn rusqlite::ToSql; 10] {
         let m = self.meta;
         [
             &m.content_type,
@@ -43,11 +43,12 @@ impl<'a> MetaValues<'a> {
             &m.storage_class,
             &self.user,
             &self.checksums,
+            &m.encryption,
         ]
     }
 }
 
-/// Reads the nine [`META_COLS`] starting at column `at`.
+/// Reads the ten [`META_COLS`] starting at column `at`.
 pub fn meta_from_row(row: &Row<'_>, at: usize) -> Result<ObjectMeta> {
     let user: Vec<u8> = row.get(at + 7)?;
     let checksums: Vec<u8> = row.get(at + 8)?;
@@ -61,6 +62,7 @@ pub fn meta_from_row(row: &Row<'_>, at: usize) -> Result<ObjectMeta> {
         storage_class: row.get(at + 6)?,
         user: decode_map(&user)?,
         checksums: decode_map(&checksums)?,
+        encryption: row.get(at + 9)?,
     })
 }
 

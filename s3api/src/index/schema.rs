@@ -144,6 +144,13 @@ pub const MIGRATIONS: &[&str] = &[
     // other write), so a retried CompleteMultipartUpload whose reply was
     // lost answers with the object it made instead of NoSuchUpload.
     "ALTER TABLE objects ADD COLUMN upload_id TEXT;",
+    // 6: server-side encryption. An object (and an upload, which hands it
+    // to the object it completes into) keeps its encryption envelope:
+    // the kind and the wrapped data key, never a clear key. NULL: plain.
+    // A bucket keeps its default encryption (PutBucketEncryption).
+    "ALTER TABLE objects ADD COLUMN encryption BLOB;
+    ALTER TABLE uploads ADD COLUMN encryption BLOB;
+    ALTER TABLE buckets ADD COLUMN default_sse TEXT;",
 ];
 
 /// The schema version this build writes.

@@ -78,6 +78,11 @@ pub struct ObjectMeta {
     /// `SHA256`) → base64 value. For an upload: the requested algorithm
     /// with an empty value.
     pub checksums: BTreeMap<String, String>,
+    /// Server-side encryption: the encoded envelope (see
+    /// `crate::crypto::Envelope`: how the object is encrypted and its
+    /// wrapped data key, never a clear key); `None` for plaintext. The
+    /// index stores it opaquely. `size` is the plaintext's.
+    pub encryption: Option<Vec<u8>>,
 }
 
 /// An object's stored attributes, without its part manifest.

@@ -8,6 +8,9 @@
 //!   deleted upload is left out). Its time is the completion time.
 //! - Each alias on a file (on every part of a multipart object) adds the
 //!   same data under the alias's bucket and key.
+//! - An encrypted file's aliases are not restored: each copy's data key
+//!   is wrapped for the copy's own name, and the file's tags hold only
+//!   the source's envelope.
 //! - When several candidates claim one key (an overwrite whose old files
 //!   were not deleted yet), the newest wins.
 
@@ -68,7 +71,7 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
                     last_modified_ms: file.create_time.saturating_mul(1000),
                 };
                 let rebuilt = Rebuilt { object, group: file.group.clone() };
-                for (bucket, key) in &tag.aliases {
+                for (bucket, key) in tag.aliases.iter().filter(|_| !tag.is_encrypted()) {
                     offer(bucket, key, rebuilt.clone());
                 }
                 offer(&tag.bucket, &tag.key, rebuilt);

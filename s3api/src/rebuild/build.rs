@@ -28,6 +28,8 @@ use fdfs_protocol::client::{StorageClient, TrackerClient};
 use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::storage::QueryFileInfo;
 use md5::{Digest as _, Md5};
+
+use crate::crypto::segments::plain_len;
 use tokio::io::AsyncReadExt;
 
 use super::assemble::{TaggedFile, assemble};
@@ -132,12 +134,26 @@ async fn inspect(
         .query_file_info(addr, group, name, QueryFileInfo::NO_CRC32)
         .await
         .map_err(failed)?;
-    let md5 = md5_of(storage, file, info.file_size).await.map_err(failed)?;
+    // An encrypted file holds ciphertext: its plaintext size follows from
+    // the sealed format, its ETag is the one recorded at upload.
+    let (size, md5) = if tag.is_encrypted() {
+        let Some(size) = plain_len(info.file_size) else {
+            tracing::warn!(file_id = %file.file_id(), "encrypted file of impossible length");
+            return Ok(None);
+        };
+        let Some(etag) = tag.sse_etag().map(str::to_string) else {
+            tracing::warn!(file_id = %file.file_id(), "encrypted file without its ETag");
+            return Ok(None);
+        };
+        (size, etag)
+    } else {
+        (info.file_size, md5_of(storage, file, info.file_size).await.map_err(failed)?)
+    };
     Ok(Some(TaggedFile {
         file_id: file.file_id(),
         group: group.clone(),
         tag,
-        size: info.file_size,
+        size,
         create_time: info.create_time,
         md5,
     }))

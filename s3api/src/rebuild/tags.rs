@@ -13,6 +13,8 @@
 //! | `s3-alias.<id>`, `s3-alias.<id>.1`, … | a CopyObject destination sharing this file: `bucket/key`, escaped, chunked |
 //! | `s3-h.cache-control`, `s3-h.content-disposition`, `s3-h.content-encoding`, `s3-h.content-language`, `s3-h.expires`, `s3-h.storage-class` | the object's other stored headers (escaped) |
 //! | `s3-m.<name>` | user metadata `x-amz-meta-<name>` (escaped) |
+//! | `s3-sse` | an encrypted object's envelope, base64 (`crate::crypto::Envelope`: the kind and the *wrapped* data key, never a clear key) |
+//! | `s3-sse-etag` | an encrypted object's ETag, merged in after the upload (the stored bytes are ciphertext, so a rebuild cannot recompute it) |
 //!
 //! FastDFS limits names to 64 bytes and values to 256, and a value cannot
 //! hold the separators 0x01, 0x02 or NUL. S3 keys are up to 1024 bytes of
@@ -30,6 +32,8 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use fdfs_protocol::consts::{MAX_META_NAME_LEN, MAX_META_VALUE_LEN};
 use fdfs_protocol::metadata::Metadata;
 
@@ -47,6 +51,10 @@ const ALIAS: &str = "s3-alias.";
 const HEADER: &str = "s3-h.";
 /// Prefix of a user metadata entry's tag (`s3-m.<name>`).
 const USER: &str = "s3-m.";
+/// An encrypted object's envelope, base64.
+const SSE: &str = "s3-sse";
+/// An encrypted object's ETag.
+const SSE_ETAG: &str = "s3-sse-etag";
 
 /// A multipart part's tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,7 +142,18 @@ impl FileTag {
             };
             *slot = Some(value.clone());
         }
+        meta.encryption = self.attrs.get(SSE).and_then(|v| STANDARD.decode(v).ok());
         meta
+    }
+
+    /// Whether the file is an encrypted object's (its bytes are sealed).
+    pub fn is_encrypted(&self) -> bool {
+        self.attrs.contains_key(SSE)
+    }
+
+    /// The ETag recorded for an encrypted object, if it was.
+    pub fn sse_etag(&self) -> Option<&str> {
+        self.attrs.get(SSE_ETAG).map(String::as_str)
     }
 
     /// The tag of part `number` of upload `upload_id`.
@@ -190,7 +209,8 @@ impl FileTag {
             else {
                 continue;
             };
-            if (name.starts_with(HEADER) || name.starts_with(USER))
+            let known = name.starts_with(HEADER) || name.starts_with(USER);
+            if (known || name == SSE || name == SSE_ETAG)
                 && let Some(value) = unescape(value)
             {
                 attrs.insert(name.to_string(), value);
@@ -233,7 +253,16 @@ fn meta_attrs(meta: &ObjectMeta) -> BTreeMap<String, String> {
     for (name, value) in &meta.user {
         attrs.insert(format!("{USER}{name}"), value.clone());
     }
+    if let Some(envelope) = &meta.encryption {
+        attrs.insert(SSE.to_string(), STANDARD.encode(envelope));
+    }
     attrs
+}
+
+/// What PutObject merges into an encrypted object's file once its ETag
+/// is known.
+pub fn sse_etag_metadata(etag: &str) -> Metadata {
+    [(SSE_ETAG, etag.to_string())].into_iter().collect()
 }
 
 /// Pushes each attribute that fits FastDFS's limits, escaped.
@@ -409,6 +438,7 @@ mod tests {
                 .into_iter()
                 .collect(),
             checksums: Default::default(),
+            encryption: None,
         };
         let tag = FileTag::object("b", "k", Some("image/png")).with_meta(&object);
         let meta = tag.to_metadata();

@@ -5,6 +5,9 @@
 //! (which spans the parts of a multipart source), through an MD5 hasher
 //! for the part ETag, straight into an upload under an intent, exactly as
 //! UploadPart stores a body. Memory stays bounded by the pipe depth.
+//! An encrypted source is decrypted on the way (its SSE-C key in the
+//! copy-source headers), and the part sealed again under the upload's
+//! data key when the upload is encrypted.
 
 use std::ops::Range;
 
@@ -16,10 +19,12 @@ use super::super::bucket::check_owner;
 use super::super::copy::{Conditions, source, unix_secs};
 use super::super::object_get::{open_body, slices};
 use super::super::object_put::{Origin, Verified, upload_verified};
-use super::super::{Inner, error, now_ms, owner_of, timestamp};
+use super::super::transport::Transport;
+use super::super::{Inner, error, now_ms, owner_of, sealed_read, sse, timestamp};
 use super::part::{check_upload, record_part};
 use super::part_number;
 use crate::checksum::VerifyingStream;
+use crate::crypto::segments::FileKey;
 use crate::index::PartInfo;
 use crate::rebuild::tags::FileTag;
 
@@ -31,6 +36,7 @@ pub async fn upload_part_copy(
     req: S3Request<UploadPartCopyInput>,
 ) -> S3Result<S3Response<UploadPartCopyOutput>> {
     let owner = owner_of(inner, &req).await?;
+    let transport = req.extensions.get::<Transport>().copied();
     let input = req.input;
     let src = source(&input.copy_source)?;
     let span = info_span!("s3.upload_part_copy", bucket = %input.bucket, key = %input.key,
@@ -42,7 +48,8 @@ pub async fn upload_part_copy(
         check_owner(inner, &src.bucket, &owner).await?;
         let bucket = check_owner(inner, &input.bucket, &owner).await?;
         let upload = (input.bucket.as_str(), input.key.as_str(), input.upload_id.as_str());
-        check_upload(inner, &owner, upload).await?;
+        let found = check_upload(inner, &owner, upload).await?;
+        let sealed = sse::unlock_part(inner, &found, &input, transport.as_ref())?;
         let (sb, sk) = (src.bucket.clone(), src.key.clone());
         let record = inner
             .index
@@ -50,6 +57,15 @@ pub async fn upload_part_copy(
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         conditions.check(&record.info)?;
+        // An encrypted source opens with the copy-source SSE-C headers.
+        let source_key = sse::customer_key(
+            input.copy_source_sse_customer_algorithm.as_deref(),
+            input.copy_source_sse_customer_key.as_deref(),
+            input.copy_source_sse_customer_key_md5.as_deref(),
+            transport.as_ref(),
+        )?;
+        let stored = record.info.meta.encryption.as_deref();
+        let source_dk = sse::unlock(inner, stored, source_key.as_ref(), &src.bucket, &src.key)?;
         let range = match &input.copy_source_range {
             Some(text) => parse_range(text, record.info.size)?,
             None => 0..record.info.size,
@@ -61,20 +77,24 @@ pub async fn upload_part_copy(
                 format!("a copied part may hold at most {MAX_COPY_PART} bytes"),
             ));
         }
-        let body = open_body(
-            &inner.tracker,
-            &inner.storage,
-            slices(&record.data, range.start, range.end)?,
-        )
-        .await?;
+        let (t, st) = (&inner.tracker, &inner.storage);
+        let body = match &source_dk {
+            Some(u) => {
+                let (data, size) = (&record.data, record.info.size);
+                sealed_read::open_body(t, st, data, size, (range.start, range.end), &u.data_key)
+                    .await?
+            }
+            None => open_body(t, st, slices(&record.data, range.start, range.end)?).await?,
+        };
 
         let verifying = VerifyingStream::new(body);
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
+        let file_key = sealed.as_ref().map(|u| FileKey::create(&u.data_key.0, number));
+        let origin = Origin::CopySource;
         let Verified { token, file_id, digests } =
-            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::CopySource)
-                .await?;
+            upload_verified(inner, &owner, &bucket, &tag, len, verifying, origin, file_key).await?;
 
-        let etag = digests.etag();
+        let etag = sse::etag_of(sealed.as_ref(), digests.etag());
         let modified_ms = now_ms();
         let part = PartInfo {
             part_number: number,
@@ -85,13 +105,24 @@ pub async fn upload_part_copy(
             last_modified_ms: modified_ms,
         };
         record_part(inner, &owner, upload, part, token).await?;
+        if sealed.is_some() {
+            // A rebuild cannot recompute an encrypted part's ETag.
+            let meta = crate::rebuild::tags::sse_etag_metadata(&etag);
+            super::super::object_put::merge_tags(inner, std::slice::from_ref(&file_id), &meta)
+                .await;
+        }
         tracing::debug!(%file_id, size = len, "part copied");
+        let (server_side_encryption, sse_customer_algorithm, sse_customer_key_md5) =
+            sse::unlocked_headers(sealed.as_ref());
         Ok(S3Response::new(UploadPartCopyOutput {
             copy_part_result: Some(CopyPartResult {
                 e_tag: Some(ETag::Strong(etag)),
                 last_modified: Some(timestamp(modified_ms)),
                 ..CopyPartResult::default()
             }),
+            server_side_encryption,
+            sse_customer_algorithm,
+            sse_customer_key_md5,
             ..UploadPartCopyOutput::default()
         }))
     }

@@ -12,9 +12,12 @@ use super::super::bucket::check_owner;
 use super::super::object_put::{
     EchoChecksums, Origin, Verified, reject, upload_verified, verified_body,
 };
+use super::super::sse;
+use super::super::transport::Transport;
 use super::super::{Inner, error, now_ms, owner_of};
 use super::part_number;
-use crate::index::PartInfo;
+use crate::crypto::segments::FileKey;
+use crate::index::{PartInfo, Upload};
 use crate::rebuild::tags::FileTag;
 
 pub async fn upload_part(
@@ -28,13 +31,17 @@ pub async fn upload_part(
         let number = part_number(Some(req.input.part_number))?;
         let bucket = check_owner(inner, &req.input.bucket, &owner).await?;
         let upload = (req.input.bucket.as_str(), req.input.key.as_str(), &*req.input.upload_id);
-        check_upload(inner, &owner, upload).await?;
+        let found = check_upload(inner, &owner, upload).await?;
+        let transport = req.extensions.get::<Transport>().copied();
+        let sealed = sse::unlock_part(inner, &found, &req.input, transport.as_ref())?;
         let (input, len, verifying) = verified_body(req)?;
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
+        let file_key = sealed.as_ref().map(|u| FileKey::create(&u.data_key.0, number));
         let Verified { token, file_id, digests } =
-            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body).await?;
+            upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body, file_key)
+                .await?;
 
-        let etag = digests.etag();
+        let etag = sse::etag_of(sealed.as_ref(), digests.etag());
         let part = PartInfo {
             part_number: number,
             file_id: file_id.clone(),
@@ -49,10 +56,18 @@ pub async fn upload_part(
         };
         let upload = (bucket.name.as_str(), input.key.as_str(), input.upload_id.as_str());
         record_part(inner, &owner, upload, part, token).await?;
+        if sealed.is_some() {
+            // A rebuild cannot recompute an encrypted part's ETag.
+            let meta = crate::rebuild::tags::sse_etag_metadata(&etag);
+            super::super::object_put::merge_tags(inner, std::slice::from_ref(&file_id), &meta)
+                .await;
+        }
         tracing::debug!(%file_id, size = len, "part stored");
         let mut out =
             UploadPartOutput { e_tag: Some(ETag::Strong(etag)), ..UploadPartOutput::default() };
         out.echo_checksums(&digests);
+        (out.server_side_encryption, out.sse_customer_algorithm, out.sse_customer_key_md5) =
+            sse::unlocked_headers(sealed.as_ref());
         Ok(S3Response::new(out))
     }
     .instrument(span)
@@ -65,14 +80,13 @@ pub(super) async fn check_upload(
     inner: &Inner,
     owner: &str,
     upload: (&str, &str, &str),
-) -> S3Result<()> {
+) -> S3Result<Upload> {
     let (b, k, u) = (upload.0.to_string(), upload.1.to_string(), upload.2.to_string());
     inner
         .index
         .read(move |ix| ix.get_upload(&b, &k, &u))
         .await
-        .map_err(|e| error::from_index(e, owner))?;
-    Ok(())
+        .map_err(|e| error::from_index(e, owner))
 }
 
 /// Records `part` of `upload` (bucket, key, upload ID), stored under

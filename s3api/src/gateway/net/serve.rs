@@ -3,6 +3,7 @@
 //! running hyper-util's HTTP/1.1 + HTTP/2 auto builder on each
 //! connection, within the limits of [`HttpLimits`].
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use fdfs_protocol::allow::AllowHosts;
@@ -18,6 +19,7 @@ use super::HttpLimits;
 use super::activity::{Activity, Watched};
 use super::tls::Tls;
 use crate::gateway::http_fixups::Fixups;
+use crate::gateway::transport::WithTransport;
 
 /// hyper's connection builder with `limits` applied.
 pub(crate) fn builder(limits: &HttpLimits) -> Builder<TokioExecutor> {
@@ -39,6 +41,7 @@ pub(crate) async fn serve(
     service: S3Service,
     limits: HttpLimits,
     tls: Option<Tls>,
+    trusted_proxies: Arc<[IpAddr]>,
     shutdown: Shutdown,
     drain: std::time::Duration,
 ) {
@@ -55,14 +58,17 @@ pub(crate) async fn serve(
         }
         let (builder, service, limits) = (Arc::clone(&builder), service.clone(), limits.clone());
         let acceptor = tls.as_ref().map(Tls::acceptor);
+        let peer = stream.peer_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let mut origin = Origin { peer, tls: false, trusted: Arc::clone(&trusted_proxies) };
         async move {
             let Some(acceptor) = acceptor else {
-                return serve_connection(stream, builder, service, limits, shutdown).await;
+                return serve_connection(stream, builder, service, limits, origin, shutdown).await;
             };
+            origin.tls = true;
             // The handshake is bounded like a request head.
             match tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await {
                 Ok(Ok(stream)) => {
-                    serve_connection(stream, builder, service, limits, shutdown).await
+                    serve_connection(stream, builder, service, limits, origin, shutdown).await
                 }
                 Ok(Err(e)) => debug!(error = %e, "TLS handshake failed"),
                 Err(_) => debug!("TLS handshake timed out"),
@@ -72,6 +78,17 @@ pub(crate) async fn serve(
     .await;
 }
 
+/// Where a connection comes from: what `transport` needs to tell whether
+/// its requests arrived over a secure transport (SSE-C needs one).
+pub(crate) struct Origin {
+    /// The client (or proxy) address.
+    pub peer: SocketAddr,
+    /// Whether the connection is TLS.
+    pub tls: bool,
+    /// Proxies whose `X-Forwarded-Proto: https` is believed.
+    pub trusted: Arc<[IpAddr]>,
+}
+
 /// Serves HTTP on one connection (a TCP or TLS stream) until the client
 /// closes it, it idles out, or shutdown (then in-flight requests finish).
 pub(crate) async fn serve_connection<T>(
@@ -79,14 +96,16 @@ pub(crate) async fn serve_connection<T>(
     builder: Arc<Builder<TokioExecutor>>,
     service: S3Service,
     limits: HttpLimits,
+    origin: Origin,
     mut shutdown: Shutdown,
 ) where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let activity = Arc::new(Activity::default());
     let fixups = Fixups::new(service, limits.body_timeout, Arc::clone(&activity));
+    let service = WithTransport::new(fixups, origin.peer, origin.tls, origin.trusted);
     let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
-    let conn = builder.serve_connection(io, fixups).into_owned();
+    let conn = builder.serve_connection(io, service).into_owned();
     tokio::pin!(conn);
     tokio::select! {
         ended = conn.as_mut() => {

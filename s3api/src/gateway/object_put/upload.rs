@@ -7,12 +7,15 @@
 //! stored file for deletion.
 
 use std::io;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use bytes::Bytes;
 use fdfs_protocol::Status;
 use fdfs_protocol::client::{Content, storage_socket_addr};
 use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::storage::FileIdResponse;
+use futures_core::Stream;
 use futures_util::StreamExt;
 use s3s::dto::StreamingBlob;
 use s3s::{S3Error, S3ErrorCode, S3Result};
@@ -22,12 +25,17 @@ use tokio_util::io::StreamReader;
 use super::super::{Inner, error, now_ms};
 use super::extension;
 use crate::checksum::{Digests, VerifyError, VerifyingStream};
+use crate::crypto::segments::{FileKey, cipher_len};
+use crate::crypto::stream::Encrypting;
 use crate::index::{Bucket, Intent, random_id};
 use crate::rebuild::tags::FileTag;
 
 /// The verification failure of the body, kept for the reply: the upload
 /// only sees it as an I/O error.
 type FailureCell = Arc<Mutex<Option<VerifyError>>>;
+
+/// The bytes on their way to the storage: the body, or its sealed form.
+type BodyStream = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 
 /// Where the bytes of an upload come from, which decides how their
 /// failures read.
@@ -87,6 +95,11 @@ pub(in crate::gateway) struct Verified {
 /// file tagged with `tag`), then requires the bytes to end exactly there
 /// and pass every check. On any failure after the intent, the intent is
 /// abandoned (its file queued for deletion) and the S3 error returned.
+///
+/// With `sealing`, the verified plaintext is encrypted on its way to the
+/// storage (see `crate::crypto::stream`): the checks and digests are the
+/// plaintext's, the stored file is the sealed one.
+#[allow(clippy::too_many_arguments)] // one call shape for three uploads
 pub(in crate::gateway) async fn upload_verified(
     inner: &Inner,
     owner: &str,
@@ -95,6 +108,7 @@ pub(in crate::gateway) async fn upload_verified(
     len: u64,
     verifying: VerifyingStream<StreamingBlob>,
     origin: Origin,
+    sealing: Option<FileKey>,
 ) -> S3Result<Verified> {
     let slot = verifying.slot();
     let failure: FailureCell = Arc::default();
@@ -106,6 +120,10 @@ pub(in crate::gateway) async fn upload_verified(
             io
         })
     });
+    let (stored_len, stream): (u64, BodyStream) = match sealing {
+        Some(key) => (cipher_len(len), Box::pin(Encrypting::new(stream, key, len))),
+        None => (len, Box::pin(stream)),
+    };
     let mut reader = StreamReader::new(stream);
 
     // Intent first, so a crash between the upload and the row leaves a
@@ -126,7 +144,7 @@ pub(in crate::gateway) async fn upload_verified(
         .map_err(|e| error::from_index(e, owner))?;
 
     let mut watched = EofWatch { inner: &mut reader, ended: false };
-    let stored = match store(inner, &bucket.home_group, tag, len, &mut watched).await {
+    let stored = match store(inner, &bucket.home_group, tag, stored_len, &mut watched).await {
         Ok(stored) => stored,
         Err(e) => {
             let ended = watched.ended;

@@ -83,5 +83,6 @@ pub(super) fn rich_meta() -> ObjectMeta {
         storage_class: Some("STANDARD".into()),
         user: BTreeMap::from([("color".into(), "blau".into()), ("ünï".into(), "".into())]),
         checksums: BTreeMap::from([("CRC32".into(), "AAAAAA==".into())]),
+        encryption: Some(vec![1, 1, 0xfe, 0]),
     }
 }

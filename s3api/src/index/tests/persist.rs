@@ -26,11 +26,20 @@ fn state_survives_reopen() {
 fn migrations_apply_in_order_and_keep_data() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("index.db");
-    // A database at version 1 with data in it.
+    // A database at version 1 with data in it, written as version 1 did.
     let mut index = Index::open_with_migrations(&path, &schema::MIGRATIONS[..1]).unwrap();
     bucket(&mut index, "b");
-    index.put_object("b", "k", &single("f", 3), None).unwrap();
     drop(index);
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO objects (bucket_id, key, file_id, part_count, size, etag,
+                 last_modified_ms, user_meta, checksums)
+             VALUES ((SELECT id FROM buckets WHERE name = 'b'), CAST('k' AS BLOB), 'f', 0, 3,
+                 '\"e\"', 0, X'', X'');
+             INSERT INTO files (file_id, refcount) VALUES ('f', 1);",
+        )
+        .unwrap();
     // A build with one more migration upgrades it and keeps the rows.
     let mut next: Vec<&str> = schema::MIGRATIONS.to_vec();
     next.push(
@@ -38,7 +47,8 @@ fn migrations_apply_in_order_and_keep_data() {
     );
     let mut index = Index::open_with_migrations(&path, &next).unwrap();
     assert_eq!(index.schema_version().unwrap(), next.len() as u32);
-    assert_eq!(index.get_object("b", "k").unwrap().info.size, 3);
+    let old = index.get_object("b", "k").unwrap();
+    assert_eq!((old.info.size, old.info.meta.encryption), (3, None));
     drop(index);
     // The older build refuses the newer file.
     match Index::open(&path) {
