@@ -19,12 +19,11 @@ use fdfs_protocol::server::Shutdown;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
-use s3s::service::{S3Service, S3ServiceBuilder};
+use s3s::service::S3Service;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 use super::Gateway;
-use super::auth::IndexAuth;
 use super::drainer::{Drainer, SweepSchedule};
 use super::http_fixups::Fixups;
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
@@ -144,12 +143,8 @@ impl GatewayServer {
         let wake = Arc::new(Notify::new());
         let gateway =
             Gateway::new(index.clone(), tracker.clone(), storage.clone(), Arc::clone(&wake));
-        let mut builder = S3ServiceBuilder::new(gateway);
-        builder.set_auth(IndexAuth::new(index.clone()));
-        if !config.virtual_host_domains.is_empty() {
-            builder.set_host(hosts);
-        }
-        let service = builder.build();
+        let hosts = (!config.virtual_host_domains.is_empty()).then_some(hosts);
+        let service = super::service::build(gateway, index.clone(), hosts);
         let reaper =
             Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
         let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle)
