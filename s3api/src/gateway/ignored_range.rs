@@ -77,8 +77,11 @@ fn unsigned_uri(uri: &Uri) -> Uri {
             !p.is_empty() && !SIGNATURE_PARAMS.contains(&name)
         })
         .collect();
-    let path_and_query =
-        if kept.is_empty() { uri.path().to_string() } else { format!("{}?{}", uri.path(), kept.join("&")) };
+    let path_and_query = if kept.is_empty() {
+        uri.path().to_string()
+    } else {
+        format!("{}?{}", uri.path(), kept.join("&"))
+    };
     let mut parts = uri.clone().into_parts();
     match path_and_query.parse() {
         Ok(pq) => parts.path_and_query = Some(pq),
@@ -149,7 +152,9 @@ mod tests {
         for ok in ["bytes=0-0", "bytes=5-", "bytes=-3", "bytes=-0", "bytes=100-200"] {
             assert!(!unusable_range(&with_range(&[ok])), "{ok}");
         }
-        for bad in ["bytes=5-2", "bits=0-1", "bytes=0-1,3-4", "bytes=abc", "bytes=", "", "bytes=--1"] {
+        for bad in
+            ["bytes=5-2", "bits=0-1", "bytes=0-1,3-4", "bytes=abc", "bytes=", "", "bytes=--1"]
+        {
             assert!(unusable_range(&with_range(&[bad])), "{bad}");
         }
         assert!(unusable_range(&with_range(&["bytes=0-1", "bytes=2-3"])));
@@ -157,9 +162,10 @@ mod tests {
 
     #[test]
     fn signature_parameters_are_stripped() {
-        let uri = "/b/k?X-Amz-Algorithm=A&X-Amz-Signature=s&response-content-type=t%2Fx&partNumber=1"
-            .parse()
-            .unwrap();
+        let uri =
+            "/b/k?X-Amz-Algorithm=A&X-Amz-Signature=s&response-content-type=t%2Fx&partNumber=1"
+                .parse()
+                .unwrap();
         assert_eq!(unsigned_uri(&uri).to_string(), "/b/k?response-content-type=t%2Fx&partNumber=1");
         let uri = "/b/k?X-Amz-Signature=s".parse().unwrap();
         assert_eq!(unsigned_uri(&uri).to_string(), "/b/k");

@@ -25,6 +25,7 @@
 //! - `vhost` — virtual-hosted-style addressing; `http_fixups` — 304 bodies
 //!   and HEAD 206, which `s3s` cannot express.
 
+pub mod access_log;
 pub mod auth;
 pub mod drainer;
 pub mod error;
@@ -46,8 +47,12 @@ mod object_get;
 mod object_put;
 mod read_plan;
 mod read_reply;
+mod refusal_log;
+mod request_id;
 mod request_meta;
+mod request_target;
 mod service;
+mod sigv4_fixups;
 mod vhost;
 
 use std::fmt;

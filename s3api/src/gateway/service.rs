@@ -9,11 +9,16 @@ use s3s::service::{S3Service, S3ServiceBuilder};
 use super::Gateway;
 use super::auth::IndexAuth;
 use super::ignored_range::IgnoredRange;
+use super::request_target::Recorder;
 use super::vhost::VirtualHosts;
 use crate::index::IndexHandle;
 
 /// The service for `gateway`; `hosts` turns virtual-hosted-style on.
-pub(super) fn build(gateway: Gateway, index: IndexHandle, hosts: Option<VirtualHosts>) -> S3Service {
+pub(super) fn build(
+    gateway: Gateway,
+    index: IndexHandle,
+    hosts: Option<VirtualHosts>,
+) -> S3Service {
     // The inner service has no auth: it must only ever be called by the
     // route, after the outer service verified the request.
     let mut inner = S3ServiceBuilder::new(gateway.clone());
@@ -27,6 +32,7 @@ pub(super) fn build(gateway: Gateway, index: IndexHandle, hosts: Option<VirtualH
     if let Some(h) = hosts {
         builder.set_host(h);
     }
+    builder.set_access(Recorder);
     builder.set_route(IgnoredRange::new(inner));
     builder.build()
 }
