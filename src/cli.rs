@@ -111,6 +111,11 @@ pub struct ServerArgs {
     /// requests work whatever is set.
     #[arg(long = "domain", value_name = "DOMAIN", default_value = "localhost")]
     pub domains: Vec<String>,
+    /// Access log of the S3 gateway, one line per request (time, request
+    /// id, key id, method, bucket, key, status, bytes, ms): a file
+    /// appended to, or `-` for standard output [default: none].
+    #[arg(long, value_name = "FILE|-")]
+    pub access_log: Option<String>,
 }
 
 /// Where the trackers are.
@@ -366,6 +371,11 @@ pub struct GatewayArgs {
     /// path-style only].
     #[arg(long = "domain", value_name = "DOMAIN")]
     pub domains: Vec<String>,
+    /// Access log, one line per request (time, request id, key id,
+    /// method, bucket, key, status, bytes, ms): a file appended to, or
+    /// `-` for standard output [default: none].
+    #[arg(long, value_name = "FILE|-")]
+    pub access_log: Option<String>,
     /// The gateway's data directory (the index) [default: data/gateway].
     #[arg(long = "data", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,

@@ -48,6 +48,10 @@ pub struct GatewaySettings {
     pub delete_queue: DeleteQueueSettings,
     /// Connections to trackers and storages.
     pub cluster: ClusterSettings,
+    /// The access log: a file appended to, or `-` for standard output
+    /// (default: none). Flag `--access-log`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<String>,
 }
 
 /// `[uploads]`: the reaper of forgotten multipart uploads.
@@ -124,6 +128,7 @@ impl Default for GatewaySettings {
                 check_after_secs: c.pool.check_after.as_secs(),
                 max_idle_per_server: c.pool.max_idle_per_server,
             },
+            access_log: None,
         }
     }
 }
@@ -264,6 +269,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_access_log_is_optional() {
+        let s = GatewaySettings::from_toml("access_log = \"-\"\n").unwrap();
+        assert_eq!(s.access_log.as_deref(), Some("-"));
+        assert_eq!(GatewaySettings::from_toml("").unwrap().access_log, None);
+        let commented = SAMPLE.lines().find(|l| l.starts_with("# access_log = ")).unwrap();
+        let s = GatewaySettings::from_toml(commented.trim_start_matches("# ")).unwrap();
+        assert_eq!(s.access_log.as_deref(), Some("/var/log/fdfs/s3-access.log"));
     }
 
     #[test]
