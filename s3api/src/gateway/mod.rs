@@ -35,6 +35,7 @@ mod batch;
 mod bucket;
 mod conditions;
 mod copy;
+mod file_fetch;
 mod group_bucket;
 mod http_fixups;
 mod ignored_range;

@@ -5,12 +5,14 @@
 //! an error reply, not a truncated body. What to answer (conditions,
 //! range or part, headers, checksums under `x-amz-checksum-mode`) is
 //! decided by [`super::read_plan`] and built by [`super::read_reply`].
+//! A HEAD checks that the first file a GET would open is there, so both
+//! agree on an object whose data is lost ([`super::file_fetch`]).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use fdfs_protocol::client::{Download, StorageClient, TrackerClient, storage_socket_addr};
+use fdfs_protocol::client::{Download, StorageClient, TrackerClient};
 use fdfs_protocol::file_id::FileId;
 use futures_core::Stream;
 use s3s::dto::{GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, StreamingBlob};
@@ -22,7 +24,7 @@ use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
 use super::read_reply::{ReadInput, Reply};
-use super::{Inner, error, owner_of};
+use super::{Inner, error, file_fetch, owner_of};
 use crate::index::ObjectData;
 
 /// Chunks buffered between the storage and the client.
@@ -46,7 +48,9 @@ pub async fn get_object(
             .map_err(|e| error::from_index(e, &owner))?;
         let sel = input.plan(&conditions, &record.info, Some(&record.data))?;
         let slices = slices(&record.data, sel.range.start, sel.range.end)?;
-        let body = open_body(&inner.tracker, &inner.storage, slices).await?;
+        let body = open_body(&inner.tracker, &inner.storage, slices)
+            .await
+            .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         Ok(Reply::new(&record.info, sel, &input, None).get(body))
     }
     .instrument(span)
@@ -64,17 +68,19 @@ pub async fn head_object(
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
         let (b, k) = (input.bucket.clone(), input.key.clone());
-        // Only a part request needs the manifest.
-        let (info, data) = if input.part_number.is_some() {
-            let record = inner.index.read(move |ix| ix.get_object(&b, &k)).await;
-            let record = record.map_err(|e| error::from_index(e, &owner))?;
-            (record.info, Some(record.data))
-        } else {
-            let info = inner.index.read(move |ix| ix.head_object(&b, &k)).await;
-            (info.map_err(|e| error::from_index(e, &owner))?, None)
-        };
-        let sel = input.plan(&conditions, &info, data.as_ref())?;
-        Ok(Reply::new(&info, sel, &input, None).head())
+        let record = inner.index.read(move |ix| ix.get_object(&b, &k)).await;
+        let record = record.map_err(|e| error::from_index(e, &owner))?;
+        let part = input.part_number.is_some();
+        let sel = input.plan(&conditions, &record.info, part.then_some(&record.data))?;
+        // The first file GET would open must be there, so HEAD and GET
+        // agree on an object whose data is lost (see `file_fetch`).
+        let slices = slices(&record.data, sel.range.start, sel.range.end)?;
+        if let Some(first) = slices.first() {
+            file_fetch::probe(&inner.tracker, &inner.storage, &first.file_id)
+                .await
+                .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
+        }
+        Ok(Reply::new(&record.info, sel, &input, None).head())
     }
     .instrument(span)
     .await
@@ -120,13 +126,11 @@ async fn open(
     slice: &Slice,
 ) -> S3Result<Download> {
     let id = FileId::parse(&slice.file_id).map_err(error::internal)?;
-    let name = id.logic().as_str();
-    let target = tracker.query_fetch(id.group(), name).await.map_err(error::from_conn)?;
-    let addr = storage_socket_addr(&target.storage).map_err(error::from_conn)?;
-    let download = storage
-        .download(addr, id.group(), name, slice.offset, slice.len)
-        .await
-        .map_err(error::from_conn)?;
+    let (group, name) = (id.group(), id.logic().as_str());
+    let download = file_fetch::on_some_storage(tracker, &id, |addr| {
+        storage.download(addr, group, name, slice.offset, slice.len)
+    })
+    .await?;
     if download.len() != slice.len {
         return Err(error::internal(format!(
             "storage sent {} bytes of {} for {}",
@@ -168,6 +172,9 @@ pub(super) async fn open_body(
                         }
                     }
                     Err(e) => {
+                        // The reply has started: it is cut short. The span
+                        // names the object.
+                        tracing::error!(file_id = %slice.file_id, error = %e, "a later file of the object cannot be read");
                         let _ = tx.send(Err(Box::new(e) as StdError)).await;
                         return;
                     }

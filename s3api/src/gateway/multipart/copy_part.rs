@@ -14,6 +14,7 @@ use tracing::{Instrument, info_span};
 
 use super::super::bucket::check_owner;
 use super::super::copy::{Conditions, source, unix_secs};
+use super::super::file_fetch;
 use super::super::object_get::{open_body, slices};
 use super::super::object_put::{Origin, Verified, upload_verified};
 use super::super::{Inner, error, now_ms, owner_of, timestamp};
@@ -66,7 +67,8 @@ pub async fn upload_part_copy(
             &inner.storage,
             slices(&record.data, range.start, range.end)?,
         )
-        .await?;
+        .await
+        .map_err(|e| file_fetch::report(e, &src.bucket, &src.key))?;
 
         let verifying = VerifyingStream::new(body);
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
