@@ -156,7 +156,7 @@ fn finish_error(resp: &mut HttpResponse, rid: &RequestId) -> Option<String> {
 }
 
 /// The `<Code>` of an S3 error body.
-fn error_code(body: &str) -> Option<String> {
+pub(super) fn error_code(body: &str) -> Option<String> {
     let start = body.find("<Code>")? + "<Code>".len();
     let end = start + body[start..].find("</Code>")?;
     Some(body[start..end].to_string())
@@ -164,7 +164,7 @@ fn error_code(body: &str) -> Option<String> {
 
 /// `body` with a `<Message>` after its `<Code>`, or `None` when it is no
 /// S3 error body or already has one.
-fn with_message(body: &str) -> Option<String> {
+pub(super) fn with_message(body: &str) -> Option<String> {
     if !body.contains("<Error>") || body.contains("<Message>") {
         return None;
     }

@@ -68,7 +68,7 @@ const SIGNATURE_PARAMS: &[&str] = &[
 ];
 
 /// `uri` without the presigned-URL parameters.
-fn unsigned_uri(uri: &Uri) -> Uri {
+pub(super) fn unsigned_uri(uri: &Uri) -> Uri {
     let Some(query) = uri.query() else { return uri.clone() };
     let kept: Vec<&str> = query
         .split('&')

@@ -29,6 +29,8 @@ pub mod access_log;
 pub mod auth;
 pub mod drainer;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod server;
 
 mod batch;

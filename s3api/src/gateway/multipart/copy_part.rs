@@ -123,7 +123,7 @@ fn conditions(input: &UploadPartCopyInput) -> S3Result<Conditions> {
 /// `bytes=first-last` (both inclusive, both required) as a half-open
 /// range of a source of `size` bytes. A malformed value is
 /// InvalidArgument; one reaching past the source is InvalidRange.
-fn parse_range(text: &str, size: u64) -> S3Result<Range<u64>> {
+pub(in crate::gateway) fn parse_range(text: &str, size: u64) -> S3Result<Range<u64>> {
     let malformed = || {
         S3Error::with_message(
             S3ErrorCode::InvalidArgument,
