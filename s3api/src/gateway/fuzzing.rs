@@ -134,7 +134,7 @@ pub fn xml_bodies(data: &[u8]) {
         assert!(with.contains("<Message>") && with.len() > text.len());
     }
     let rid = RequestId::new();
-    if let Some(with) = rid.into_error_body(text) {
+    if let Some(with) = rid.stamp_error_body(text) {
         assert!(with.contains(&rid.id) && with.len() > text.len());
     }
 }

@@ -147,7 +147,7 @@ fn finish_error(resp: &mut HttpResponse, rid: &RequestId) -> Option<String> {
     let code = error_code(text);
     let with_msg = with_message(text);
     let text = with_msg.as_deref().unwrap_or(text);
-    let Some(text) = rid.into_error_body(text).or(with_msg) else { return code };
+    let Some(text) = rid.stamp_error_body(text).or(with_msg) else { return code };
     if resp.headers().contains_key(CONTENT_LENGTH) {
         resp.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(text.len()));
     }

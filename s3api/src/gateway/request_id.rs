@@ -39,7 +39,7 @@ impl RequestId {
     /// `body` (an S3 XML error body) with `<RequestId>` and `<HostId>`
     /// before its closing `</Error>`; `None` when it is no error body or
     /// already has a request ID.
-    pub fn into_error_body(&self, body: &str) -> Option<String> {
+    pub fn stamp_error_body(&self, body: &str) -> Option<String> {
         if body.contains("<RequestId>") {
             return None;
         }
@@ -71,12 +71,12 @@ mod tests {
         assert!(r.id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_lowercase()));
         assert_ne!(r.id, RequestId::new().id);
         let body = "<?xml version=\"1.0\"?><Error><Code>X</Code><Message>m</Message></Error>";
-        let out = r.into_error_body(body).unwrap();
+        let out = r.stamp_error_body(body).unwrap();
         assert!(out.ends_with(&format!(
             "<Message>m</Message><RequestId>{}</RequestId><HostId>{}</HostId></Error>",
             r.id, r.host_id
         )));
-        assert_eq!(r.into_error_body(&out), None);
-        assert_eq!(r.into_error_body("<ListBucketResult/>"), None);
+        assert_eq!(r.stamp_error_body(&out), None);
+        assert_eq!(r.stamp_error_body("<ListBucketResult/>"), None);
     }
 }
