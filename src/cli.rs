@@ -123,6 +123,11 @@ pub struct ServerArgs {
     pub s3_limits: HttpLimitArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// Access log of the S3 gateway, one line per request (time, request
+    /// id, key id, method, bucket, key, status, bytes, ms): a file
+    /// appended to, or `-` for standard output [default: none].
+    #[arg(long, value_name = "FILE|-")]
+    pub access_log: Option<String>,
 }
 
 /// HTTPS for the S3 port (`fdfs gateway`, `fdfs server`).
@@ -416,6 +421,11 @@ pub struct GatewayArgs {
     /// path-style only].
     #[arg(long = "domain", value_name = "DOMAIN")]
     pub domains: Vec<String>,
+    /// Access log, one line per request (time, request id, key id,
+    /// method, bucket, key, status, bytes, ms): a file appended to, or
+    /// `-` for standard output [default: none].
+    #[arg(long, value_name = "FILE|-")]
+    pub access_log: Option<String>,
     /// The gateway's data directory (the index) [default: data/gateway].
     #[arg(long = "data", value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,

@@ -28,8 +28,9 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(default_filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let directives = std::env::var("RUST_LOG").unwrap_or_else(|_| default_filter.to_string());
+    let filter = tracing_subscriber::EnvFilter::try_new(quiet_s3s(&directives))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(quiet_s3s(default_filter)));
     // Colours only on a terminal: logs sent to files and journals stay plain.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()
@@ -37,4 +38,15 @@ fn init_tracing(default_filter: &str) {
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
         .init();
+}
+
+/// `directives` with `s3s`'s own request logging off, unless they name
+/// `s3s`: it logs every error answer as ERROR lines with debug dumps of
+/// the request, while the gateway logs each refusal once, as a
+/// rate-limited WARN (see `fdfs_s3api::gateway` `refusal_log`).
+fn quiet_s3s(directives: &str) -> String {
+    if directives.contains("s3s") {
+        return directives.to_string();
+    }
+    format!("{directives},s3s::ops=off,s3s::service=off")
 }

@@ -1,9 +1,11 @@
-//! An object whose file no storage serves (a replica not caught up with a
-//! source that is down, or a file lost behind the gateway's back) is a
-//! 503 ServiceUnavailable, which clients retry, never a 404 NoSuchKey: the
+//! An object whose file no storage serves is never a 404 NoSuchKey: the
 //! index says the object exists. Found by the fault suite
 //! (compat-tests/test_faults.py), where GETs of acknowledged objects
-//! answered 404 while a storage of their group was killed or stopped.
+//! answered 404 while a storage of their group was killed or stopped;
+//! there (a member not active, or one that cannot answer, may hold the
+//! only copy) it is a 503 the client retries. Here every storage of the
+//! group is active and answered ENOENT: the data is lost, a 500 (see
+//! `gateway/file_fetch.rs` and gateway_lost_file.rs).
 
 mod support;
 
@@ -34,7 +36,7 @@ fn stored_files(store: &Path) -> Vec<PathBuf> {
 }
 
 #[tokio::test]
-async fn a_file_missing_from_every_storage_is_503_not_404() {
+async fn a_file_missing_from_every_active_storage_is_500_not_404() {
     let stack = Stack::start().await;
     let s3 = stack.client(SECRET);
     make_bucket(&s3, "lost").await;
@@ -53,8 +55,8 @@ async fn a_file_missing_from_every_storage_is_503_not_404() {
     std::fs::remove_file(&files[0]).unwrap();
 
     let e = s3.get_object().bucket("lost").key("k").send().await.unwrap_err();
-    assert_eq!(e.code(), Some("ServiceUnavailable"), "{e:?}");
-    assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(503));
+    assert_eq!(e.code(), Some("InternalError"), "{e:?}");
+    assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(500));
     // A key the index does not have is still NoSuchKey.
     let e = s3.get_object().bucket("lost").key("other").send().await.unwrap_err();
     assert_eq!(e.code(), Some("NoSuchKey"), "{e:?}");

@@ -9,12 +9,12 @@ mod support;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use md5::Md5;
-use sha2::{Digest, Sha256};
+use sha2::Digest;
+use support::sigv4::{REGION, amz_dates, hex, hmac, sha256_hex, signing_key};
 use support::{KEY_ID, SECRET, Stack, body};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const BUCKET: &str = "signed-chunks";
-const REGION: &str = "us-east-1";
 const STREAMING: &str = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 
 #[test]
@@ -111,51 +111,4 @@ async fn put_signed_chunks(
     let mut reply = Vec::new();
     conn.read_to_end(&mut reply).await.unwrap();
     String::from_utf8_lossy(&reply).into_owned()
-}
-
-fn signing_key(date: &str) -> Vec<u8> {
-    let k = hmac(format!("AWS4{SECRET}").as_bytes(), date.as_bytes());
-    let k = hmac(&k, REGION.as_bytes());
-    let k = hmac(&k, b"s3");
-    hmac(&k, b"aws4_request")
-}
-
-/// HMAC-SHA256 (RFC 2104).
-fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.iter().map(|b| b ^ byte).collect::<Vec<u8>>();
-    let inner = Sha256::new().chain_update(pad(0x36)).chain_update(message).finalize();
-    Sha256::new().chain_update(pad(0x5c)).chain_update(inner).finalize().to_vec()
-}
-
-fn sha256_hex(data: impl AsRef<[u8]>) -> String {
-    hex(&Sha256::digest(data.as_ref()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `YYYYMMDD` and `YYYYMMDDTHHMMSSZ` for unix seconds `t` (UTC).
-fn amz_dates(t: u64) -> (String, String) {
-    let days = (t / 86_400) as i64;
-    let secs = t % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let date = format!("{year:04}{month:02}{day:02}");
-    let time = format!("{:02}{:02}{:02}", secs / 3600, secs / 60 % 60, secs % 60);
-    (date.clone(), format!("{date}T{time}Z"))
 }

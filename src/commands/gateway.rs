@@ -50,6 +50,10 @@ pub async fn run(mut args: GatewayArgs) -> anyhow::Result<()> {
     // as a port accepts connections must stop the process cleanly, not kill it.
     let (trigger, shutdown) = shutdown_channel();
     let signals = wait_for_signals(trigger).context("cannot install signal handlers")?;
+    if let Some(dest) = args.access_log.as_ref().or(settings.access_log.as_ref()) {
+        fdfs_s3api::gateway::access_log::install(dest)
+            .with_context(|| format!("cannot open the access log {dest}"))?;
+    }
     let mut config = settings.to_config().context("invalid gateway settings")?;
     config.owner_key = owner_key_from_env()?;
     fdfs_protocol::fd_budget::init_process_budget(settings.connections.fd_reserve);

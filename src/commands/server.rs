@@ -99,6 +99,10 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         let master = args.master_key_file.clone();
         tokio::task::spawn_blocking(move || ensure_first_key(&dir, master.as_deref())).await??;
     }
+    if let Some(dest) = &args.access_log {
+        fdfs_s3api::gateway::access_log::install(dest)
+            .with_context(|| format!("cannot open the access log {dest}"))?;
+    }
     let mut gateway_config = GatewayConfig::new(args.listen, vec![tracker_addr], gateway_dir);
     gateway_config.virtual_host_domains = args.domains;
     gateway_config.master_key = args.master_key_file;

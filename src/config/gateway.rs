@@ -67,6 +67,10 @@ pub struct GatewaySettings {
     /// served (SSE-C is otherwise refused over plain HTTP, except from
     /// loopback). Default none.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The access log: a file appended to, or `-` for standard output
+    /// (default: none). Flag `--access-log`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_log: Option<String>,
 }
 
 /// `[uploads]`: the reaper of forgotten multipart uploads.
@@ -148,6 +152,7 @@ impl Default for GatewaySettings {
             connections: ConnectionSettings::default(),
             tls_cert: None,
             tls_key: None,
+            access_log: None,
         }
     }
 }
@@ -299,6 +304,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_access_log_is_optional() {
+        let s = GatewaySettings::from_toml("access_log = \"-\"\n").unwrap();
+        assert_eq!(s.access_log.as_deref(), Some("-"));
+        assert_eq!(GatewaySettings::from_toml("").unwrap().access_log, None);
+        let commented = SAMPLE.lines().find(|l| l.starts_with("# access_log = ")).unwrap();
+        let s = GatewaySettings::from_toml(commented.trim_start_matches("# ")).unwrap();
+        assert_eq!(s.access_log.as_deref(), Some("/var/log/fdfs/s3-access.log"));
     }
 
     #[test]

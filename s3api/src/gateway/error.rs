@@ -53,14 +53,30 @@ pub fn from_index(e: IndexError, me: &str) -> S3Error {
 pub fn from_conn(e: ConnError) -> S3Error {
     match e.status() {
         Status::ENOENT => S3Error::with_message(S3ErrorCode::NoSuchKey, e.to_string()),
-        Status::ENOSPC => {
-            S3Error::with_message(S3ErrorCode::ServiceUnavailable, format!("no storage space: {e}"))
-        }
+        Status::ENOSPC => insufficient_storage(),
         _ => {
             tracing::warn!(error = %e, "cluster request failed");
             S3Error::with_message(S3ErrorCode::ServiceUnavailable, format!("cluster: {e}"))
         }
     }
+}
+
+/// The code of [`insufficient_storage`]. AWS has no error for a full
+/// disk; this one is named after HTTP's 507 and WebDAV's usage of it.
+pub const INSUFFICIENT_STORAGE: &str = "InsufficientStorage";
+
+/// 507 InsufficientStorage: the tracker has no group with room above its
+/// reserve, or the storage it picked has none left (FastDFS `ENOSPC`).
+/// Not a 503: SDKs retry 503s at once, and a full cluster stays full until
+/// an operator frees or adds space; uploads work again as soon as that
+/// happens (storages re-report their free space within about a second).
+pub fn insufficient_storage() -> S3Error {
+    let mut e = S3Error::with_message(
+        S3ErrorCode::Custom(INSUFFICIENT_STORAGE.into()),
+        default_message(INSUFFICIENT_STORAGE),
+    );
+    e.set_status_code(http::StatusCode::INSUFFICIENT_STORAGE);
+    e
 }
 
 /// The S3 error for a body that failed verification.
@@ -126,6 +142,10 @@ pub fn default_message(code: &str) -> &'static str {
         "ExpiredToken" => "The provided token has expired.",
         "IncompleteBody" => {
             "You did not provide the number of bytes specified by the Content-Length HTTP header."
+        }
+        "InsufficientStorage" => {
+            "The storage cluster is out of space: no storage has room for this upload above its \
+             reserved free space. Uploads resume as soon as space is freed or added."
         }
         "InternalError" => "We encountered an internal error. Please try again.",
         "InvalidAccessKeyId" => "The AWS access key ID you provided does not exist in our records.",

@@ -13,6 +13,13 @@
 //!   documents for the code ([`super::error::default_message`]). Only a
 //!   small, complete XML error body (status 400 and up) is rewritten, so
 //!   no stream is ever held up.
+//! - every response carries `x-amz-request-id` and `x-amz-id-2`, every
+//!   error body `<RequestId>` and `<HostId>` ([`super::request_id`]); each
+//!   error is logged once ([`super::refusal_log`]) and every request, when
+//!   asked, in the access log ([`super::access_log`]); a request runs in
+//!   an `s3.request` span carrying its ID.
+//! - SigV4 details `s3s` lacks, before it sees the request: presigned URL
+//!   lifetimes, `Date` for `x-amz-date` ([`super::sigv4_fixups`]).
 //! - an error answering an HTTP/1 request that has a body closes the
 //!   connection (`Connection: close`): the body may be unread, and its
 //!   bytes must not be parsed as the next request.
@@ -27,12 +34,18 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use std::time::{Instant, SystemTime};
 
 use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, TRANSFER_ENCODING};
 use http::{HeaderValue, Method, StatusCode, Version};
 use hyper::body::Incoming;
 use s3s::service::S3Service;
 use s3s::{Body, HttpError, HttpResponse};
+use tracing::Instrument as _;
+
+use super::request_id::RequestId;
+use super::request_target::{self, TargetSlot};
+use super::{access_log, refusal_log, sigv4_fixups};
 
 use super::net::activity::Activity;
 use super::net::stall::{StallBody, StallFlag};
@@ -59,33 +72,70 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
     type Error = HttpError;
     type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, HttpError>> + Send>>;
 
-    fn call(&self, req: http::Request<Incoming>) -> Self::Future {
+    fn call(&self, mut req: http::Request<Incoming>) -> Self::Future {
+        let started = Instant::now();
+        let time = SystemTime::now();
+        let rid = RequestId::new();
         let head = req.method() == Method::HEAD;
         let close_on_error = req.version() <= Version::HTTP_11 && has_body(req.headers());
         let busy = self.activity.busy();
         let stall = StallFlag::default();
         let timeout = self.body_timeout;
+        let method = req.method().to_string();
+        let path = req.uri().path().to_string();
+        let fallback = request_target::fallback(req.uri(), req.headers());
+        let slot = TargetSlot::default();
+        req.extensions_mut().insert(slot.clone());
+        let span = tracing::info_span!("s3.request", id = %rid.id, %method, %path);
+        sigv4_fixups::date_as_amz_date(req.headers_mut());
+        let expiry = sigv4_fixups::check_presigned_expiry(req.uri().query());
         let req = req.map(|body| Body::http_body(StallBody::new(body, timeout, stall.clone())));
         let service = self.service.clone();
-        Box::pin(async move {
-            let _busy = busy;
-            let result = service.call(req).await;
-            if stall.stalled() {
-                tracing::info!(?timeout, "request body stalled: RequestTimeout");
-                return Ok(request_timeout());
+        Box::pin(
+            async move {
+                let _busy = busy;
+                let result = match expiry {
+                    Ok(()) => service.call(req).await,
+                    Err(e) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
+                };
+                let mut resp = if stall.stalled() {
+                    tracing::info!(?timeout, "request body stalled: RequestTimeout");
+                    request_timeout()
+                } else {
+                    result?
+                };
+                fix(head, &mut resp);
+                rid.stamp(&mut resp);
+                let target = slot.get().unwrap_or(fallback);
+                if resp.status().as_u16() >= 400 {
+                    let code = finish_error(&mut resp, &rid).unwrap_or_default();
+                    refusal_log::refused(&rid.id, resp.status().as_u16(), &code, &method, &path);
+                }
+                if close_on_error && resp.status().as_u16() >= 400 {
+                    // The request may have been refused before its body was
+                    // read. Left on the connection, those bytes would prefix
+                    // the next request (a 1-byte body turns `POST` into
+                    // `xPOST`, which then fails its signature); closing the
+                    // connection discards them, as S3 itself does.
+                    resp.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+                }
+                if access_log::enabled() {
+                    let entry = access_log::Entry {
+                        started,
+                        time,
+                        request_id: rid.id,
+                        key_id: target.key_id,
+                        method,
+                        bucket: target.bucket,
+                        key: target.key,
+                        status: resp.status().as_u16(),
+                    };
+                    access_log::wrap(&mut resp, entry);
+                }
+                Ok(resp)
             }
-            let mut resp = result?;
-            fix(head, &mut resp);
-            if close_on_error && resp.status().as_u16() >= 400 {
-                // The request may have been refused before its body was
-                // read. Left on the connection, those bytes would prefix
-                // the next request (a 1-byte body turns `POST` into
-                // `xPOST`, which then fails its signature); closing the
-                // connection discards them, as S3 itself does.
-                resp.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
-            }
-            Ok(resp)
-        })
+            .instrument(span),
+        )
     }
 }
 
@@ -123,39 +173,47 @@ fn fix(head: bool, resp: &mut HttpResponse) {
     } else if head && resp.status() == StatusCode::OK && resp.headers().contains_key(CONTENT_RANGE)
     {
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
-    } else if resp.status().as_u16() >= 400 {
-        add_message(resp);
     }
 }
 
 /// The largest error body looked at (s3s's are a few hundred bytes).
 const MAX_ERROR_BODY: usize = 16 * 1024;
 
-/// Gives an XML error body without `<Message>` the documented one.
-fn add_message(resp: &mut HttpResponse) {
+/// Completes an XML error body: the documented `<Message>` when it has
+/// none, and the request's `<RequestId>` and `<HostId>`. Returns the S3
+/// error code, when the body is one.
+fn finish_error(resp: &mut HttpResponse, rid: &RequestId) -> Option<String> {
     let xml = resp
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("xml"));
     if !xml {
-        return;
+        return None;
     }
-    let Some(bytes) = resp.body().bytes().filter(|b| b.len() <= MAX_ERROR_BODY) else {
-        return;
-    };
-    let Some(text) = std::str::from_utf8(&bytes).ok().and_then(with_message) else {
-        return;
-    };
+    let bytes = resp.body().bytes().filter(|b| b.len() <= MAX_ERROR_BODY)?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let code = error_code(text);
+    let with_msg = with_message(text);
+    let text = with_msg.as_deref().unwrap_or(text);
+    let Some(text) = rid.stamp_error_body(text).or(with_msg) else { return code };
     if resp.headers().contains_key(CONTENT_LENGTH) {
         resp.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from(text.len()));
     }
     *resp.body_mut() = Body::from(text);
+    code
+}
+
+/// The `<Code>` of an S3 error body.
+pub(super) fn error_code(body: &str) -> Option<String> {
+    let start = body.find("<Code>")? + "<Code>".len();
+    let end = start + body[start..].find("</Code>")?;
+    Some(body[start..end].to_string())
 }
 
 /// `body` with a `<Message>` after its `<Code>`, or `None` when it is no
 /// S3 error body or already has one.
-fn with_message(body: &str) -> Option<String> {
+pub(super) fn with_message(body: &str) -> Option<String> {
     if !body.contains("<Error>") || body.contains("<Message>") {
         return None;
     }
@@ -172,7 +230,7 @@ mod tests {
     use http::header::{CONTENT_RANGE, CONTENT_TYPE};
     use s3s::{Body, HttpResponse};
 
-    use super::{fix, with_message};
+    use super::{RequestId, finish_error, fix, with_message};
 
     fn resp(status: StatusCode, range: bool) -> HttpResponse {
         let mut r = HttpResponse::new(Body::from("<Error/>".to_string()));
@@ -222,8 +280,10 @@ mod tests {
 
         let mut r = resp(StatusCode::BAD_REQUEST, false);
         *r.body_mut() = Body::from(body.to_string());
-        fix(false, &mut r);
+        let rid = RequestId::new();
+        assert_eq!(finish_error(&mut r, &rid).as_deref(), Some("InvalidBucketName"));
         let text = String::from_utf8(r.body().bytes().unwrap().to_vec()).unwrap();
         assert!(text.contains("<Message>The specified bucket is not valid.</Message>"), "{text}");
+        assert!(text.contains(&format!("<RequestId>{}</RequestId><HostId>", rid.id)), "{text}");
     }
 }

@@ -33,9 +33,12 @@
 //!   object lock refused) as the parameter of the write and read paths;
 //!   [`transport`] — whether a request came over a secure transport.
 
+pub mod access_log;
 pub mod auth;
 pub mod drainer;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod net;
 pub mod server;
 pub mod transport;
@@ -45,8 +48,10 @@ mod bucket;
 mod bucket_encryption;
 mod conditions;
 mod copy;
+mod file_fetch;
 mod group_bucket;
 mod http_fixups;
+mod ignored_range;
 mod limits;
 mod list;
 mod list_v1;
@@ -57,8 +62,13 @@ mod object_put;
 mod principal;
 mod read_plan;
 mod read_reply;
+mod refusal_log;
+mod request_id;
 mod request_meta;
+mod request_target;
 mod sealed_read;
+mod service;
+mod sigv4_fixups;
 mod sse;
 mod sse_copy;
 mod vhost;

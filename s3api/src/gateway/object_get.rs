@@ -5,20 +5,19 @@
 //! an error reply, not a truncated body. What to answer (conditions,
 //! range or part, headers, checksums under `x-amz-checksum-mode`) is
 //! decided by [`super::read_plan`] and built by [`super::read_reply`].
+//! A HEAD checks that the first file a GET would open is there, so both
+//! agree on an object whose data is lost ([`super::file_fetch`]).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use fdfs_protocol::Status;
-use fdfs_protocol::client::{Download, StorageClient, TrackerClient, storage_socket_addr};
-use fdfs_protocol::connection::ConnError;
+use fdfs_protocol::client::{Download, StorageClient, TrackerClient};
 use fdfs_protocol::file_id::FileId;
-use fdfs_protocol::tracker::ServerAddr;
 use futures_core::Stream;
 use s3s::dto::{GetObjectInput, GetObjectOutput, HeadObjectInput, HeadObjectOutput, StreamingBlob};
 use s3s::stream::{ByteStream, RemainingLength};
-use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, StdError};
+use s3s::{S3Request, S3Response, S3Result, StdError};
 use tokio::sync::mpsc;
 use tokio_util::io::ReaderStream;
 use tracing::{Instrument, info_span};
@@ -27,7 +26,7 @@ use super::bucket::check_owner;
 use super::read_reply::{ReadInput, Reply};
 use super::sse::{self, SseCustomerFields};
 use super::transport::Transport;
-use super::{Inner, error, owner_of, sealed_read};
+use super::{Inner, error, file_fetch, owner_of, sealed_read};
 use crate::index::{ObjectData, ObjectInfo};
 
 /// Chunks buffered between the storage and the client.
@@ -56,13 +55,14 @@ pub async fn get_object(
         let body = match &unlocked {
             Some(u) => {
                 let (t, s, size) = (&inner.tracker, &inner.storage, record.info.size);
-                sealed_read::open_body(t, s, &record.data, size, range, &u.data_key).await?
+                sealed_read::open_body(t, s, &record.data, size, range, &u.data_key).await
             }
             None => {
                 let slices = slices(&record.data, range.0, range.1)?;
-                open_body(&inner.tracker, &inner.storage, slices).await?
+                open_body(&inner.tracker, &inner.storage, slices).await
             }
-        };
+        }
+        .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         let mut resp = Reply::new(&record.info, sel, &input, None).get(body);
         let o = &mut resp.output;
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
@@ -85,18 +85,20 @@ pub async fn head_object(
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
         let (b, k) = (input.bucket.clone(), input.key.clone());
-        // Only a part request needs the manifest.
-        let (info, data) = if input.part_number.is_some() {
-            let record = inner.index.read(move |ix| ix.get_object(&b, &k)).await;
-            let record = record.map_err(|e| error::from_index(e, &owner))?;
-            (record.info, Some(record.data))
-        } else {
-            let info = inner.index.read(move |ix| ix.head_object(&b, &k)).await;
-            (info.map_err(|e| error::from_index(e, &owner))?, None)
-        };
-        let unlocked = unlock(inner, &input, &info, transport.as_ref())?;
-        let sel = input.plan(&conditions, &info, data.as_ref())?;
-        let mut resp = Reply::new(&info, sel, &input, None).head();
+        let record = inner.index.read(move |ix| ix.get_object(&b, &k)).await;
+        let record = record.map_err(|e| error::from_index(e, &owner))?;
+        let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
+        let part = input.part_number.is_some();
+        let sel = input.plan(&conditions, &record.info, part.then_some(&record.data))?;
+        // The first file GET would open must be there, so HEAD and GET
+        // agree on an object whose data is lost (see `file_fetch`).
+        let slices = slices(&record.data, sel.range.start, sel.range.end)?;
+        if let Some(first) = slices.first() {
+            file_fetch::probe(&inner.tracker, &inner.storage, &first.file_id)
+                .await
+                .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
+        }
+        let mut resp = Reply::new(&record.info, sel, &input, None).head();
         let o = &mut resp.output;
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());
@@ -180,51 +182,14 @@ async fn open(
     slice: &Slice,
 ) -> S3Result<Download> {
     let id = FileId::parse(&slice.file_id).map_err(error::internal)?;
-    let name = id.logic().as_str();
-    let first = tracker.query_fetch(id.group(), name).await.map_err(error::from_conn)?;
-    let mut last = match open_on(storage, &first.storage, &id, slice).await {
-        Ok(download) => return Ok(download),
-        Err(e) => e,
-    };
-    if let Ok(all) = tracker.query_fetch_all(id.group(), name).await {
-        for target in all.storages.iter().filter(|s| **s != first.storage) {
-            match open_on(storage, target, &id, slice).await {
-                Ok(download) => return Ok(download),
-                Err(e) => last = e,
-            }
-        }
-    }
-    Err(match last {
-        OpenError::Conn(e) if e.status() == Status::ENOENT => S3Error::with_message(
-            S3ErrorCode::ServiceUnavailable,
-            format!("{} is on no storage that answered; retry later", slice.file_id),
-        ),
-        OpenError::Conn(e) => error::from_conn(e),
-        OpenError::Short(msg) => error::internal(msg),
+    let (group, name) = (id.group(), id.logic().as_str());
+    let download = file_fetch::on_some_storage(tracker, &id, |addr| {
+        storage.download(addr, group, name, slice.offset, slice.len)
     })
-}
-
-/// Why one storage could not serve a slice.
-enum OpenError {
-    Conn(ConnError),
-    Short(String),
-}
-
-/// Opens `slice` on the storage at `target`.
-async fn open_on(
-    storage: &StorageClient,
-    target: &ServerAddr,
-    id: &FileId,
-    slice: &Slice,
-) -> Result<Download, OpenError> {
-    let addr = storage_socket_addr(target).map_err(OpenError::Conn)?;
-    let download = storage
-        .download(addr, id.group(), id.logic().as_str(), slice.offset, slice.len)
-        .await
-        .map_err(OpenError::Conn)?;
+    .await?;
     if download.len() != slice.len {
-        return Err(OpenError::Short(format!(
-            "storage {addr} sent {} bytes of {} for {}",
+        return Err(error::internal(format!(
+            "storage sent {} bytes of {} for {}",
             download.len(),
             slice.len,
             slice.file_id
@@ -263,6 +228,9 @@ pub(super) async fn open_body(
                         }
                     }
                     Err(e) => {
+                        // The reply has started: it is cut short. The span
+                        // names the object.
+                        tracing::error!(file_id = %slice.file_id, error = %e, "a later file of the object cannot be read");
                         let _ = tx.send(Err(Box::new(e) as StdError)).await;
                         return;
                     }

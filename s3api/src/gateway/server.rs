@@ -17,12 +17,11 @@ use std::time::Duration;
 
 use fdfs_protocol::client::{Pool, PoolConfig, StorageClient, TrackerClient};
 use fdfs_protocol::server::Shutdown;
-use s3s::service::{S3Service, S3ServiceBuilder};
+use s3s::service::S3Service;
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Notify;
 
 use super::Gateway;
-use super::auth::IndexAuth;
 use super::drainer::{Drainer, SweepSchedule};
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
 use super::net::HttpLimits;
@@ -183,12 +182,8 @@ impl GatewayServer {
             Arc::clone(&wake),
             master_key.clone(),
         );
-        let mut builder = S3ServiceBuilder::new(gateway);
-        builder.set_auth(IndexAuth::new(index.clone(), master_key));
-        if !config.virtual_host_domains.is_empty() {
-            builder.set_host(hosts);
-        }
-        let service = builder.build();
+        let hosts = (!config.virtual_host_domains.is_empty()).then_some(hosts);
+        let service = super::service::build(gateway, index.clone(), master_key, hosts);
         let reaper =
             Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
         let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle)

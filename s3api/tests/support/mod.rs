@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod sigv4;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 

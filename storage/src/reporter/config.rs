@@ -36,6 +36,9 @@ pub struct ReporterConfig {
     pub heart_beat_interval: Duration,
     /// `stat_report_interval`: period of REPORT_DISK_USAGE (84).
     pub stat_report_interval: Duration,
+    /// How often free space is sampled for an early REPORT_DISK_USAGE
+    /// when it moved (see `space_watch`); zero turns sampling off.
+    pub space_sample_interval: Duration,
     /// Unix seconds of the storage's very first start (persisted by it).
     pub join_time: i64,
     /// Unix seconds this process started.
@@ -73,6 +76,7 @@ impl ReporterConfig {
             upload_priority: 10,
             heart_beat_interval: Duration::from_secs(30),
             stat_report_interval: Duration::from_secs(60),
+            space_sample_interval: Duration::from_secs(1),
             join_time: now,
             up_time: now,
             version: FDFS_VERSION.to_string(),

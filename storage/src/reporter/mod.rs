@@ -26,6 +26,7 @@ pub mod facts;
 pub mod oneshot;
 mod session;
 mod shared;
+mod space_watch;
 mod task;
 
 use std::collections::HashSet;

@@ -19,8 +19,8 @@ use fdfs_protocol::Status;
 use fdfs_protocol::connection::{ConnError, Connection};
 use fdfs_protocol::consts::MAX_SERVERS_EACH_GROUP;
 use fdfs_protocol::tracker::{
-    Beat, ChangeResponse, ChangelogReq, DiskUsage, ServerAddr, StorageStatBuff, SyncDestReq,
-    SyncNotify, SyncReport, SyncReqBody, SyncSource, SyncTimestamp,
+    Beat, ChangeResponse, ChangelogReq, DiskUsage, PathUsage, ServerAddr, StorageStatBuff,
+    SyncDestReq, SyncNotify, SyncReport, SyncReqBody, SyncSource, SyncTimestamp,
 };
 use tokio::time::{Instant, MissedTickBehavior, interval_at};
 use tracing::{debug, info, warn};
@@ -70,6 +70,8 @@ struct Session<'a> {
     my_id: &'a str,
     last_stats: Option<StorageStatBuff>,
     last_sync: Vec<SyncTimestamp>,
+    /// The disk usage last reported on this connection.
+    last_usage: Vec<PathUsage>,
 }
 
 /// Connects to `tracker` and reports until the connection fails. The
@@ -103,10 +105,11 @@ pub(crate) async fn run(
     progress.notified = true;
     progress.claim_new = false;
 
-    let mut session = Session { shared, my_id, last_stats: None, last_sync: Vec::new() };
+    let mut session =
+        Session { shared, my_id, last_stats: None, last_sync: Vec::new(), last_usage: Vec::new() };
     session.beat(conn, true).await?;
     conn.call(&ChangelogReq::Joined).await?;
-    session.disk_usage(conn).await?;
+    session.disk_usage(conn, true).await?;
     progress.established = true;
     debug!("reporting");
 
@@ -115,15 +118,23 @@ pub(crate) async fn run(
     let stat_period = c.stat_report_interval.max(MIN_PERIOD);
     let mut beats = interval_at(Instant::now() + beat_period, beat_period);
     let mut stats = interval_at(Instant::now() + stat_period, stat_period);
+    // Sampling off: a period so long the tick never comes.
+    let sample_period = match c.space_sample_interval {
+        d if d.is_zero() => Duration::from_secs(86_400 * 365),
+        d => d.max(MIN_PERIOD),
+    };
+    let mut samples = interval_at(Instant::now() + sample_period, sample_period);
     beats.set_missed_tick_behavior(MissedTickBehavior::Delay);
     stats.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    samples.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = beats.tick() => {
                 session.beat(conn, false).await?;
                 session.sync_report(conn).await?;
             }
-            _ = stats.tick() => session.disk_usage(conn).await?,
+            _ = stats.tick() => session.disk_usage(conn, true).await?,
+            _ = samples.tick() => session.disk_usage(conn, false).await?,
         }
     }
 }
@@ -186,10 +197,12 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// REPORT_DISK_USAGE (84). The storage is asked off the runtime (it may
-    /// stat its file systems); an unusable answer is skipped with a warning
-    /// rather than sent (the tracker would drop the connection).
-    async fn disk_usage(&mut self, conn: &mut Connection) -> Result<(), ConnError> {
+    /// REPORT_DISK_USAGE (84): always when `periodic`, else only when free
+    /// space moved enough since the last report (`space_watch`). The
+    /// storage is asked off the runtime (it may stat its file systems); an
+    /// unusable answer is skipped with a warning rather than sent (the
+    /// tracker would drop the connection).
+    async fn disk_usage(&mut self, conn: &mut Connection, periodic: bool) -> Result<(), ConnError> {
         let facts = Arc::clone(&self.shared.facts);
         let paths = match tokio::task::spawn_blocking(move || facts.disk_usage()).await {
             Ok(paths) => paths,
@@ -206,6 +219,13 @@ impl Session<'_> {
             );
             return Ok(());
         }
+        if !periodic && !super::space_watch::moved(&self.last_usage, &paths) {
+            return Ok(());
+        }
+        if !periodic {
+            debug!(?paths, "free space moved; reporting early");
+        }
+        self.last_usage.clone_from(&paths);
         let resp = conn.call(&DiskUsage { paths }).await?;
         self.apply(resp);
         Ok(())

@@ -17,6 +17,7 @@ use tracing::{Instrument, info_span};
 
 use super::super::bucket::check_owner;
 use super::super::copy::{Conditions, source, unix_secs};
+use super::super::file_fetch;
 use super::super::object_get::{open_body, slices};
 use super::super::object_put::{Origin, Verified, upload_verified};
 use super::super::transport::Transport;
@@ -82,10 +83,11 @@ pub async fn upload_part_copy(
             Some(u) => {
                 let (data, size) = (&record.data, record.info.size);
                 sealed_read::open_body(t, st, data, size, (range.start, range.end), &u.data_key)
-                    .await?
+                    .await
             }
-            None => open_body(t, st, slices(&record.data, range.start, range.end)?).await?,
-        };
+            None => open_body(t, st, slices(&record.data, range.start, range.end)?).await,
+        }
+        .map_err(|e| file_fetch::report(e, &src.bucket, &src.key))?;
 
         let verifying = VerifyingStream::new(body);
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
@@ -152,7 +154,7 @@ fn conditions(input: &UploadPartCopyInput) -> S3Result<Conditions> {
 /// `bytes=first-last` (both inclusive, both required) as a half-open
 /// range of a source of `size` bytes. A malformed value is
 /// InvalidArgument; one reaching past the source is InvalidRange.
-fn parse_range(text: &str, size: u64) -> S3Result<Range<u64>> {
+pub(in crate::gateway) fn parse_range(text: &str, size: u64) -> S3Result<Range<u64>> {
     let malformed = || {
         S3Error::with_message(
             S3ErrorCode::InvalidArgument,
