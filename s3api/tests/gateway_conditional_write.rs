@@ -155,6 +155,11 @@ async fn conditional_writes() {
     del("*").await.unwrap();
     // Without If-Match a missing key is still a 204.
     s3.delete_object().bucket(B).key("d").send().await.unwrap();
+    // The directory-bucket conditions are refused, never ignored.
+    put(&s3, "d", b"kept").await;
+    let by_size = s3.delete_object().bucket(B).key("d").if_match_size(4).send().await;
+    assert_eq!(failure(by_size), pair("NotImplemented", 501));
+    assert_eq!(get(&s3, "d").await, b"kept");
 
     // DeleteObjects: each object's ETag is its own condition.
     let ea = put(&s3, "a", b"a").await;

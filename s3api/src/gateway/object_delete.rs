@@ -3,10 +3,13 @@
 //! removes them from the storages later. `If-Match` (an ETag or `*`) is
 //! checked in that transaction: 412 when the current object's ETag
 //! differs, 404 NoSuchKey when there is no object (as on S3; without the
-//! header a missing key is a 204).
+//! header a missing key is a 204). `x-amz-if-match-last-modified-time` and
+//! `x-amz-if-match-size` (S3 Express directory buckets only) are refused
+//! with 501 NotImplemented rather than ignored: a client that sends them
+//! expects the delete to depend on them.
 
 use s3s::dto::{DeleteObjectInput, DeleteObjectOutput};
-use s3s::{S3Request, S3Response, S3Result};
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
@@ -23,6 +26,12 @@ pub async fn delete_object(
     let span = info_span!("s3.delete_object", %bucket, %key);
     async {
         check_owner(inner, &bucket, &owner).await?;
+        if req.input.if_match_last_modified_time.is_some() || req.input.if_match_size.is_some() {
+            return Err(S3Error::with_message(
+                S3ErrorCode::NotImplemented,
+                "x-amz-if-match-last-modified-time and x-amz-if-match-size are not supported",
+            ));
+        }
         let cond = write_condition(req.input.if_match.as_ref(), None)?;
         let released = inner
             .index
