@@ -123,3 +123,40 @@ async fn presigned_lifetimes_date_headers_and_request_ids() {
     assert!(body.contains(&format!("<RequestId>{id}</RequestId>")), "{body}");
     stack.stop().await;
 }
+
+/// An empty PUT that asks for `100 Continue` is answered at once (hyper
+/// sends no `100 Continue` for an empty body) and its connection closed:
+/// botocore keeps parsing the next response on a connection that answered
+/// early as that early one, and an aws-cli upload reusing it hung until
+/// the idle timeout, then failed on a missing ETag (seen in aws s3 sync).
+#[tokio::test]
+async fn an_empty_put_expecting_continue_closes_its_connection() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, BUCKET).await;
+    let host = stack.s3.to_string();
+    let path = format!("/{BUCKET}/empty");
+    let (_, amz) = amz_dates(now());
+    let empty = sha256_hex(b"");
+    let headers = [("host", host), ("x-amz-content-sha256", empty.clone()), ("x-amz-date", amz)];
+    let signed = "host;x-amz-content-sha256;x-amz-date";
+    let canonical_headers: String = headers.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
+    let canonical = format!("PUT\n{path}\n\n{canonical_headers}\n{signed}\n{empty}");
+    let signature = support::sigv4::signature(&headers[2].1, &canonical);
+    let lines: String = headers.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
+    let request = format!(
+        "PUT {path} HTTP/1.1\r\n{lines}Expect: 100-continue\r\nContent-Length: 0\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential={KEY_ID}/{}/{REGION}/s3/aws4_request, \
+         SignedHeaders={signed}, Signature={signature}\r\n\r\n",
+        &headers[2].1[..8]
+    );
+    // The exchange reads until the server closes: well before any timeout.
+    let exchanged =
+        tokio::time::timeout(std::time::Duration::from_secs(10), exchange(stack.s3, &request))
+            .await;
+    let (status, head, _) = exchanged.expect("the server keeps the connection open");
+    assert_eq!(status, 200, "{head}");
+    assert!(!head.starts_with("HTTP/1.1 100"), "{head}");
+    assert_eq!(header(&head, "connection"), Some("close"), "{head}");
+    assert!(header(&head, "etag").is_some(), "{head}");
+}

@@ -36,7 +36,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use std::time::{Instant, SystemTime};
 
-use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, TRANSFER_ENCODING};
+use http::header::{
+    CONNECTION, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, EXPECT, TRANSFER_ENCODING,
+};
 use http::{HeaderValue, Method, StatusCode, Version};
 use hyper::body::Incoming;
 use s3s::service::S3Service;
@@ -89,11 +91,13 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
         let span = tracing::info_span!("s3.request", id = %rid.id, %method, %path);
         sigv4_fixups::date_as_amz_date(req.headers_mut());
         let expiry = sigv4_fixups::check_presigned_expiry(req.uri().query());
-        let req = req.map(|body| Body::http_body(StallBody::new(body, timeout, stall.clone())));
+        let continue_empty = expects_continue(req.headers()) && !has_body(req.headers());
         let service = self.service.clone();
         Box::pin(
             async move {
                 let _busy = busy;
+                let stalled = stall.clone();
+                let req = req.map(|body| Body::http_body(StallBody::new(body, timeout, stalled)));
                 let result = match expiry {
                     Ok(()) => service.call(req).await,
                     Err(e) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
@@ -110,6 +114,16 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
                 if resp.status().as_u16() >= 400 {
                     let code = finish_error(&mut resp, &rid).unwrap_or_default();
                     refusal_log::refused(&rid.id, resp.status().as_u16(), &code, &method, &path);
+                }
+                if continue_empty {
+                    // hyper sends no `100 Continue` for an empty body, so
+                    // this answer is the early final response RFC 9110
+                    // allows. botocore then keeps parsing the connection's
+                    // next response as that one (status line and all): an
+                    // aws-cli upload reusing the connection hangs until the
+                    // idle timeout and fails on a missing ETag. Closing the
+                    // connection resets its state.
+                    resp.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
                 }
                 if close_on_error && resp.status().as_u16() >= 400 {
                     // The request may have been refused before its body was
@@ -157,6 +171,11 @@ fn request_timeout() -> HttpResponse {
 
 /// Whether an HTTP/1 request carries a body (a non-zero Content-Length or
 /// a chunked one).
+/// Whether the client waits for `100 Continue` before sending its body.
+fn expects_continue(headers: &http::HeaderMap) -> bool {
+    headers.get(EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
 fn has_body(headers: &http::HeaderMap) -> bool {
     headers.contains_key(TRANSFER_ENCODING)
         || headers
