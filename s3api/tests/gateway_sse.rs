@@ -712,3 +712,50 @@ async fn bucket_default_encryption() {
     assert_eq!(put.await.unwrap().server_side_encryption(), None);
     stack.stop().await;
 }
+
+/// An SSE-S3 multipart upload: CompleteMultipartUpload answers
+/// `x-amz-server-side-encryption: AES256` as AWS does, and the object
+/// reads back whole with the same header.
+#[tokio::test]
+async fn an_sse_s3_completion_says_so() {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "mps3").await;
+    let up = s3
+        .create_multipart_upload()
+        .bucket("mps3")
+        .key("m")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap();
+    let bytes = data(70_000);
+    let part = s3
+        .upload_part()
+        .bucket("mps3")
+        .key("m")
+        .upload_id(id)
+        .part_number(1)
+        .body(ByteStream::from(bytes.clone()))
+        .send()
+        .await
+        .unwrap();
+    let done = CompletedMultipartUpload::builder()
+        .parts(CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build())
+        .build();
+    let completed = s3
+        .complete_multipart_upload()
+        .bucket("mps3")
+        .key("m")
+        .upload_id(id)
+        .multipart_upload(done)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(completed.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    let got = s3.get_object().bucket("mps3").key("m").send().await.unwrap();
+    assert_eq!(got.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    assert_eq!(body(got).await, bytes);
+}

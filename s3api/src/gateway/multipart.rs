@@ -34,6 +34,7 @@ pub use part::upload_part;
 use s3s::dto::{
     AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput,
     CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ETag,
+    ServerSideEncryption,
 };
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
@@ -46,6 +47,7 @@ use super::request_meta::RequestedMeta;
 use super::write_conditions::write_condition;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::multipart_etag;
+use crate::crypto::Envelope;
 use crate::index::{CompleteUpload, CompletedPart};
 use crate::rebuild::tags::complete_metadata;
 
@@ -163,10 +165,20 @@ pub async fn complete_multipart_upload(
             ..CompleteMultipartUploadOutput::default()
         };
         out.set_checksums(stored_checksums(&info));
+        out.server_side_encryption = sse_s3_header(&info);
         Ok(S3Response::new(out))
     }
     .instrument(span)
     .await
+}
+
+/// `x-amz-server-side-encryption: AES256` for an object sealed under the
+/// master key (SSE-S3), as CompleteMultipartUpload answers on AWS. An SSE-C
+/// object has none: s3s's reply has no customer-algorithm field.
+fn sse_s3_header(info: &crate::index::ObjectInfo) -> Option<ServerSideEncryption> {
+    let envelope = Envelope::decode(info.meta.encryption.as_deref()?).ok()?;
+    (!envelope.is_customer())
+        .then(|| ServerSideEncryption::from_static(ServerSideEncryption::AES256))
 }
 
 /// Marks the parts of the object just completed (see the module docs).
