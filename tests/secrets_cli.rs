@@ -8,29 +8,15 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use support::process::{FdfsProcess, TempDir, free_addr};
+use support::s3::client;
 
 const SECRET: &str = "sealed-secret-0123456789-abcdef";
-
-fn client(s3: SocketAddr, id: &str, secret: &str) -> Client {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{s3}"))
-        .force_path_style(true)
-        .credentials_provider(Credentials::new(id, secret, None, None, "test"))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(config)
-}
 
 /// `fdfs ARGS` under umask 000.
 fn fdfs_umask0(args: &[&str]) -> std::process::Output {

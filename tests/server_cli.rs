@@ -8,28 +8,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+
 use aws_sdk_s3::primitives::ByteStream;
 use support::process::{FdfsProcess, TempDir, free_addr};
-
-fn client(s3: std::net::SocketAddr, id: &str, secret: &str) -> Client {
-    let creds = Credentials::new(id, secret, None, None, "test");
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{s3}"))
-        .force_path_style(true)
-        .credentials_provider(creds)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(config)
-}
-
-/// The value printed after `label: ` in the process's output.
-fn printed(log: &str, label: &str) -> Option<String> {
-    let prefix = format!("{label}: ");
-    log.lines().find_map(|l| l.strip_prefix(&prefix)).map(|v| v.trim().to_string())
-}
+use support::s3::{client, printed};
 
 async fn get(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
     let out = client.get_object().bucket(bucket).key(key).send().await.expect("get object");

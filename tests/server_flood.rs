@@ -18,8 +18,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+
 use support::process::{FdfsProcess, TempDir, free_addr};
+use support::s3::{client, printed};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -139,25 +140,6 @@ fn number_after(line: &str, word: &str) -> usize {
     words.next().unwrap().parse().unwrap()
 }
 
-fn client(s3: SocketAddr, id: &str, secret: &str) -> Client {
-    let creds = Credentials::new(id, secret, None, None, "test");
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{s3}"))
-        .force_path_style(true)
-        .credentials_provider(creds)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(config)
-}
-
-fn printed(log: &str, label: &str) -> String {
-    let prefix = format!("{label}: ");
-    let found = log.lines().find_map(|l| l.strip_prefix(&prefix));
-    found.map(|v| v.trim().to_string()).expect("printed")
-}
-
 /// `fdfs upload` of a small file through `tracker`; the file ID.
 fn native_upload(tracker: SocketAddr, dir: &std::path::Path) -> Result<String, String> {
     let file = dir.join("native.txt");
@@ -195,7 +177,10 @@ async fn server(
     args.extend(extra.iter().map(|s| s.to_string()));
     let proc = FdfsProcess::spawn(&args, s3, dir.path().join("server.log"));
     let text = proc.log_text();
-    let (id, secret) = (printed(&text, "access key id"), printed(&text, "secret access key"));
+    let (id, secret) = (
+        printed(&text, "access key id").expect("printed"),
+        printed(&text, "secret access key").expect("printed"),
+    );
     let s3c = move || client(s3, &id, &secret);
     // The storage joins right after start: wait until a native upload works.
     let deadline = Instant::now() + Duration::from_secs(30);

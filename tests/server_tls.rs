@@ -13,6 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::process::{FdfsProcess, TempDir, free_addr};
+use support::s3::printed;
 
 const EMPTY_SHA256: &str =
     "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -49,12 +50,6 @@ fn curl(ca: &Path, url: &str, extra: &[&str]) -> Result<String, String> {
     } else {
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     }
-}
-
-fn printed(log: &str, label: &str) -> String {
-    let prefix = format!("{label}: ");
-    let found = log.lines().find_map(|l| l.strip_prefix(&prefix));
-    found.map(|v| v.trim().to_string()).expect("printed")
 }
 
 fn hup(proc: &FdfsProcess, pid: u32) {
@@ -102,7 +97,10 @@ fn https_with_alpn_sigv4_and_certificate_reload_on_sighup() {
     let mut proc = FdfsProcess::spawn(&args, s3, dir.path().join("server.log"));
     let pid = proc.pid().unwrap();
     let log = proc.log_text();
-    let (id, secret) = (printed(&log, "access key id"), printed(&log, "secret access key"));
+    let (id, secret) = (
+        printed(&log, "access key id").expect("printed"),
+        printed(&log, "secret access key").expect("printed"),
+    );
     let url = format!("https://{s3}/");
 
     // Anonymous: refused by S3, over HTTP/2 or HTTP/1.1 as negotiated.

@@ -11,23 +11,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::Client;
-use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use support::process::{FdfsProcess, TempDir, free_addr};
-
-fn client(s3: SocketAddr, id: &str, secret: &str) -> Client {
-    let creds = Credentials::new(id, secret, None, None, "test");
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{s3}"))
-        .force_path_style(true)
-        .credentials_provider(creds)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(config)
-}
+use support::s3::{client, printed};
 
 fn fdfs(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_fdfs")).args(args).output().expect("run fdfs")
@@ -36,12 +22,6 @@ fn fdfs(args: &[&str]) -> std::process::Output {
 fn stdout(out: &std::process::Output) -> String {
     assert!(out.status.success(), "failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-/// The value printed after `label: ` in `text`.
-fn printed(text: &str, label: &str) -> Option<String> {
-    let prefix = format!("{label}: ");
-    text.lines().find_map(|l| l.strip_prefix(&prefix)).map(|v| v.trim().to_string())
 }
 
 fn code<E: ProvideErrorMetadata>(e: &SdkError<E>) -> (Option<String>, u16) {
