@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{bucket, open, single};
+use super::{bucket, handle_with_bucket, open, single};
 use crate::index::{
-    CompleteUpload, CompletedPart, Index, IndexError, IndexHandle, Intent, MetaDirective,
-    ObjectMeta, PartInfo, WriteCondition,
+    CompleteUpload, CompletedPart, Index, IndexError, Intent, MetaDirective, ObjectMeta, PartInfo,
+    WriteCondition,
 };
 
 const MIB: u64 = 1024 * 1024;
@@ -72,14 +72,7 @@ fn put_if_absent_and_if_match() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_if_absent_writers_exactly_one_wins() {
     let dir = tempfile::tempdir().unwrap();
-    let handle = IndexHandle::open(dir.path().join("index.db"), 2).unwrap();
-    handle
-        .write(|i| {
-            bucket(i, "b");
-            Ok(())
-        })
-        .await
-        .unwrap();
+    let handle = handle_with_bucket(dir.path(), "b").await;
     const WRITERS: usize = 16;
     for n in 0..WRITERS {
         let (t, f) = (format!("t{n}"), format!("f{n}"));

@@ -1,19 +1,12 @@
 //! The async facade: reads and writes from tokio without blocking it.
 
-use super::{bucket, single};
+use super::{bucket, handle_with_bucket, single};
 use crate::index::{IndexError, IndexHandle, ListQuery};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_see_completed_writes_and_panics_are_contained() {
     let dir = tempfile::tempdir().unwrap();
-    let handle = IndexHandle::open(dir.path().join("index.db"), 2).unwrap();
-    handle
-        .write(|i| {
-            bucket(i, "b");
-            Ok(())
-        })
-        .await
-        .unwrap();
+    let handle = handle_with_bucket(dir.path(), "b").await;
     let mut tasks = Vec::new();
     for n in 0..20 {
         let h = handle.clone();

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use tempfile::TempDir;
 
-use super::{Bucket, Index, NewObject, ObjectData, ObjectMeta, PartRef};
+use super::{Bucket, Index, IndexHandle, NewObject, ObjectData, ObjectMeta, PartRef};
 
 /// A fresh index in a temp dir (keep the dir alive as long as the index).
 pub(super) fn open() -> (TempDir, Index) {
@@ -36,6 +36,19 @@ pub(super) fn bucket(index: &mut Index, name: &str) {
             created_ms: 1,
         })
         .unwrap();
+}
+
+/// An index handle in `dir` (two readers) holding bucket `name`.
+pub(super) async fn handle_with_bucket(dir: &std::path::Path, name: &'static str) -> IndexHandle {
+    let handle = IndexHandle::open(dir.join("index.db"), 2).unwrap();
+    handle
+        .write(move |i| {
+            bucket(i, name);
+            Ok(())
+        })
+        .await
+        .unwrap();
+    handle
 }
 
 /// A single-file object of `size` bytes in `file`.
