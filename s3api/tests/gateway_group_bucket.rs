@@ -168,20 +168,6 @@ async fn group_buckets_are_read_only() {
     stack.stop().await;
 }
 
-/// A client signing with key `id` / `secret` (a tenant's, say).
-fn client_as(stack: &Stack, id: &str, secret: &str) -> Client {
-    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(format!("http://{}", stack.s3))
-        .force_path_style(true)
-        .credentials_provider(Credentials::new(id, secret, None, None, "test"))
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    Client::from_conf(config)
-}
-
 #[tokio::test]
 async fn only_admin_keys_read_group_buckets() {
     let stack = Stack::start().await;
@@ -196,7 +182,7 @@ async fn only_admin_keys_read_group_buckets() {
     let key = tenant_key.clone();
     let master = MasterKey::for_data_dir(&stack.dir.path().join("gateway")).unwrap();
     stack.index.write(move |ix| ix.create_access_key(&key, &master)).await.unwrap();
-    let tenant = client_as(&stack, &tenant_key.access_key_id, &tenant_key.secret);
+    let tenant = support::client_as(stack.s3, &tenant_key.access_key_id, &tenant_key.secret);
 
     // The tenant's own bucket works; its object is a file of group1.
     tenant.create_bucket().bucket("alices").send().await.unwrap();

@@ -26,7 +26,7 @@ use fdfs_protocol::metadata::Metadata;
 use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
 use fdfs_s3api::rebuild::tags::FileTag;
 use fdfs_s3api::rebuild::{RebuildError, rebuild_index, sweep_orphans};
-use support::{KEY_ID, SECRET, Stack, body};
+use support::{SECRET, Stack, body};
 
 fn clients(stack: &Stack) -> (TrackerClient, StorageClient) {
     let pool = Pool::default();
@@ -62,16 +62,7 @@ async fn second_gateway(
     let addr = gateway.local_addr();
     let (trigger, shutdown) = fdfs_protocol::server::shutdown_channel();
     tokio::spawn(gateway.run(shutdown));
-    let creds = aws_sdk_s3::config::Credentials::new(KEY_ID, SECRET, None, None, "test");
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(format!("http://{addr}"))
-        .force_path_style(true)
-        .credentials_provider(creds)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    (Client::from_conf(conf), trigger)
+    (support::client_at(addr, SECRET), trigger)
 }
 
 #[tokio::test]

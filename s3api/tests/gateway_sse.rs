@@ -332,16 +332,7 @@ async fn second_gateway(
     let addr = gateway.local_addr();
     let (trigger, shutdown) = fdfs_protocol::server::shutdown_channel();
     tokio::spawn(gateway.run(shutdown));
-    let creds = aws_sdk_s3::config::Credentials::new(support::KEY_ID, SECRET, None, None, "t");
-    let conf = aws_sdk_s3::Config::builder()
-        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
-        .region(aws_sdk_s3::config::Region::new("us-east-1"))
-        .endpoint_url(format!("http://{addr}"))
-        .force_path_style(true)
-        .credentials_provider(creds)
-        .http_client(aws_smithy_http_client::Builder::new().build_http())
-        .build();
-    (Client::from_conf(conf), trigger)
+    (support::client_at(addr, SECRET), trigger)
 }
 
 /// The envelope (wrapped key only) and ETag ride in the file's tags, so a

@@ -168,7 +168,13 @@ impl Stack {
 /// An SDK client for the gateway at `s3`, signing with the test key and
 /// `secret` (path style).
 pub fn client_at(s3: SocketAddr, secret: &str) -> Client {
-    let creds = Credentials::new(KEY_ID, secret, None, None, "test");
+    client_as(s3, KEY_ID, secret)
+}
+
+/// A path-style client of the gateway at `s3` signing with key `id` /
+/// `secret` (a tenant's, say).
+pub fn client_as(s3: SocketAddr, id: &str, secret: &str) -> Client {
+    let creds = Credentials::new(id, secret, None, None, "test");
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
