@@ -26,6 +26,8 @@
 //! - [`server`]: the accept loop both servers share; [`allow`]: `allow_hosts`;
 //!   [`admission`]: connection caps and idle eviction; [`fd_budget`]: the
 //!   process-wide file descriptor budget.
+//! - [`private_files`]: a role's private directory and SQLite files (0700,
+//!   0600), whatever the umask.
 
 pub mod admission;
 pub mod allow;
@@ -43,6 +45,7 @@ pub mod header;
 pub mod ip_width;
 pub mod message;
 pub mod metadata;
+pub mod private_files;
 pub mod server;
 pub mod status;
 pub mod storage;

@@ -4,7 +4,8 @@
 //! # Layout
 //!
 //! - [`state`]: the shared state; [`persist`]: the SQLite writer thread;
-//!   [`private`]: the data directory 0700 and the database files 0600.
+//!   the data directory 0700 and the database files 0600 come from
+//!   `fdfs_protocol::private_files`.
 //! - [`session`]: one connection, dispatch by command code.
 //! - [`queries`], [`monitor`], [`reports`], [`peers`]: the command families.
 //! - [`sysfiles`]: the state export other trackers bootstrap from, and its
@@ -16,7 +17,6 @@ pub mod election;
 pub mod monitor;
 pub mod peers;
 pub mod persist;
-pub mod private;
 pub mod queries;
 pub mod reports;
 pub mod session;
@@ -97,10 +97,10 @@ impl Tracker {
         config: TrackerConfig,
         bootstrap_timing: BootstrapTiming,
     ) -> Result<Self, StartError> {
-        private::private_dir(&config.data_dir)
+        fdfs_protocol::private_files::private_dir(&config.data_dir)
             .map_err(|source| StartError::DataDir { path: config.data_dir.clone(), source })?;
         let db = config.data_dir.join("tracker.db");
-        private::private_db_files(&db)
+        fdfs_protocol::private_files::private_db_files(&db)
             .map_err(|source| StartError::DataDir { path: db.clone(), source })?;
         let store = tokio::task::spawn_blocking(move || Store::open(db))
             .await
