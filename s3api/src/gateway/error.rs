@@ -31,6 +31,7 @@ pub fn from_index(e: IndexError, me: &str) -> S3Error {
         IndexError::EntityTooSmall { .. } => (S3ErrorCode::EntityTooSmall, e.to_string()),
         IndexError::AccessKeyExists(_) => (S3ErrorCode::InvalidArgument, e.to_string()),
         IndexError::PreconditionFailed(_) => (S3ErrorCode::PreconditionFailed, e.to_string()),
+        IndexError::ObjectLocked(_) => (S3ErrorCode::AccessDenied, e.to_string()),
         // A write raced the delete queue or an abandoned intent: the client
         // may simply retry.
         IndexError::FileQueuedForDeletion(_) | IndexError::NoSuchIntent(_) => {

@@ -81,6 +81,11 @@ pub enum IndexError {
     /// for the object at the key ([`super::conditions`]).
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
+    /// The row is protected by Object Lock (a running retention or a
+    /// legal hold), or a retention change breaks its rules; S3 answers
+    /// 403 AccessDenied.
+    #[error("object locked: {0}")]
+    ObjectLocked(String),
     /// An access key ID that is already taken.
     #[error("access key {0} already exists")]
     AccessKeyExists(String),

@@ -46,6 +46,8 @@
 //!   row ↔ record conversions.
 //! - `buckets`, `objects`, `listing`, `multipart`, `keys`, [`queue`],
 //!   [`intents`], `files` — the operations, as `impl Index` blocks.
+//! - [`object_lock`] — Object Lock: bucket configuration, retention and
+//!   legal hold per row, the guard on every removal.
 //! - [`conditions`] — conditional writes, checked in the write's own
 //!   transaction.
 //! - [`handle`] — the async facade.
@@ -54,6 +56,7 @@ pub mod conditions;
 pub mod error;
 pub mod handle;
 pub mod intents;
+pub mod object_lock;
 pub mod private;
 pub mod queue;
 pub mod schema;
@@ -65,6 +68,7 @@ mod codec;
 mod files;
 mod keys;
 mod listing;
+mod lock_uploads;
 mod multipart;
 mod objects;
 mod rows;
@@ -82,6 +86,9 @@ pub use handle::IndexHandle;
 pub use intents::Intent;
 pub use keys::{AccessKey, KeyInfo, MIN_SECRET_LEN, StoredKey};
 pub use listing::{ListEntry, ListPage, ListQuery};
+pub use object_lock::{
+    BucketLock, DefaultRetention, LockMode, ObjectLock, Period, Retention,
+};
 pub use multipart::{
     CompleteUpload, Completed, CompletedPart, PartInfo, PartsPage, Upload, UploadListQuery,
     UploadPage, random_id,

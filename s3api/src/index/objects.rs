@@ -15,7 +15,7 @@ use super::conditions::{WriteCondition, check_at};
 use super::error::{IndexError, Result};
 use super::rows::{META_COLS, MetaValues, ObjectRow, find_object, object_data};
 use super::types::{DeleteReason, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectRecord};
-use super::{Index, files, intents};
+use super::{Index, files, intents, object_lock};
 
 /// Inserts an object row unless the key exists (formatted once: this is
 /// the per-object hot path of bulk imports).
@@ -76,6 +76,9 @@ pub(super) fn write_object(
     } else {
         let row = find_object(conn, bucket, key)?
             .ok_or_else(|| IndexError::Corrupt(format!("object {key:?} vanished")))?;
+        // Replacing in place removes the old object: a locked one stays.
+        object_lock::guard_removal(conn, row.id, key, obj.last_modified_ms, false)?;
+        object_lock::write_row_lock(conn, row.id, &object_lock::ObjectLock::default())?;
         let old_files = owned_file_ids(conn, &row)?;
         conn.prepare_cached("DELETE FROM object_parts WHERE object_id = ?1")?
             .execute(params![row.id])?;
@@ -131,10 +134,12 @@ fn remove_object(
     bucket: i64,
     key: &str,
     now_ms: i64,
+    bypass: bool,
 ) -> Result<Option<Vec<String>>> {
     let Some(row) = find_object(conn, bucket, key)? else {
         return Ok(None);
     };
+    object_lock::guard_removal(conn, row.id, key, now_ms, bypass)?;
     let old_files = owned_file_ids(conn, &row)?;
     conn.prepare_cached("DELETE FROM object_parts WHERE object_id = ?1")?
         .execute(params![row.id])?;
@@ -241,10 +246,24 @@ impl Index {
         now_ms: i64,
         cond: &WriteCondition,
     ) -> Result<Option<Vec<String>>> {
+        self.delete_object_bypass(bucket, key, now_ms, cond, false)
+    }
+
+    /// [`Index::delete_object_if`]; with `bypass`, an unexpired GOVERNANCE
+    /// retention does not stop it (a legal hold or COMPLIANCE still does:
+    /// [`IndexError::ObjectLocked`]).
+    pub fn delete_object_bypass(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        now_ms: i64,
+        cond: &WriteCondition,
+        bypass: bool,
+    ) -> Result<Option<Vec<String>>> {
         let tx = self.write_tx()?;
         let id = bucket_id(&tx, bucket)?;
         check_at(&tx, id, bucket, key, cond)?;
-        let out = remove_object(&tx, id, key, now_ms)?;
+        let out = remove_object(&tx, id, key, now_ms, bypass)?;
         tx.commit()?;
         Ok(out)
     }
@@ -261,7 +280,7 @@ impl Index {
         let id = bucket_id(&tx, bucket)?;
         let out = keys
             .iter()
-            .map(|key| remove_object(&tx, id, key, now_ms))
+            .map(|key| remove_object(&tx, id, key, now_ms, false))
             .collect::<Result<Vec<_>>>()?;
         tx.commit()?;
         Ok(out)
@@ -282,7 +301,12 @@ impl Index {
         let mut out = Vec::with_capacity(keys.len());
         for (key, cond) in keys {
             match check_at(&tx, id, bucket, key, cond) {
-                Ok(()) => out.push(Ok(remove_object(&tx, id, key, now_ms)?)),
+                Ok(()) => match remove_object(&tx, id, key, now_ms, false) {
+                    Ok(removed) => out.push(Ok(removed)),
+                    // A locked key gets its own AccessDenied; the others go.
+                    Err(e @ IndexError::ObjectLocked(_)) => out.push(Err(e)),
+                    Err(e) => return Err(e),
+                },
                 Err(e @ (IndexError::PreconditionFailed(_) | IndexError::NoSuchKey { .. })) => {
                     out.push(Err(e));
                 }

@@ -151,6 +151,23 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE objects ADD COLUMN encryption BLOB;
     ALTER TABLE uploads ADD COLUMN encryption BLOB;
     ALTER TABLE buckets ADD COLUMN default_sse TEXT;",
+    // 7: Object Lock. A bucket's lock switch (never turned off again) and
+    // default retention (mode with Days or Years); each object row's
+    // retention (mode + retain-until, unix ms; both or neither) and legal
+    // hold; an upload's, handed to the object it completes into.
+    "ALTER TABLE buckets ADD COLUMN object_lock INTEGER NOT NULL DEFAULT 0
+        CHECK (object_lock IN (0, 1));
+    ALTER TABLE buckets ADD COLUMN lock_default_mode TEXT;
+    ALTER TABLE buckets ADD COLUMN lock_default_days INTEGER;
+    ALTER TABLE buckets ADD COLUMN lock_default_years INTEGER;
+    ALTER TABLE objects ADD COLUMN lock_mode TEXT;
+    ALTER TABLE objects ADD COLUMN lock_until_ms INTEGER;
+    ALTER TABLE objects ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0
+        CHECK (legal_hold IN (0, 1));
+    ALTER TABLE uploads ADD COLUMN lock_mode TEXT;
+    ALTER TABLE uploads ADD COLUMN lock_until_ms INTEGER;
+    ALTER TABLE uploads ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0
+        CHECK (legal_hold IN (0, 1));",
 ];
 
 /// The schema version this build writes.

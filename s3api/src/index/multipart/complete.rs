@@ -188,6 +188,9 @@ impl Index {
         let mut released = write_object(&tx, bucket_row, key, &obj)?;
         tx.prepare_cached("UPDATE objects SET upload_id = ?3 WHERE bucket_id = ?1 AND key = ?2")?
             .execute(params![bucket_row, key.as_bytes(), upload_id])?;
+        if let Some(object) = super::super::object_lock::target_row(&tx, bucket_row, key)? {
+            super::super::lock_uploads::hand_to_object(&tx, row, object)?;
+        }
         released.extend(drop_upload(&tx, row, DeleteReason::PartUnused, req.now_ms)?);
         tx.commit()?;
         let info = ObjectInfo {

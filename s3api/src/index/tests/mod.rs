@@ -6,6 +6,7 @@ mod handle;
 mod listing;
 mod listing_big;
 mod model;
+mod object_lock;
 mod multipart;
 mod objects;
 mod persist;

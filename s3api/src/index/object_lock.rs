@@ -1,0 +1,371 @@
+//! Object Lock in the index: a bucket's lock configuration, each object
+//! row's retention (mode + retain-until) and legal hold, and the guard that
+//! refuses to remove a protected row.
+//!
+//! The guard ([`guard_removal`]) runs inside the transaction of whatever
+//! removes or replaces a row — DELETE, DeleteObjects, an overwrite in
+//! place, lifecycle — so no path can slip a protected row out between a
+//! check and the write. A protected row is [`IndexError::ObjectLocked`],
+//! which the gateway answers as AWS does: 403 AccessDenied.
+//!
+//! Retention rules, as on AWS: a COMPLIANCE retention can only be
+//! extended (never shortened, removed or turned into GOVERNANCE) while it
+//! runs; a GOVERNANCE retention can be shortened, removed or replaced only
+//! with the bypass flag (`x-amz-bypass-governance-retention`). A retention
+//! whose date has passed protects nothing and may be replaced freely.
+//! "The object" of a lock call is found by one function,
+//! [`target_row`], the place that knows how versions are addressed.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::Index;
+use super::buckets::bucket_id;
+use super::error::{IndexError, Result};
+
+/// A retention mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LockMode {
+    /// Removable early with the bypass flag.
+    Governance,
+    /// Removable by no one until it expires.
+    Compliance,
+}
+
+impl LockMode {
+    /// The S3 (and stored) spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockMode::Governance => "GOVERNANCE",
+            LockMode::Compliance => "COMPLIANCE",
+        }
+    }
+
+    /// Parses the S3 spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "GOVERNANCE" => Some(LockMode::Governance),
+            "COMPLIANCE" => Some(LockMode::Compliance),
+            _ => None,
+        }
+    }
+}
+
+/// A retention: a mode and the moment it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    /// The mode.
+    pub mode: LockMode,
+    /// Retain until, unix ms.
+    pub until_ms: i64,
+}
+
+/// What protects one object version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ObjectLock {
+    /// Its retention, if any was ever set (it may have expired).
+    pub retention: Option<Retention>,
+    /// Whether a legal hold is on.
+    pub legal_hold: bool,
+}
+
+impl ObjectLock {
+    /// Whether the lock forbids removing the version at `now_ms`; with
+    /// `bypass`, an unexpired GOVERNANCE retention does not.
+    pub fn protects(&self, now_ms: i64, bypass: bool) -> bool {
+        self.legal_hold
+            || self.retention.is_some_and(|r| {
+                r.until_ms > now_ms && (r.mode == LockMode::Compliance || !bypass)
+            })
+    }
+}
+
+/// A default retention period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// So many days.
+    Days(u32),
+    /// So many years.
+    Years(u32),
+}
+
+/// A bucket's default retention: applied to new versions that ask for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefaultRetention {
+    /// The mode new versions get.
+    pub mode: LockMode,
+    /// For how long from their creation.
+    pub period: Period,
+}
+
+impl DefaultRetention {
+    /// The retention a version created at `now_ms` gets. A year counts
+    /// 365 days, as AWS counts it.
+    pub fn from(&self, now_ms: i64) -> Retention {
+        const DAY_MS: i64 = 86_400_000;
+        let days = match self.period {
+            Period::Days(d) => i64::from(d),
+            Period::Years(y) => i64::from(y) * 365,
+        };
+        Retention { mode: self.mode, until_ms: now_ms.saturating_add(days * DAY_MS) }
+    }
+}
+
+/// A bucket's Object Lock configuration (object lock is enabled when one
+/// exists; once enabled it cannot be turned off, as on AWS).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BucketLock {
+    /// The default retention, if any.
+    pub default: Option<DefaultRetention>,
+}
+
+/// The row that lock calls address: the object at `key`. With versions
+/// this becomes "that version, or the latest one".
+pub(super) fn target_row(conn: &Connection, bucket: i64, key: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2")?
+        .query_row(params![bucket, key.as_bytes()], |r| r.get(0))
+        .optional()?)
+}
+
+/// The lock of object row `row`.
+pub(super) fn row_lock(conn: &Connection, row: i64) -> Result<ObjectLock> {
+    let (mode, until, hold): (Option<String>, Option<i64>, i64) = conn
+        .prepare_cached("SELECT lock_mode, lock_until_ms, legal_hold FROM objects WHERE id = ?1")?
+        .query_row(params![row], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let retention = match (mode, until) {
+        (Some(m), Some(until_ms)) => {
+            let mode = LockMode::parse(&m)
+                .ok_or_else(|| IndexError::Corrupt(format!("object row {row}: lock mode {m:?}")))?;
+            Some(Retention { mode, until_ms })
+        }
+        (None, None) => None,
+        _ => return Err(IndexError::Corrupt(format!("object row {row}: half a retention"))),
+    };
+    Ok(ObjectLock { retention, legal_hold: hold != 0 })
+}
+
+/// Writes `lock` onto object row `row`.
+pub(super) fn write_row_lock(conn: &Connection, row: i64, lock: &ObjectLock) -> Result<()> {
+    let mode = lock.retention.map(|r| r.mode.as_str());
+    let until = lock.retention.map(|r| r.until_ms);
+    conn.prepare_cached(
+        "UPDATE objects SET lock_mode = ?1, lock_until_ms = ?2, legal_hold = ?3 WHERE id = ?4",
+    )?
+    .execute(params![mode, until, i64::from(lock.legal_hold), row])?;
+    Ok(())
+}
+
+/// Refuses the removal (or in-place replacement) of object row `row`
+/// while its lock protects it; `bypass` lifts a GOVERNANCE retention.
+pub(super) fn guard_removal(
+    conn: &Connection,
+    row: i64,
+    key: &str,
+    now_ms: i64,
+    bypass: bool,
+) -> Result<()> {
+    let lock = row_lock(conn, row)?;
+    if lock.protects(now_ms, bypass) {
+        let why = if lock.legal_hold { "a legal hold" } else { "its retention" };
+        return Err(IndexError::ObjectLocked(format!("{key}: protected by {why}")));
+    }
+    Ok(())
+}
+
+/// Whether replacing retention `old` by `new` at `now_ms` is allowed.
+pub fn retention_change_allowed(
+    old: Option<Retention>,
+    new: Option<Retention>,
+    now_ms: i64,
+    bypass: bool,
+) -> std::result::Result<(), &'static str> {
+    let Some(old) = old.filter(|o| o.until_ms > now_ms) else { return Ok(()) };
+    let weaker = match new {
+        None => true,
+        Some(n) => n.until_ms < old.until_ms || n.mode < old.mode,
+    };
+    match (weaker, old.mode) {
+        (false, _) => Ok(()),
+        (true, LockMode::Compliance) => {
+            Err("a COMPLIANCE retention can only be extended while it runs")
+        }
+        (true, LockMode::Governance) if bypass => Ok(()),
+        (true, LockMode::Governance) => Err(
+            "a GOVERNANCE retention can only be shortened or removed with \
+             x-amz-bypass-governance-retention",
+        ),
+    }
+}
+
+impl Index {
+    /// Runs `f` as one transaction: inside a group commit the job's
+    /// savepoint already makes it atomic; otherwise it gets its own.
+    pub fn atomically<T>(&mut self, f: impl FnOnce(&mut Index) -> Result<T>) -> Result<T> {
+        if self.grouped {
+            return f(self);
+        }
+        self.begin_group()?;
+        match f(self) {
+            Ok(v) => {
+                self.commit_group()?;
+                Ok(v)
+            }
+            Err(e) => {
+                self.grouped = false;
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// The Object Lock configuration of bucket `name`; `None` when object
+    /// lock is not enabled on it.
+    pub fn get_bucket_lock(&mut self, name: &str) -> Result<Option<BucketLock>> {
+        let tx = self.read_tx()?;
+        let id = bucket_id(&tx, name)?;
+        let (enabled, mode, days, years): (i64, Option<String>, Option<i64>, Option<i64>) = tx
+            .prepare_cached(
+                "SELECT object_lock, lock_default_mode, lock_default_days, lock_default_years
+                 FROM buckets WHERE id = ?1",
+            )?
+            .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        if enabled == 0 {
+            return Ok(None);
+        }
+        let corrupt = || IndexError::Corrupt(format!("bucket {name}: default retention"));
+        let period = |n: i64| u32::try_from(n).map_err(|_| corrupt());
+        let default = match (mode, days, years) {
+            (None, None, None) => None,
+            (Some(m), Some(d), None) => Some(DefaultRetention {
+                mode: LockMode::parse(&m).ok_or_else(corrupt)?,
+                period: Period::Days(period(d)?),
+            }),
+            (Some(m), None, Some(y)) => Some(DefaultRetention {
+                mode: LockMode::parse(&m).ok_or_else(corrupt)?,
+                period: Period::Years(period(y)?),
+            }),
+            _ => return Err(corrupt()),
+        };
+        Ok(Some(BucketLock { default }))
+    }
+
+    /// Enables object lock on bucket `name` with configuration `lock`
+    /// (replacing any default retention it had).
+    pub fn set_bucket_lock(&mut self, name: &str, lock: &BucketLock) -> Result<()> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, name)?;
+        let mode = lock.default.map(|d| d.mode.as_str());
+        let (days, years) = match lock.default.map(|d| d.period) {
+            None => (None, None),
+            Some(Period::Days(d)) => (Some(d), None),
+            Some(Period::Years(y)) => (None, Some(y)),
+        };
+        tx.prepare_cached(
+            "UPDATE buckets SET object_lock = 1, lock_default_mode = ?1,
+             lock_default_days = ?2, lock_default_years = ?3 WHERE id = ?4",
+        )?
+        .execute(params![mode, days, years, id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The lock of the object at `key`, or [`IndexError::NoSuchKey`].
+    pub fn object_lock(&mut self, bucket: &str, key: &str) -> Result<ObjectLock> {
+        let tx = self.read_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let row = target_row(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        row_lock(&tx, row)
+    }
+
+    /// Sets the retention of the object at `key` to `new` (`None`
+    /// removes it) under AWS's rules (see the module docs); a refusal is
+    /// [`IndexError::ObjectLocked`]. Returns the resulting lock.
+    pub fn set_retention(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        new: Option<Retention>,
+        bypass: bool,
+        now_ms: i64,
+    ) -> Result<ObjectLock> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let row = target_row(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        let mut lock = row_lock(&tx, row)?;
+        retention_change_allowed(lock.retention, new, now_ms, bypass)
+            .map_err(|why| IndexError::ObjectLocked(format!("{key}: {why}")))?;
+        lock.retention = new;
+        write_row_lock(&tx, row, &lock)?;
+        tx.commit()?;
+        Ok(lock)
+    }
+
+    /// Turns the legal hold of the object at `key` on or off. Returns the
+    /// resulting lock.
+    pub fn set_legal_hold(&mut self, bucket: &str, key: &str, on: bool) -> Result<ObjectLock> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let row = target_row(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        let mut lock = row_lock(&tx, row)?;
+        lock.legal_hold = on;
+        write_row_lock(&tx, row, &lock)?;
+        tx.commit()?;
+        Ok(lock)
+    }
+
+    /// Puts `lock` on the object just written at `key` (call it in the
+    /// same [`Index::atomically`] as the write).
+    pub fn lock_new_object(&mut self, bucket: &str, key: &str, lock: &ObjectLock) -> Result<()> {
+        let tx = self.write_tx()?;
+        let id = bucket_id(&tx, bucket)?;
+        let row = target_row(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        write_row_lock(&tx, row, lock)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The strongest lock over every object row referencing `file_id`
+    /// (a file shared by copies carries the strongest), for its tags.
+    pub fn strongest_file_lock(&mut self, file_id: &str, now_ms: i64) -> Result<ObjectLock> {
+        let tx = self.read_tx()?;
+        let rows: Vec<i64> = tx
+            .prepare_cached(
+                "SELECT id FROM objects WHERE file_id = ?1
+                 UNION SELECT object_id FROM object_parts WHERE file_id = ?1",
+            )?
+            .query_map(params![file_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = ObjectLock::default();
+        for row in rows {
+            out = strongest(out, row_lock(&tx, row)?, now_ms);
+        }
+        Ok(out)
+    }
+}
+
+/// The stronger of two locks at `now_ms`: hold if either holds; the
+/// latest end; COMPLIANCE over GOVERNANCE while it runs.
+pub fn strongest(a: ObjectLock, b: ObjectLock, now_ms: i64) -> ObjectLock {
+    let retention = match (a.retention, b.retention) {
+        (None, r) | (r, None) => r,
+        (Some(x), Some(y)) => {
+            let until_ms = x.until_ms.max(y.until_ms);
+            let running = |r: Retention| r.until_ms > now_ms;
+            let mode = if (running(x) && x.mode == LockMode::Compliance)
+                || (running(y) && y.mode == LockMode::Compliance)
+            {
+                LockMode::Compliance
+            } else if x.until_ms >= y.until_ms {
+                x.mode
+            } else {
+                y.mode
+            };
+            Some(Retention { mode, until_ms })
+        }
+    };
+    ObjectLock { retention, legal_hold: a.legal_hold || b.legal_hold }
+}
+
+fn no_such_key(bucket: &str, key: &str) -> IndexError {
+    IndexError::NoSuchKey { bucket: bucket.to_string(), key: key.to_string() }
+}
