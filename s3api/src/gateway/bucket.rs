@@ -80,6 +80,9 @@ pub async fn create_bucket(
             .write(move |ix| ix.create_bucket(&bucket))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
+        if req.input.object_lock_enabled_for_bucket == Some(true) {
+            super::object_lock::config::enable_on_create(inner, &name, &owner).await?;
+        }
         Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")) }))
     }
     .instrument(span)

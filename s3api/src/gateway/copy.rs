@@ -59,6 +59,17 @@ pub async fn copy_object(
         check_owner(inner, &input.bucket, &owner).await?;
         check_key(&input.key)?;
         let dest = super::sse::write_request(&input, transport.as_ref())?;
+        // CopyObject's body is not the client's: no Content-MD5 to ask for.
+        let lock = super::object_lock::for_new_object(
+            inner,
+            &input.bucket,
+            &owner,
+            &input,
+            None,
+            now_ms(),
+        )
+        .await?;
+        let has_lock = lock.is_some_and(|l| l != crate::index::ObjectLock::default());
         let source_key = super::sse::customer_key(
             input.copy_source_sse_customer_algorithm.as_deref(),
             input.copy_source_sse_customer_key.as_deref(),
@@ -94,8 +105,23 @@ pub async fn copy_object(
         let outcome = inner
             .index
             .write(move |ix| {
-                let dst = (dst_bucket.as_str(), dst_key.as_str());
-                copy_job(ix, &src, dst, (&conditions, &dst_cond), new_meta, &crypto_job, now_ms())
+                ix.atomically(|ix| {
+                    let dst = (dst_bucket.as_str(), dst_key.as_str());
+                    let now = now_ms();
+                    let out = copy_job(
+                        ix,
+                        &src,
+                        dst,
+                        (&conditions, &dst_cond),
+                        new_meta,
+                        &crypto_job,
+                        now,
+                    )?;
+                    if let (Ok(_), Some(lock)) = (&out, &lock) {
+                        ix.lock_new_object(dst.0, dst.1, lock)?;
+                    }
+                    Ok(out)
+                })
             })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
@@ -106,6 +132,10 @@ pub async fn copy_object(
         // Rebuild tags: the destination shares the source's files.
         let src_ref = (src_bucket.as_str(), src_key.as_str());
         super::object_put::record_alias(inner, src_ref, &input.bucket, &input.key, &info).await;
+        if has_lock {
+            // The shared files now carry the strongest of both locks.
+            super::object_lock::retention::retag_object(inner, &input.bucket, &input.key).await;
+        }
         tracing::debug!(size = info.size, "copied by reference");
         let mut out = CopyObjectOutput {
             copy_object_result: Some(result(&info)),

@@ -2,7 +2,10 @@
 //! and rejected uploads put on the index's persistent queue. Each entry is
 //! leased, sent to the file's source storage (QUERY_UPDATE, as FastDFS
 //! clients delete), and acknowledged, or rescheduled with exponential
-//! backoff. A file that is already gone counts as deleted. Each round
+//! backoff. A file that is already gone counts as deleted. A file the
+//! storage refuses (EPERM: its Object Lock tags protect it, though no index
+//! row does any more) gets its lock tags lifted and is tried again; it is
+//! never dropped from the queue unsent. Each round
 //! also abandons upload intents a crash left behind, which queues their
 //! files. On a slow cadence (hourly by default) it also runs the orphan
 //! sweep's full comparison ([`crate::rebuild::sweep_orphans`]): tagged
@@ -17,12 +20,14 @@ use fdfs_protocol::Status;
 use fdfs_protocol::client::{StorageClient, TrackerClient, storage_socket_addr};
 use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::file_id::FileId;
+use fdfs_protocol::metadata::MetaOp;
 use fdfs_protocol::server::Shutdown;
 use tokio::sync::Notify;
 use tracing::{Instrument, debug_span};
 
 use super::now_ms;
-use crate::index::{IndexHandle, QueuedDelete, RetryPolicy};
+use crate::index::{IndexHandle, ObjectLock, QueuedDelete, RetryPolicy};
+use crate::rebuild::lock_tags::lock_metadata;
 
 /// Entries taken per round.
 const BATCH: usize = 32;
@@ -221,7 +226,30 @@ impl Drainer {
         match self.storage.delete(addr, id.group(), name).await {
             Ok(()) => Ok(()),
             Err(e) if gone(&e) => Ok(()),
+            Err(e) if refused(&e) => {
+                // The file's tags still carry a lock the index no longer
+                // holds (a lifted hold, a bypassed GOVERNANCE retention, a
+                // locked upload that was never indexed): no row references
+                // a queued file, so lift the tags and try again. A refusal
+                // after that stays queued with backoff, never dropped.
+                let lifted = lock_metadata(&ObjectLock::default());
+                self.storage
+                    .set_metadata(addr, id.group(), name, MetaOp::Merge, &lifted)
+                    .await
+                    .map_err(Failure::Cluster)?;
+                tracing::info!(%file_id, "lifted the lock tags of a queued file");
+                match self.storage.delete(addr, id.group(), name).await {
+                    Ok(()) => Ok(()),
+                    Err(e) if gone(&e) => Ok(()),
+                    Err(e) => Err(Failure::Cluster(e)),
+                }
+            }
             Err(e) => Err(Failure::Cluster(e)),
         }
     }
+}
+
+/// The storage's answer to deleting a file its WORM tags protect (EPERM).
+fn refused(e: &ConnError) -> bool {
+    matches!(e, ConnError::Status(s) if *s == Status(1))
 }

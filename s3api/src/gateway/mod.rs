@@ -29,6 +29,8 @@
 //!   and HEAD 206, which `s3s` cannot express.
 //! - `bucket_encryption` — Put/Get/DeleteBucketEncryption (a bucket's
 //!   default SSE-S3).
+//! - `object_lock` — Object Lock: bucket configuration, retention and
+//!   legal hold, the lock headers of writes and reads.
 //! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS and
 //!   object lock refused) as the parameter of the write and read paths;
 //!   [`transport`] — whether a request came over a secure transport.
@@ -58,6 +60,7 @@ mod list_v1;
 mod multipart;
 mod object_delete;
 mod object_get;
+mod object_lock;
 mod object_put;
 mod principal;
 mod read_plan;
@@ -385,5 +388,50 @@ impl S3 for Gateway {
             return Err(group_bucket::not_listable(&self.inner, &req, &req.input.bucket).await);
         }
         list_v1::list_object_versions(&self.inner, req).await
+    }
+
+    async fn put_object_lock_configuration(
+        &self,
+        req: S3Request<s3s::dto::PutObjectLockConfigurationInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutObjectLockConfigurationOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        object_lock::config::put_object_lock_configuration(&self.inner, req).await
+    }
+
+    async fn get_object_lock_configuration(
+        &self,
+        req: S3Request<s3s::dto::GetObjectLockConfigurationInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectLockConfigurationOutput>> {
+        object_lock::config::get_object_lock_configuration(&self.inner, req).await
+    }
+
+    async fn put_object_retention(
+        &self,
+        req: S3Request<s3s::dto::PutObjectRetentionInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutObjectRetentionOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        object_lock::retention::put_object_retention(&self.inner, req).await
+    }
+
+    async fn get_object_retention(
+        &self,
+        req: S3Request<s3s::dto::GetObjectRetentionInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectRetentionOutput>> {
+        object_lock::retention::get_object_retention(&self.inner, req).await
+    }
+
+    async fn put_object_legal_hold(
+        &self,
+        req: S3Request<s3s::dto::PutObjectLegalHoldInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutObjectLegalHoldOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        object_lock::retention::put_object_legal_hold(&self.inner, req).await
+    }
+
+    async fn get_object_legal_hold(
+        &self,
+        req: S3Request<s3s::dto::GetObjectLegalHoldInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectLegalHoldOutput>> {
+        object_lock::retention::get_object_legal_hold(&self.inner, req).await
     }
 }

@@ -78,10 +78,28 @@ pub async fn create_multipart_upload(
         let sealing = asked.seal(inner, &input.bucket, &input.key);
         let mut meta = input.requested_meta();
         meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
+        // Kept on the upload, handed to the object at completion.
+        let lock = super::object_lock::for_new_object(
+            inner,
+            &input.bucket,
+            &owner,
+            &input,
+            None,
+            now_ms(),
+        )
+        .await?;
         let (b, k) = (input.bucket.clone(), input.key.clone());
         let upload_id = inner
             .index
-            .write(move |ix| ix.create_upload(&b, &k, &meta, now_ms()))
+            .write(move |ix| {
+                ix.atomically(|ix| {
+                    let id = ix.create_upload(&b, &k, &meta, now_ms())?;
+                    if let Some(lock) = &lock {
+                        ix.set_upload_lock(&b, &k, &id, lock)?;
+                    }
+                    Ok(id)
+                })
+            })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         tracing::debug!(%upload_id, "upload created");
@@ -156,6 +174,7 @@ pub async fn complete_multipart_upload(
         } else {
             tracing::debug!(size = info.size, parts = info.part_count, "upload completed");
             mark_parts(inner, &input.bucket, &input.key, &info).await;
+            super::object_lock::retag_if_locked(inner, &input.bucket, &input.key).await;
         }
         let mut out = CompleteMultipartUploadOutput {
             bucket: Some(input.bucket.clone()),

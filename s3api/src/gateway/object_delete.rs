@@ -33,9 +33,13 @@ pub async fn delete_object(
             ));
         }
         let cond = write_condition(req.input.if_match.as_ref(), None)?;
+        // Only the owner gets this far, and the owner may bypass (see
+        // `object_lock`); a legal hold or COMPLIANCE still refuses (403).
+        let bypass = req.input.bypass_governance_retention == Some(true)
+            || super::object_lock::bypass_requested(&req.headers);
         let released = inner
             .index
-            .write(move |ix| ix.delete_object_if(&bucket, &key, now_ms(), &cond))
+            .write(move |ix| ix.delete_object_bypass(&bucket, &key, now_ms(), &cond, bypass))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         if released.is_some_and(|ids| !ids.is_empty()) {

@@ -26,7 +26,7 @@ use super::bucket::check_owner;
 use super::read_reply::{ReadInput, Reply};
 use super::sse::{self, SseCustomerFields};
 use super::transport::Transport;
-use super::{Inner, error, file_fetch, owner_of, sealed_read};
+use super::{Inner, error, file_fetch, object_lock, owner_of, sealed_read};
 use crate::index::{ObjectData, ObjectInfo};
 
 /// Chunks buffered between the storage and the client.
@@ -44,9 +44,9 @@ pub async fn get_object(
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
         let (b, k) = (input.bucket.clone(), input.key.clone());
-        let record = inner
+        let (record, lock) = inner
             .index
-            .read(move |ix| ix.get_object(&b, &k))
+            .read(move |ix| Ok((ix.get_object(&b, &k)?, ix.object_lock(&b, &k)?)))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
@@ -67,6 +67,8 @@ pub async fn get_object(
         let o = &mut resp.output;
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());
+        (o.object_lock_mode, o.object_lock_retain_until_date, o.object_lock_legal_hold_status) =
+            object_lock::reply_fields(&lock);
         Ok(resp)
     }
     .instrument(span)
@@ -85,8 +87,9 @@ pub async fn head_object(
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
         let (b, k) = (input.bucket.clone(), input.key.clone());
-        let record = inner.index.read(move |ix| ix.get_object(&b, &k)).await;
-        let record = record.map_err(|e| error::from_index(e, &owner))?;
+        let record =
+            inner.index.read(move |ix| Ok((ix.get_object(&b, &k)?, ix.object_lock(&b, &k)?))).await;
+        let (record, lock) = record.map_err(|e| error::from_index(e, &owner))?;
         let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
         let part = input.part_number.is_some();
         let sel = input.plan(&conditions, &record.info, part.then_some(&record.data))?;
@@ -102,6 +105,8 @@ pub async fn head_object(
         let o = &mut resp.output;
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());
+        (o.object_lock_mode, o.object_lock_retain_until_date, o.object_lock_legal_hold_status) =
+            object_lock::reply_fields(&lock);
         Ok(resp)
     }
     .instrument(span)

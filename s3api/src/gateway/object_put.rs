@@ -34,7 +34,7 @@ use super::write_conditions::{condition_failed, lost_race, precheck, write_condi
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::ChecksumAlgorithm;
 use crate::crypto::segments::FileKey;
-use crate::index::{NewObject, ObjectData};
+use crate::index::{IndexError, NewObject, ObjectData};
 use crate::rebuild::tags::FileTag;
 
 mod tagging;
@@ -58,11 +58,22 @@ pub async fn put_object(
         let asked = sse::write_request(&req.input, req.extensions.get::<Transport>())?;
         let asked = super::bucket_encryption::with_default(inner, &bucket.name, asked).await?;
         let sealing = asked.seal(inner, &bucket.name, &req.input.key);
+        let lock = super::object_lock::for_new_object(
+            inner,
+            &bucket.name,
+            &owner,
+            &req.input,
+            Some(&req.headers),
+            now_ms(),
+        )
+        .await?;
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();
         meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
-        let tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref())
+        let mut tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref())
             .with_meta(&meta);
+        // The WORM tags ride with the upload: protected from the first byte.
+        tag.attrs.extend(crate::rebuild::lock_tags::lock_attrs(lock.as_ref()));
         let file_key = sealing.as_ref().map(|s| FileKey::create(&s.data_key.0, 0));
         let Verified { token, file_id, digests } =
             upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body, file_key)
@@ -87,14 +98,27 @@ pub async fn put_object(
             last_modified_ms: now_ms(),
         };
         let (b, k, t) = (bucket.name.clone(), input.key.clone(), token.clone());
-        let written =
-            inner.index.write(move |ix| ix.put_object_if(&b, &k, &object, Some(&t), &cond)).await;
+        let written = inner
+            .index
+            .write(move |ix| {
+                ix.atomically(|ix| {
+                    let released = ix.put_object_if(&b, &k, &object, Some(&t), &cond)?;
+                    if let Some(lock) = &lock {
+                        ix.lock_new_object(&b, &k, lock)?;
+                    }
+                    Ok(released)
+                })
+            })
+            .await;
         let released = match written {
             Ok(released) => released,
-            Err(e) if condition_failed(&e) => {
+            Err(e) if condition_failed(&e) || matches!(e, IndexError::ObjectLocked(_)) => {
                 // The write changed nothing; abandoning the intent queues
                 // the file just stored.
                 reject(inner, token).await;
+                if matches!(e, IndexError::ObjectLocked(_)) {
+                    return Err(error::from_index(e, &owner));
+                }
                 return Err(lost_race(&e));
             }
             Err(e) => return Err(error::from_index(e, &owner)),

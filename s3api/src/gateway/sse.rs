@@ -6,15 +6,12 @@
 //!
 //! What is not built is refused, never silently ignored: SSE-KMS
 //! (`aws:kms`, `aws:kms:dsse`) is 501 NotImplemented, an unknown
-//! `x-amz-server-side-encryption` value 400 InvalidArgument, and the
-//! object lock headers 400 InvalidRequest (no bucket has object lock).
+//! `x-amz-server-side-encryption` value 400 InvalidArgument. (The object
+//! lock headers are `super::object_lock`'s.)
 //! SSE-C keys are refused over plain HTTP unless the request counts as
 //! secure (loopback, or a trusted proxy; see [`super::transport`]).
 
-use s3s::dto::{
-    CopyObjectInput, CreateMultipartUploadInput, ObjectLockLegalHoldStatus, ObjectLockMode,
-    ObjectLockRetainUntilDate, PutObjectInput, ServerSideEncryption,
-};
+use s3s::dto::{CopyObjectInput, CreateMultipartUploadInput, PutObjectInput, ServerSideEncryption};
 use s3s::{S3Error, S3ErrorCode, S3Result};
 
 use super::Inner;
@@ -67,8 +64,6 @@ pub(super) trait SseInput {
     fn sse_customer(&self) -> (Option<&str>, Option<&str>, Option<&str>);
     /// Whether any SSE-KMS-only header was given.
     fn kms_fields(&self) -> bool;
-    /// Whether any object lock header was given.
-    fn object_lock(&self) -> bool;
 }
 
 /// Implements [`SseInput`] for inputs with the same field names.
@@ -92,27 +87,11 @@ macro_rules! sse_input {
                     || self.ssekms_encryption_context.is_some()
                     || self.bucket_key_enabled == Some(true)
             }
-
-            fn object_lock(&self) -> bool {
-                lock_given(
-                    self.object_lock_mode.as_ref(),
-                    self.object_lock_retain_until_date.as_ref(),
-                    self.object_lock_legal_hold_status.as_ref(),
-                )
-            }
         }
     )+};
 }
 
 sse_input!(PutObjectInput, CopyObjectInput, CreateMultipartUploadInput);
-
-fn lock_given(
-    mode: Option<&ObjectLockMode>,
-    until: Option<&ObjectLockRetainUntilDate>,
-    hold: Option<&ObjectLockLegalHoldStatus>,
-) -> bool {
-    mode.is_some() || until.is_some() || hold.is_some()
-}
 
 /// The encryption a PutObject, CopyObject (destination) or
 /// CreateMultipartUpload asks for, or the S3 error refusing it.
@@ -120,12 +99,6 @@ pub(super) fn write_request(
     input: &impl SseInput,
     transport: Option<&Transport>,
 ) -> S3Result<WriteSse> {
-    if input.object_lock() {
-        return Err(S3Error::with_message(
-            S3ErrorCode::InvalidRequest,
-            "Bucket is missing Object Lock Configuration",
-        ));
-    }
     let (a, k, m) = input.sse_customer();
     let customer = customer_key(a, k, m, transport)?;
     let sse = input.sse().map(ServerSideEncryption::as_str);

@@ -86,13 +86,11 @@ pub use handle::IndexHandle;
 pub use intents::Intent;
 pub use keys::{AccessKey, KeyInfo, MIN_SECRET_LEN, StoredKey};
 pub use listing::{ListEntry, ListPage, ListQuery};
-pub use object_lock::{
-    BucketLock, DefaultRetention, LockMode, ObjectLock, Period, Retention,
-};
 pub use multipart::{
     CompleteUpload, Completed, CompletedPart, PartInfo, PartsPage, Upload, UploadListQuery,
     UploadPage, random_id,
 };
+pub use object_lock::{BucketLock, DefaultRetention, LockMode, ObjectLock, Period, Retention};
 pub use queue::{QueuedDelete, RetryPolicy};
 pub use types::{
     Bucket, DeleteReason, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,

@@ -73,9 +73,9 @@ impl ObjectLock {
     /// `bypass`, an unexpired GOVERNANCE retention does not.
     pub fn protects(&self, now_ms: i64, bypass: bool) -> bool {
         self.legal_hold
-            || self.retention.is_some_and(|r| {
-                r.until_ms > now_ms && (r.mode == LockMode::Compliance || !bypass)
-            })
+            || self
+                .retention
+                .is_some_and(|r| r.until_ms > now_ms && (r.mode == LockMode::Compliance || !bypass))
     }
 }
 
@@ -190,10 +190,10 @@ pub fn retention_change_allowed(
             Err("a COMPLIANCE retention can only be extended while it runs")
         }
         (true, LockMode::Governance) if bypass => Ok(()),
-        (true, LockMode::Governance) => Err(
-            "a GOVERNANCE retention can only be shortened or removed with \
-             x-amz-bypass-governance-retention",
-        ),
+        (true, LockMode::Governance) => {
+            Err("a GOVERNANCE retention can only be shortened or removed with \
+             x-amz-bypass-governance-retention")
+        }
     }
 }
 

@@ -9,7 +9,8 @@
 //! period, which covers uploads whose index row is still being written,
 //! then their tags. Files without tags belong to other FastDFS users and
 //! are never touched; so are files tagged with a bucket this index does not
-//! have (another gateway's, or a bucket deleted since). The queueing itself
+//! have (another gateway's, or a bucket deleted since), and files whose
+//! Object Lock tags still protect them (`super::lock_tags`). The queueing itself
 //! re-checks the reference in its own transaction
 //! ([`crate::index::Index::enqueue_delete`]).
 
@@ -100,6 +101,12 @@ async fn orphan(
         Err(e) => return Err(e),
     };
     let Some(tag) = FileTag::from_metadata(&meta) else { return Ok(false) };
+    // WORM: a file whose tags still carry a running retention or a legal
+    // hold stays, whatever the index says (the storage would refuse too).
+    if super::lock_tags::lock_from_metadata(&meta).protects(now_ms, false) {
+        tracing::debug!(file_id = %file.file_id(), "unreferenced but locked: kept");
+        return Ok(false);
+    }
     let file_id = file.file_id();
     let queued = index
         .write(move |ix| {

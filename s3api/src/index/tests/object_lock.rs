@@ -73,8 +73,11 @@ fn retained_object_cannot_be_deleted_or_overwritten() {
     let mut over = single("f2", 3);
     over.last_modified_ms = NOW;
     assert!(locked(index.put_object("b", "k", &over, None)));
-    let batch =
-        index.delete_objects_if("b", &[("k".into(), none.clone()), ("x".into(), none.clone())], NOW);
+    let batch = index.delete_objects_if(
+        "b",
+        &[("k".into(), none.clone()), ("x".into(), none.clone())],
+        NOW,
+    );
     let batch = batch.unwrap();
     assert!(matches!(batch[0], Err(IndexError::ObjectLocked(_))));
     assert!(matches!(batch[1], Ok(None)));

@@ -1,0 +1,498 @@
+//! Object Lock end to end through a real tracker + storage + gateway with
+//! `aws-sdk-s3`: a bucket created with object lock, its configuration and
+//! default retention, retention and legal hold per object, deletes refused
+//! (or allowed with the GOVERNANCE bypass), COMPLIANCE that cannot be
+//! shortened, lock headers refused on a bucket without lock, the
+//! Content-MD5 requirement, and the WORM tags written onto the files.
+
+mod support;
+
+use std::time::SystemTime;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::{ByteStream, DateTime};
+use aws_sdk_s3::types::{
+    CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration, DefaultRetention,
+    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold, ObjectLockLegalHoldStatus,
+    ObjectLockMode, ObjectLockRetention, ObjectLockRetentionMode, ObjectLockRule,
+};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use fdfs_protocol::client::{Pool, StorageClient, TrackerClient, storage_socket_addr};
+use md5::{Digest, Md5};
+use support::{SECRET, Stack, make_bucket};
+
+type Raw = aws_sdk_s3::config::http::HttpResponse;
+
+/// The HTTP status and error code of a failed call.
+fn failure<E: ProvideErrorMetadata>(e: &SdkError<E, Raw>) -> (u16, String) {
+    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
+    (status, e.code().unwrap_or("-").to_string())
+}
+
+/// A time `secs` from now, whole seconds (what S3 dates carry).
+fn in_secs(secs: i64) -> DateTime {
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs() as i64;
+    DateTime::from_secs(now + secs)
+}
+
+/// Creates bucket `name` in group1 with object lock enabled.
+async fn make_lock_bucket(s3: &Client, name: &str) {
+    s3.create_bucket()
+        .bucket(name)
+        .object_lock_enabled_for_bucket(true)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from("group1"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn config(
+    mode: ObjectLockRetentionMode,
+    days: Option<i32>,
+    years: Option<i32>,
+) -> ObjectLockConfiguration {
+    let mut d = DefaultRetention::builder().mode(mode);
+    if let Some(n) = days {
+        d = d.days(n);
+    }
+    if let Some(n) = years {
+        d = d.years(n);
+    }
+    ObjectLockConfiguration::builder()
+        .object_lock_enabled(ObjectLockEnabled::Enabled)
+        .rule(ObjectLockRule::builder().default_retention(d.build()).build())
+        .build()
+}
+
+fn retention(mode: ObjectLockRetentionMode, until: DateTime) -> ObjectLockRetention {
+    ObjectLockRetention::builder().mode(mode).retain_until_date(until).build()
+}
+
+fn hold(on: bool) -> ObjectLockLegalHold {
+    let status = if on { ObjectLockLegalHoldStatus::On } else { ObjectLockLegalHoldStatus::Off };
+    ObjectLockLegalHold::builder().status(status).build()
+}
+
+/// The FastDFS tags of the (single) file of `bucket`/`key`.
+async fn file_tags(stack: &Stack, bucket: &str, key: &str) -> Vec<(String, String)> {
+    let pool = Pool::default();
+    let (tracker, storage) =
+        (TrackerClient::new(vec![stack.tracker], pool.clone()).unwrap(), StorageClient::new(pool));
+    let (b, k) = (bucket.to_string(), key.to_string());
+    let record = stack.index.read(move |ix| ix.get_object(&b, &k)).await.unwrap();
+    let (group, name) = record.data.file_ids()[0].split_once('/').unwrap();
+    let target = tracker.query_update(group, name).await.unwrap();
+    let addr = storage_socket_addr(&target.storage).unwrap();
+    let tags = storage.get_metadata(addr, group, name).await.unwrap();
+    tags.iter()
+        .map(|(n, v)| {
+            (String::from_utf8_lossy(n).into_owned(), String::from_utf8_lossy(v).into_owned())
+        })
+        .filter(|(n, _)| n.starts_with("s3-lock") || n == "s3-legal-hold")
+        .collect()
+}
+
+fn tag<'a>(tags: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    tags.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn lock_bucket_configuration_and_default_retention() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_lock_bucket(&s3, "locked").await;
+    let got = s3.get_object_lock_configuration().bucket("locked").send().await.unwrap();
+    let got = got.object_lock_configuration().unwrap();
+    assert_eq!(got.object_lock_enabled(), Some(&ObjectLockEnabled::Enabled));
+    assert!(got.rule().is_none());
+
+    // Malformed rules are refused as AWS refuses them.
+    for (cfg, want) in [
+        (config(ObjectLockRetentionMode::Governance, Some(1), Some(1)), (400, "MalformedXML")),
+        (config(ObjectLockRetentionMode::Governance, None, None), (400, "MalformedXML")),
+        (config(ObjectLockRetentionMode::Governance, Some(0), None), (400, "InvalidArgument")),
+        (config(ObjectLockRetentionMode::Compliance, None, Some(101)), (400, "InvalidArgument")),
+    ] {
+        let e = s3
+            .put_object_lock_configuration()
+            .bucket("locked")
+            .object_lock_configuration(cfg)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(failure(&e), (want.0, want.1.to_string()));
+    }
+    s3.put_object_lock_configuration()
+        .bucket("locked")
+        .object_lock_configuration(config(ObjectLockRetentionMode::Governance, Some(2), None))
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object_lock_configuration().bucket("locked").send().await.unwrap();
+    let rule = got.object_lock_configuration().unwrap().rule().unwrap();
+    let d = rule.default_retention().unwrap();
+    assert_eq!(
+        (d.mode(), d.days(), d.years()),
+        (Some(&ObjectLockRetentionMode::Governance), Some(2), None)
+    );
+
+    // The default applies to a PUT that asks for nothing.
+    s3.put_object()
+        .bucket("locked")
+        .key("d")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let head = s3.head_object().bucket("locked").key("d").send().await.unwrap();
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    let until = head.object_lock_retain_until_date().unwrap().secs();
+    let expect = in_secs(2 * 86_400).secs();
+    assert!((until - expect).abs() < 60, "{until} vs {expect}");
+    assert!(head.object_lock_legal_hold_status().is_none());
+    let got = s3.get_object_retention().bucket("locked").key("d").send().await.unwrap();
+    assert_eq!(got.retention().unwrap().mode(), Some(&ObjectLockRetentionMode::Governance));
+    // ... and reaches the file's tags, which the storage enforces.
+    let tags = file_tags(&stack, "locked", "d").await;
+    assert_eq!(tag(&tags, "s3-lock-mode"), Some("GOVERNANCE"));
+    let tagged: i64 = tag(&tags, "s3-lock-until").unwrap().parse().unwrap();
+    assert_eq!(tagged / 1000, until);
+
+    // A bucket without lock: no configuration, and none can be added
+    // while it is not versioned.
+    make_bucket(&s3, "plain").await;
+    let e = s3.get_object_lock_configuration().bucket("plain").send().await.unwrap_err();
+    assert_eq!(failure(&e), (404, "ObjectLockConfigurationNotFoundError".into()));
+    let e = s3
+        .put_object_lock_configuration()
+        .bucket("plain")
+        .object_lock_configuration(config(ObjectLockRetentionMode::Governance, Some(1), None))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (409, "InvalidBucketState".into()));
+    s3.put_object()
+        .bucket("plain")
+        .key("p")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let e = s3
+        .put_object_retention()
+        .bucket("plain")
+        .key("p")
+        .retention(retention(ObjectLockRetentionMode::Governance, in_secs(600)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (400, "InvalidRequest".into()));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn retention_and_legal_hold_guard_deletes() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_lock_bucket(&s3, "worm").await;
+
+    // COMPLIANCE from the headers: visible on HEAD and GET, never shortened.
+    let until = in_secs(3600);
+    s3.put_object()
+        .bucket("worm")
+        .key("c")
+        .object_lock_mode(ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(until)
+        .body(ByteStream::from_static(b"kept"))
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object().bucket("worm").key("c").send().await.unwrap();
+    assert_eq!(got.object_lock_mode(), Some(&ObjectLockMode::Compliance));
+    assert_eq!(got.object_lock_retain_until_date().map(DateTime::secs), Some(until.secs()));
+    let e = s3.delete_object().bucket("worm").key("c").send().await.unwrap_err();
+    assert_eq!(failure(&e), (403, "AccessDenied".into()));
+    let e = s3
+        .delete_object()
+        .bucket("worm")
+        .key("c")
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (403, "AccessDenied".into()));
+    for (mode, at, bypass) in [
+        (ObjectLockRetentionMode::Compliance, in_secs(1800), false),
+        (ObjectLockRetentionMode::Governance, in_secs(7200), true),
+    ] {
+        let e = s3
+            .put_object_retention()
+            .bucket("worm")
+            .key("c")
+            .retention(retention(mode, at))
+            .bypass_governance_retention(bypass)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(failure(&e), (403, "AccessDenied".into()));
+    }
+    let longer = in_secs(7200);
+    s3.put_object_retention()
+        .bucket("worm")
+        .key("c")
+        .retention(retention(ObjectLockRetentionMode::Compliance, longer))
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object_retention().bucket("worm").key("c").send().await.unwrap();
+    assert_eq!(
+        got.retention().unwrap().retain_until_date().map(DateTime::secs),
+        Some(longer.secs())
+    );
+    let tags = file_tags(&stack, "worm", "c").await;
+    assert_eq!(tag(&tags, "s3-lock-mode"), Some("COMPLIANCE"));
+    assert_eq!(tag(&tags, "s3-lock-until"), Some(&*(longer.secs() * 1000).to_string()));
+
+    // A date in the past is refused.
+    let e = s3
+        .put_object_retention()
+        .bucket("worm")
+        .key("c")
+        .retention(retention(ObjectLockRetentionMode::Compliance, in_secs(-60)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (400, "InvalidArgument".into()));
+
+    // GOVERNANCE: shortened or deleted only with the bypass.
+    s3.put_object()
+        .bucket("worm")
+        .key("g")
+        .body(ByteStream::from_static(b"g"))
+        .send()
+        .await
+        .unwrap();
+    let e = s3.get_object_retention().bucket("worm").key("g").send().await.unwrap_err();
+    assert_eq!(failure(&e), (404, "NoSuchObjectLockConfiguration".into()));
+    s3.put_object_retention()
+        .bucket("worm")
+        .key("g")
+        .retention(retention(ObjectLockRetentionMode::Governance, in_secs(3600)))
+        .send()
+        .await
+        .unwrap();
+    let e = s3.delete_object().bucket("worm").key("g").send().await.unwrap_err();
+    assert_eq!(failure(&e), (403, "AccessDenied".into()));
+    let e = s3
+        .put_object_retention()
+        .bucket("worm")
+        .key("g")
+        .retention(retention(ObjectLockRetentionMode::Governance, in_secs(60)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (403, "AccessDenied".into()));
+    s3.put_object_retention()
+        .bucket("worm")
+        .key("g")
+        .retention(retention(ObjectLockRetentionMode::Governance, in_secs(60)))
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .unwrap();
+
+    // A legal hold outranks the bypass until it is lifted.
+    s3.put_object_legal_hold().bucket("worm").key("g").legal_hold(hold(true)).send().await.unwrap();
+    let got = s3.get_object_legal_hold().bucket("worm").key("g").send().await.unwrap();
+    assert_eq!(got.legal_hold().unwrap().status(), Some(&ObjectLockLegalHoldStatus::On));
+    let head = s3.head_object().bucket("worm").key("g").send().await.unwrap();
+    assert_eq!(head.object_lock_legal_hold_status(), Some(&ObjectLockLegalHoldStatus::On));
+    assert_eq!(tag(&file_tags(&stack, "worm", "g").await, "s3-legal-hold"), Some("ON"));
+    let e = s3
+        .delete_object()
+        .bucket("worm")
+        .key("g")
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (403, "AccessDenied".into()));
+    s3.put_object_legal_hold()
+        .bucket("worm")
+        .key("g")
+        .legal_hold(hold(false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tag(&file_tags(&stack, "worm", "g").await, "s3-legal-hold"), Some("OFF"));
+    s3.delete_object()
+        .bucket("worm")
+        .key("g")
+        .bypass_governance_retention(true)
+        .send()
+        .await
+        .unwrap();
+    let e = s3.head_object().bucket("worm").key("g").send().await.unwrap_err();
+    assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(404));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn lock_headers_on_writes() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_lock_bucket(&s3, "hdr").await;
+    make_bucket(&s3, "nolock").await;
+
+    // Lock headers on a bucket without lock: 400 InvalidRequest.
+    let e = s3
+        .put_object()
+        .bucket("nolock")
+        .key("k")
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (400, "InvalidRequest".into()));
+    let e = s3
+        .create_multipart_upload()
+        .bucket("nolock")
+        .key("k")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(in_secs(600))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (400, "InvalidRequest".into()));
+    // A mode without a date (or the reverse): 400 InvalidArgument.
+    let e = s3
+        .put_object()
+        .bucket("hdr")
+        .key("k")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (400, "InvalidArgument".into()));
+
+    // Without Content-MD5 or a checksum, a PUT with lock headers is refused.
+    let bare = aws_sdk_s3::Client::from_conf(
+        s3.config()
+            .to_builder()
+            .request_checksum_calculation(
+                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+            )
+            .build(),
+    );
+    let until = in_secs(600);
+    let e = bare
+        .put_object()
+        .bucket("hdr")
+        .key("k")
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(until)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (400, "InvalidRequest".into()));
+    // A plain PUT into a bucket without default retention needs none.
+    bare.put_object()
+        .bucket("hdr")
+        .key("free")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let md5 = STANDARD.encode(Md5::digest(b"x"));
+    bare.put_object()
+        .bucket("hdr")
+        .key("k")
+        .content_md5(md5)
+        .object_lock_mode(ObjectLockMode::Governance)
+        .object_lock_retain_until_date(until)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let head = s3.head_object().bucket("hdr").key("k").send().await.unwrap();
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    // ... and, once the bucket has a default retention, so does a plain PUT.
+    s3.put_object_lock_configuration()
+        .bucket("hdr")
+        .object_lock_configuration(config(ObjectLockRetentionMode::Governance, None, Some(1)))
+        .send()
+        .await
+        .unwrap();
+    let e = bare
+        .put_object()
+        .bucket("hdr")
+        .key("free2")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (400, "InvalidRequest".into()));
+
+    // CopyObject: the destination gets the request's lock, not the source's.
+    s3.copy_object()
+        .bucket("hdr")
+        .key("copy")
+        .copy_source("hdr/free")
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .send()
+        .await
+        .unwrap();
+    let head = s3.head_object().bucket("hdr").key("copy").send().await.unwrap();
+    assert_eq!(head.object_lock_legal_hold_status(), Some(&ObjectLockLegalHoldStatus::On));
+    // The shared file carries the strongest lock of both.
+    assert_eq!(tag(&file_tags(&stack, "hdr", "free").await, "s3-legal-hold"), Some("ON"));
+
+    // Multipart: the upload keeps its lock and hands it to the object.
+    let until = in_secs(900);
+    let up = s3
+        .create_multipart_upload()
+        .bucket("hdr")
+        .key("mp")
+        .object_lock_mode(ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(until)
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap();
+    let part = s3
+        .upload_part()
+        .bucket("hdr")
+        .key("mp")
+        .upload_id(id)
+        .part_number(1)
+        .body(ByteStream::from_static(b"part"))
+        .send()
+        .await
+        .unwrap();
+    s3.complete_multipart_upload()
+        .bucket("hdr")
+        .key("mp")
+        .upload_id(id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build())
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let head = s3.head_object().bucket("hdr").key("mp").send().await.unwrap();
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Compliance));
+    assert_eq!(head.object_lock_retain_until_date().map(DateTime::secs), Some(until.secs()));
+    assert_eq!(tag(&file_tags(&stack, "hdr", "mp").await, "s3-lock-mode"), Some("COMPLIANCE"));
+    stack.stop().await;
+}
