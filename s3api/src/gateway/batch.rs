@@ -84,10 +84,14 @@ fn condition(etag: Option<&ETag>) -> WriteCondition {
     }
 }
 
-/// The per-key error of a key whose condition failed.
+/// The per-key error of a key whose condition failed, or that Object Lock
+/// protects.
 fn condition_error(o: ObjectIdentifier, e: &IndexError) -> Error {
     let (code, message) = match e {
         IndexError::NoSuchKey { .. } => ("NoSuchKey", "The specified key does not exist."),
+        IndexError::ObjectLocked(_) => {
+            ("AccessDenied", "Access Denied because object protected by object lock.")
+        }
         _ => {
             ("PreconditionFailed", "At least one of the preconditions you specified did not hold.")
         }

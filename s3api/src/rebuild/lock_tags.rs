@@ -74,8 +74,37 @@ pub fn lock_from_metadata(meta: &Metadata) -> ObjectLock {
 
 #[cfg(test)]
 mod tests {
+    use fdfs_protocol::metadata::Metadata;
+    use proptest::prelude::*;
+
     use super::{lock_from_metadata, lock_metadata, new_file_tags};
     use crate::index::{LockMode, ObjectLock, Retention};
+
+    proptest! {
+        /// Tags come from the storages (network input): any bytes decode
+        /// to some lock without panicking, and a written lock reads back.
+        #[test]
+        fn any_tags_decode(
+            tags in proptest::collection::vec(
+                (prop_oneof![
+                    Just(b"s3-lock-mode".to_vec()),
+                    Just(b"s3-lock-until".to_vec()),
+                    Just(b"s3-legal-hold".to_vec()),
+                    proptest::collection::vec(any::<u8>(), 0..20),
+                ], proptest::collection::vec(any::<u8>(), 0..24)),
+                0..8,
+            ),
+            until in 1_i64..i64::MAX,
+            compliance in any::<bool>(),
+            hold in any::<bool>(),
+        ) {
+            let meta: Metadata = tags.into_iter().collect();
+            let _ = lock_from_metadata(&meta);
+            let mode = if compliance { LockMode::Compliance } else { LockMode::Governance };
+            let lock = ObjectLock { retention: Some(Retention { mode, until_ms: until }), legal_hold: hold };
+            prop_assert_eq!(lock_from_metadata(&lock_metadata(&lock)), lock);
+        }
+    }
 
     #[test]
     fn round_trip_and_lifting() {
