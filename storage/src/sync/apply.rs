@@ -33,7 +33,7 @@ use crate::server::body::{MAX_PLAIN_BODY, Timed, read_head, read_plain};
 use crate::server::session::{Fault, Reply, refuse};
 use crate::server::state::StorageState;
 use crate::server::stats::Stats;
-use crate::store::{StoreError, WriteMode};
+use crate::store::{StoreError, Worm, WriteMode};
 
 /// SYNC_APPEND_FILE (25) / SYNC_MODIFY_FILE (35): `length` bytes at
 /// `offset` of an appender file.
@@ -67,7 +67,7 @@ pub(super) async fn range<const CMD: u8>(
         return drain_then(conn, Fault::Status(Status::ENOENT), content).await;
     }
     let mut body = Timed::new(conn.body(content), state.network_timeout);
-    let result = state.store.modify(&name, req.offset, content, &mut body).await;
+    let result = state.store.modify(&name, req.offset, content, &mut body, Worm::Bypass).await;
     let left = body.get_ref().limit();
     drop(body);
     if let Err(e) = result {
@@ -101,7 +101,11 @@ pub(super) async fn truncate(
     if size < req.new_size {
         return Err(Fault::Status(Status::ENOENT));
     }
-    state.store.truncate(&name, req.new_size).await.map_err(|e| Fault::Status(e.status()))?;
+    state
+        .store
+        .truncate(&name, req.new_size, Worm::Bypass)
+        .await
+        .map_err(|e| Fault::Status(e.status()))?;
     let op = Op::Truncate { old_size: req.old_size, new_size: req.new_size };
     applied(state, peer, conn, Record::replica(req.timestamp, name.as_str(), op), 0).await?;
     Ok(Reply::empty())

@@ -33,7 +33,7 @@ use crate::server::body::{Timed, read_head, read_plain};
 use crate::server::session::{Fault, Reply, refuse};
 use crate::server::state::{StorageState, now};
 use crate::server::stats::Stats;
-use crate::store::{StoreError, WriteMode};
+use crate::store::{StoreError, Worm, WriteMode};
 
 /// What a sync connection told about its sender.
 #[derive(Debug, Default)]
@@ -209,7 +209,7 @@ async fn delete(
     let req: SyncDeleteFile = read_plain(conn, len).await?;
     state.check_group(&req.group)?;
     let name = state.logic_name(&req.filename)?;
-    match state.store.delete(&name).await {
+    match state.store.delete(&name, Worm::Bypass).await {
         Ok(_) => {
             applied(
                 state,

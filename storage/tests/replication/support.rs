@@ -97,6 +97,7 @@ impl Node {
             sync: SyncShared::new(),
             sync_replicas: 1,
             reply_ip_width: Default::default(),
+            lock_admins: Default::default(),
         });
         let server = Some(serve_on(listener, &state));
         Self { addr, state, root, server, _dir: dir }
