@@ -13,10 +13,11 @@
 //! A refusal is answered `EPERM` with an empty body and logged at WARN with
 //! the file and the peer, so an operator sees who tried.
 //!
-//! The storage-to-storage commands are trusted as FastDFS trusts them: a
-//! host that `allow_hosts` lets in could speak them too, so `allow_hosts`
-//! (and the network) must keep everyone but clients, peers and trackers
-//! off the storage port for the retention to hold against a hostile host.
+//! The storage-to-storage commands skip the check when they come from a
+//! group member (the source checked) or a lock admin; from anyone else they
+//! are held to the same rule (`sync::guard`). Until the storage has heard
+//! its group's member list from a tracker it trusts every sender, as
+//! FastDFS does.
 
 use std::net::IpAddr;
 
