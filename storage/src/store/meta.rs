@@ -13,7 +13,7 @@
 //! (`store::retention`) is refused with `EPERM`, and
 //! [`Store::check_unlocked`] tells the other operations whether a file's
 //! tags lock it; a file without a `-m` file costs that check one failed
-//! `stat`, nothing more.
+//! `open`, nothing more.
 
 use std::io;
 
@@ -129,8 +129,9 @@ impl Store {
     }
 
     /// `EPERM` ([`StoreError::Retained`]) when `worm` enforces and the tags
-    /// of `name` lock it now; call with the file's lock held. Costs one
-    /// failed `stat` when the file has no metadata.
+    /// of `name` lock it now. The answer holds while the caller holds the
+    /// file's lock (the store's own operations do; a sync pre-check does
+    /// not need to). Costs one failed `open` when the file has no metadata.
     pub(crate) async fn check_unlocked(&self, name: &LogicName, worm: Worm) -> StoreResult<()> {
         let Worm::Enforce { now_ms } = worm else { return Ok(()) };
         let meta_path = self.paths.meta_path(name)?;
