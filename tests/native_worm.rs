@@ -5,7 +5,8 @@
 //! retention be extended, frees the file once it expires, leaves untagged
 //! files alone, and lets its `lock_admin_hosts` do everything. In
 //! `fdfs server`, the embedded gateway is that admin and a native client
-//! from another loopback address is not.
+//! from another loopback address is not. In a group of two, the hold
+//! replicates and the admin's delete reaches the peer through sync.
 //!
 //! Clients of the `fastdfs` crate connect from 127.0.0.1 (the kernel's
 //! pick for 127.0.0.0/8); the raw requests here bind 127.0.0.77 (a
@@ -23,8 +24,10 @@ use fastdfs::types::{Metadata, MetadataFlag};
 use fdfs_protocol::connection::Connection;
 use fdfs_protocol::message::Request;
 use fdfs_protocol::metadata::MetaOp;
-use fdfs_protocol::storage::{DeleteFile, QueryFileInfo, SetMetadata};
-use support::process::{FdfsProcess, TempDir, free_addr, loopback, storage, tracker};
+use fdfs_protocol::storage::{DeleteFile, GetMetadata, QueryFileInfo, SetMetadata};
+use support::process::{
+    FdfsProcess, TempDir, common_free_port, free_addr, loopback, storage, tracker,
+};
 use support::s3::{client, printed};
 
 const STRANGER: u8 = 77;
@@ -269,6 +272,43 @@ fn refusal_logged(log: &str, file: &str, peer: &str) -> bool {
     log.lines().any(|l| {
         l.contains("WARN") && l.contains("legal hold") && l.contains(file) && l.contains(peer)
     })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_peer_applies_the_admins_delete_of_a_held_file() {
+    let dir = TempDir::new("worm-group");
+    let tracker_addr = free_addr(90);
+    let _tracker = tracker(tracker_addr, &dir.path().join("tracker"), &[]);
+    let port = common_free_port(&[loopback(91), loopback(92)]);
+    let (a, b) = (SocketAddr::new(loopback(91), port), SocketAddr::new(loopback(92), port));
+    let admin = loopback(ADMIN).to_string();
+    let extra = ["--heart-beat-interval", "1", "--lock-admin-host", &admin];
+    let _a = storage(a, "group1", &[tracker_addr], &dir.path().join("a"), &extra);
+    let _b = storage(b, "group1", &[tracker_addr], &dir.path().join("b"), &extra);
+    let native = fastdfs::ClientOptions::new(vec![tracker_addr.to_string()]).build().unwrap();
+    let held = upload_when_joined(&native, b"held on both", false).await;
+    let hold = tags(&[("s3-legal-hold", "ON".into())]);
+    native.set_metadata(&held, &hold, MetadataFlag::Merge).await.unwrap();
+    let (group, name) = (held.group_name.as_str(), held.remote_filename.as_str());
+
+    // The file and its hold reach both storages; both refuse a stranger.
+    for storage in [a, b] {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let tags_req = GetMetadata { group: group.into(), filename: name.into() };
+        while raw(STRANGER, storage, &tags_req).await.0 != 0 {
+            assert!(Instant::now() < deadline, "hold not on {storage}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(raw(STRANGER, storage, &delete_req(group, name)).await, (1, 0));
+    }
+    // The admin's delete on one is replicated to the other: a group peer's
+    // sync is applied as sent.
+    assert_eq!(raw(ADMIN, a, &delete_req(group, name)).await, (0, 0));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while info_status(b, group, name).await != 2 {
+        assert!(Instant::now() < deadline, "the delete did not reach {b}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Logic filenames (`M00/HH/LL/name`) under a store path's `data/`.
