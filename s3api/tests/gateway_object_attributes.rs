@@ -147,7 +147,10 @@ async fn multipart_parts_are_listed_and_paged() {
         .send()
         .await
         .unwrap();
-    assert_eq!(out.e_tag().map(|e| e.trim_matches('"')), completed.e_tag().map(|e| e.trim_matches('"')));
+    assert_eq!(
+        out.e_tag().map(|e| e.trim_matches('"')),
+        completed.e_tag().map(|e| e.trim_matches('"'))
+    );
     assert_eq!(out.object_size(), Some(2 * mib5 as i64 + 7));
     // The composite checksum, without HeadObject's `-3`.
     let sum = out.checksum().unwrap();
@@ -215,7 +218,11 @@ async fn bad_requests_get_s3_errors() {
         .await
         .unwrap();
     let ask = |which: Vec<ObjectAttributes>, key: &'static str| {
-        s3.get_object_attributes().bucket("attrs").key(key).set_object_attributes(Some(which)).send()
+        s3.get_object_attributes()
+            .bucket("attrs")
+            .key(key)
+            .set_object_attributes(Some(which))
+            .send()
     };
     let unknown = ask(vec![ObjectAttributes::from("Colour")], "k").await.unwrap_err();
     assert_eq!(failure(&unknown), (400, "InvalidArgument".into()));

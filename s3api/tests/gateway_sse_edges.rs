@@ -225,8 +225,12 @@ async fn an_sse_c_completion_answers_with_the_sse_c_headers() {
                 .unwrap();
             let done = CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build();
             let list = CompletedMultipartUpload::builder().parts(done).build();
-            let complete =
-                s3.complete_multipart_upload().bucket("mpc").key(name).upload_id(id).multipart_upload(list);
+            let complete = s3
+                .complete_multipart_upload()
+                .bucket("mpc")
+                .key(name)
+                .upload_id(id)
+                .multipart_upload(list);
             complete
         }
     };
@@ -350,9 +354,11 @@ async fn blocking_sse_c_per_bucket_is_refused() {
             .sse_algorithm(ServerSideEncryption::Aes256)
             .build()
             .unwrap();
-        let mut rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default);
+        let mut rule =
+            ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default);
         if blocked {
-            let types = BlockedEncryptionTypes::builder().encryption_type(EncryptionType::SseC).build();
+            let types =
+                BlockedEncryptionTypes::builder().encryption_type(EncryptionType::SseC).build();
             rule = rule.blocked_encryption_types(types);
         }
         ServerSideEncryptionConfiguration::builder().rules(rule.build()).build().unwrap()

@@ -36,8 +36,8 @@
 use std::collections::BTreeMap;
 
 use s3s::dto::{
-    Checksum, ETag, GetObjectAttributesInput, GetObjectAttributesOutput,
-    GetObjectAttributesParts, ObjectAttributes, ObjectPart, StorageClass,
+    Checksum, ETag, GetObjectAttributesInput, GetObjectAttributesOutput, GetObjectAttributesParts,
+    ObjectAttributes, ObjectPart, StorageClass,
 };
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
@@ -238,10 +238,8 @@ fn object_parts(parts: &[PartRef], listed: bool, paging: &Paging) -> GetObjectAt
     if !listed {
         return out;
     }
-    let after: Vec<&PartRef> = parts
-        .iter()
-        .filter(|p| i64::from(p.part_number) > i64::from(paging.marker))
-        .collect();
+    let after: Vec<&PartRef> =
+        parts.iter().filter(|p| i64::from(p.part_number) > i64::from(paging.marker)).collect();
     let take = usize::try_from(paging.max).unwrap_or(0);
     let page: Vec<ObjectPart> = after.iter().take(take).map(|p| object_part(p)).collect();
     out.is_truncated = Some(after.len() > page.len());

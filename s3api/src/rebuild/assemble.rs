@@ -212,7 +212,8 @@ mod tests {
         let objects = assemble(&[file("g/enc", tag, 3)]);
         let keys: Vec<_> = objects.keys().map(|(_, k)| k.as_str()).collect();
         assert_eq!(keys, ["copy", "src"]);
-        let enc = |k: &str| objects[&("b".to_string(), k.to_string())].object.meta.encryption.clone();
+        let enc =
+            |k: &str| objects[&("b".to_string(), k.to_string())].object.meta.encryption.clone();
         assert_eq!(enc("src"), Some(vec![1, 1, 9]));
         assert_eq!(enc("copy"), Some(vec![1, 2, 7]));
     }

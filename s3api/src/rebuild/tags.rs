@@ -100,7 +100,11 @@ pub struct Alias {
 impl Alias {
     /// The copy `bucket`/`key` with envelope `encryption`.
     pub fn new(bucket: &str, key: &str, encryption: Option<&[u8]>) -> Self {
-        Self { bucket: bucket.to_string(), key: key.to_string(), encryption: encryption.map(<[u8]>::to_vec) }
+        Self {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            encryption: encryption.map(<[u8]>::to_vec),
+        }
     }
 }
 

@@ -17,8 +17,8 @@
 //! it) and the reply names the algorithm only.
 
 use http::{HeaderMap, HeaderName, HeaderValue};
-use s3s::dto::{CompleteMultipartUploadInput, ServerSideEncryption};
 use s3s::S3Result;
+use s3s::dto::{CompleteMultipartUploadInput, ServerSideEncryption};
 
 use super::super::sse::{self, customer_key};
 use super::super::transport::Transport;
@@ -28,7 +28,8 @@ use crate::index::{IndexError, ObjectInfo};
 
 const ALGORITHM: HeaderName =
     HeaderName::from_static("x-amz-server-side-encryption-customer-algorithm");
-const KEY_MD5: HeaderName = HeaderName::from_static("x-amz-server-side-encryption-customer-key-md5");
+const KEY_MD5: HeaderName =
+    HeaderName::from_static("x-amz-server-side-encryption-customer-key-md5");
 
 /// The SSE-C key of `input`, checked against the open upload's envelope
 /// (400 or 403 before completion, see the module docs); `None` when the
@@ -76,7 +77,10 @@ pub(super) fn reply(
     };
     let customer = Envelope::decode(bytes).is_ok_and(|e| e.is_customer());
     if !customer {
-        return Ok((Some(ServerSideEncryption::from_static(ServerSideEncryption::AES256)), headers));
+        return Ok((
+            Some(ServerSideEncryption::from_static(ServerSideEncryption::AES256)),
+            headers,
+        ));
     }
     headers.insert(ALGORITHM, HeaderValue::from_static("AES256"));
     if let Some(ck) = given {
