@@ -225,13 +225,11 @@ async fn an_sse_c_completion_answers_with_the_sse_c_headers() {
                 .unwrap();
             let done = CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build();
             let list = CompletedMultipartUpload::builder().parts(done).build();
-            let complete = s3
-                .complete_multipart_upload()
+            s3.complete_multipart_upload()
                 .bucket("mpc")
                 .key(name)
                 .upload_id(id)
-                .multipart_upload(list);
-            complete
+                .multipart_upload(list)
         }
     };
     let out = upload("with")

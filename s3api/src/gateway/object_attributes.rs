@@ -371,6 +371,28 @@ mod tests {
         assert!(out.last_modified.is_some());
     }
 
+    proptest::proptest! {
+        /// The attribute header and the paging headers are network input:
+        /// anything is an answer or an error, never a panic, and a
+        /// listing never holds more than `max` parts.
+        #[test]
+        fn any_request_headers_are_answered(
+            values in proptest::collection::vec("\\PC{0,40}", 0..4),
+            max in proptest::option::of(proptest::prelude::any::<i32>()),
+            marker in proptest::option::of(proptest::prelude::any::<i32>()),
+        ) {
+            let list: Vec<ObjectAttributes> =
+                values.into_iter().map(ObjectAttributes::from).collect();
+            let _ = wanted(&list);
+            if let Ok(paging) = Paging::of(max, marker) {
+                let (info, data) = multipart(&[1, 2, 3, 7], true);
+                let out = answer(&info, Some(&data), all(), &paging);
+                let listed = out.object_parts.and_then(|p| p.parts).unwrap_or_default();
+                proptest::prop_assert!(listed.len() <= usize::try_from(paging.max).unwrap());
+            }
+        }
+    }
+
     #[test]
     fn part_counts_are_stripped() {
         assert_eq!(strip_count("abc==-12"), "abc==");
