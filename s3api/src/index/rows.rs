@@ -79,8 +79,6 @@ pub struct ObjectRow {
     /// The attributes; `info.version_id` is always the row's version ID
     /// here (the caller hides it in a never-versioned bucket).
     pub info: ObjectInfo,
-    /// The version's place among its key's versions (higher is newer).
-    pub seq: i64,
     /// The key's current version.
     pub is_latest: bool,
     /// A delete marker.
@@ -112,7 +110,6 @@ pub fn object_from_row(row: &Row<'_>) -> Result<ObjectRow> {
             meta: meta_from_row(row, 7)?,
             version_id: Some(row.get(17)?),
         },
-        seq: row.get(18)?,
         is_latest: row.get(19)?,
         delete_marker,
     })
