@@ -159,7 +159,7 @@ async fn versions_markers_and_reads_by_version() {
         .copy_object()
         .bucket("ver")
         .key("restored")
-        .copy_source(format!("ver/k?versionId=null"))
+        .copy_source("ver/k?versionId=null")
         .send()
         .await
         .unwrap();

@@ -150,12 +150,13 @@ impl Index {
         // The versions left of the marker key, when the marker names a
         // version of a key that is listed as itself.
         let version_marker = q.version_id_marker.filter(|v| !v.is_empty());
-        if let (Some(k), Some(v)) = (q.key_marker, version_marker) {
-            if k.starts_with(q.prefix) && common_prefix(k, q.prefix, delimiter).is_none() {
-                let (entries, more) = rest_of_key(&tx, b.id, k, v, q.max_keys)?;
-                page.entries = entries;
-                page.is_truncated = more;
-            }
+        if let (Some(k), Some(v)) = (q.key_marker, version_marker)
+            && k.starts_with(q.prefix)
+            && common_prefix(k, q.prefix, delimiter).is_none()
+        {
+            let (entries, more) = rest_of_key(&tx, b.id, k, v, q.max_keys)?;
+            page.entries = entries;
+            page.is_truncated = more;
         }
         let left = q.max_keys - page.entries.len();
         let start = start_cursor(q.prefix, delimiter, q.key_marker);

@@ -290,10 +290,10 @@ pub(super) fn delete_version(
             let shown = versioning.is_some() || version_id.is_some();
             let mut out =
                 Deleted { version_id: shown.then(|| target.to_string()), ..Deleted::default() };
-            if let Some(file) = marker_file {
-                if files::enqueue_unreferenced(conn, file, DeleteReason::Rejected, now_ms)? {
-                    out.released.push(file.to_string());
-                }
+            if let Some(file) = marker_file
+                && files::enqueue_unreferenced(conn, file, DeleteReason::Rejected, now_ms)?
+            {
+                out.released.push(file.to_string());
             }
             let Some(row) = find_version(conn, bucket.id, key, Some(target))? else {
                 return Ok(out);
