@@ -318,6 +318,7 @@ async fn stat(inner: &Inner, id: &FileId, name: &NameInfo) -> S3Result<Stat> {
             user,
             ..ObjectMeta::default()
         },
+        version_id: None,
     };
     Ok(Stat { info: head, missing_meta: (missing > 0).then_some(missing) })
 }

@@ -166,6 +166,7 @@ pub async fn complete_multipart_upload(
             key: Some(input.key.clone()),
             location: Some(format!("/{}/{}", input.bucket, input.key)),
             e_tag: Some(ETag::Strong(info.etag.clone())),
+            version_id: info.version_id.clone(),
             ..CompleteMultipartUploadOutput::default()
         };
         out.set_checksums(stored_checksums(&info));
@@ -182,8 +183,8 @@ pub async fn complete_multipart_upload(
 
 /// Marks the parts of the object just completed (see the module docs).
 async fn mark_parts(inner: &Inner, bucket: &str, key: &str, info: &crate::index::ObjectInfo) {
-    let (b, k) = (bucket.to_string(), key.to_string());
-    let files = match inner.index.read(move |ix| ix.get_object(&b, &k)).await {
+    let (b, k, v) = (bucket.to_string(), key.to_string(), info.version_id.clone());
+    let files = match inner.index.read(move |ix| ix.get_version(&b, &k, v.as_deref())).await {
         // A concurrent write may have replaced it already: nothing to mark.
         Ok(record) if record.info.etag == info.etag => {
             record.data.file_ids().into_iter().map(str::to_string).collect::<Vec<_>>()

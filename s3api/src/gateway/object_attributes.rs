@@ -98,13 +98,15 @@ async fn resolve(
     input: &GetObjectAttributesInput,
     owner: &str,
 ) -> S3Result<ObjectRecord> {
-    // Versioning: look up `input.version_id` here.
-    check_version(input.version_id.as_deref())?;
-    let (b, k) = (input.bucket.clone(), input.key.clone());
-    inner.index.read(move |ix| ix.get_object(&b, &k)).await.map_err(|e| error::from_index(e, owner))
+    let (b, k, v) = (input.bucket.clone(), input.key.clone(), input.version_id.clone());
+    inner
+        .index
+        .read(move |ix| ix.get_version(&b, &k, v.as_deref()))
+        .await
+        .map_err(|e| error::from_index(e, owner))
 }
 
-/// An unversioned object is version `null` and no other.
+/// A group bucket's file is version `null` and no other.
 fn check_version(version: Option<&str>) -> S3Result<()> {
     match version {
         None | Some("null") => Ok(()),
@@ -196,6 +198,7 @@ fn answer(
         storage_class: w.storage_class.then(|| StorageClass::from(class.to_string())),
         object_size: w.size.then(|| i64::try_from(info.size).unwrap_or(i64::MAX)),
         last_modified: Some(timestamp(info.last_modified_ms)),
+        version_id: info.version_id.clone(),
         ..GetObjectAttributesOutput::default()
     }
 }
