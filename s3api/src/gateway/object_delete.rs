@@ -1,4 +1,6 @@
-//! DeleteObject: the index row goes at once; the object's file IDs are put
+//! DeleteObject: in a versioned bucket a delete without `versionId` adds
+//! a delete marker and one with it removes exactly that version (see
+//! `index::versions`); otherwise the index row goes at once; the object's file IDs are put
 //! on the persistent delete queue in the same transaction and the drainer
 //! removes them from the storages later. `If-Match` (an ETag or `*`) is
 //! checked in that transaction: 412 when the current object's ETag
@@ -37,15 +39,23 @@ pub async fn delete_object(
         // `object_lock`); a legal hold or COMPLIANCE still refuses (403).
         let bypass = req.input.bypass_governance_retention == Some(true)
             || super::object_lock::bypass_requested(&req.headers);
-        let released = inner
+        let version = req.input.version_id.clone();
+        let deleted = inner
             .index
-            .write(move |ix| ix.delete_object_bypass(&bucket, &key, now_ms(), &cond, bypass))
+            .write(move |ix| {
+                let v = version.as_deref();
+                ix.delete_version_bypass(&bucket, &key, v, None, now_ms(), &cond, bypass)
+            })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        if released.is_some_and(|ids| !ids.is_empty()) {
+        if !deleted.released.is_empty() {
             inner.deletes.notify_one();
         }
-        Ok(S3Response::new(DeleteObjectOutput::default()))
+        Ok(S3Response::new(DeleteObjectOutput {
+            version_id: deleted.version_id,
+            delete_marker: deleted.delete_marker.then_some(true),
+            ..DeleteObjectOutput::default()
+        }))
     }
     .instrument(span)
     .await

@@ -43,10 +43,13 @@ pub async fn get_object(
     async {
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
-        let (b, k) = (input.bucket.clone(), input.key.clone());
+        let (b, k, v) = (input.bucket.clone(), input.key.clone(), input.version_id.clone());
         let (record, lock) = inner
             .index
-            .read(move |ix| Ok((ix.get_object(&b, &k)?, ix.object_lock(&b, &k)?)))
+            .read(move |ix| {
+                let v = v.as_deref();
+                Ok((ix.get_version(&b, &k, v)?, ix.object_lock(&b, &k, v)?))
+            })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
@@ -65,6 +68,7 @@ pub async fn get_object(
         .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         let mut resp = Reply::new(&record.info, sel, &input, None).get(body);
         let o = &mut resp.output;
+        o.version_id = record.info.version_id.clone();
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());
         (o.object_lock_mode, o.object_lock_retain_until_date, o.object_lock_legal_hold_status) =
@@ -86,9 +90,14 @@ pub async fn head_object(
     async {
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
-        let (b, k) = (input.bucket.clone(), input.key.clone());
-        let record =
-            inner.index.read(move |ix| Ok((ix.get_object(&b, &k)?, ix.object_lock(&b, &k)?))).await;
+        let (b, k, v) = (input.bucket.clone(), input.key.clone(), input.version_id.clone());
+        let record = inner
+            .index
+            .read(move |ix| {
+                let v = v.as_deref();
+                Ok((ix.get_version(&b, &k, v)?, ix.object_lock(&b, &k, v)?))
+            })
+            .await;
         let (record, lock) = record.map_err(|e| error::from_index(e, &owner))?;
         let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
         let part = input.part_number.is_some();
@@ -103,6 +112,7 @@ pub async fn head_object(
         }
         let mut resp = Reply::new(&record.info, sel, &input, None).head();
         let o = &mut resp.output;
+        o.version_id = record.info.version_id.clone();
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());
         (o.object_lock_mode, o.object_lock_retain_until_date, o.object_lock_legal_hold_status) =
@@ -116,7 +126,7 @@ pub async fn head_object(
 /// The SSE-C key a GET or HEAD gave, the data key of the object of
 /// `info` it unlocks (`None`: a plain object), or the error for a missing
 /// or wrong key.
-fn unlock(
+pub(super) fn unlock(
     inner: &Inner,
     input: &impl SseCustomerFields,
     info: &ObjectInfo,

@@ -34,7 +34,7 @@ use super::write_conditions::{condition_failed, lost_race, precheck, write_condi
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::ChecksumAlgorithm;
 use crate::crypto::segments::FileKey;
-use crate::index::{IndexError, NewObject, ObjectData};
+use crate::index::{IndexError, NewObject, ObjectData, Written};
 use crate::rebuild::tags::FileTag;
 
 mod tagging;
@@ -102,16 +102,16 @@ pub async fn put_object(
             .index
             .write(move |ix| {
                 ix.atomically(|ix| {
-                    let released = ix.put_object_if(&b, &k, &object, Some(&t), &cond)?;
+                    let w = ix.put_version_if(&b, &k, &object, Some(&t), &cond)?;
                     if let Some(lock) = &lock {
                         ix.lock_new_object(&b, &k, lock)?;
                     }
-                    Ok(released)
+                    Ok(w)
                 })
             })
             .await;
-        let released = match written {
-            Ok(released) => released,
+        let Written { version_id, released } = match written {
+            Ok(w) => w,
             Err(e) if condition_failed(&e) || matches!(e, IndexError::ObjectLocked(_)) => {
                 // The write changed nothing; abandoning the intent queues
                 // the file just stored.
@@ -135,6 +135,7 @@ pub async fn put_object(
         let mut out = PutObjectOutput {
             e_tag: Some(s3s::dto::ETag::Strong(etag)),
             size: Some(i64::try_from(len).unwrap_or(i64::MAX)),
+            version_id,
             ..PutObjectOutput::default()
         };
         out.echo_checksums(&digests);

@@ -46,6 +46,8 @@
 //!   row ↔ record conversions.
 //! - `buckets`, `objects`, `listing`, `multipart`, `keys`, [`queue`],
 //!   [`intents`], `files` — the operations, as `impl Index` blocks.
+//! - [`versions`] — versioning: what a write and a delete do to the
+//!   versions of a key; `version_listing` — ListObjectVersions.
 //! - [`object_lock`] — Object Lock: bucket configuration, retention and
 //!   legal hold per row, the guard on every removal.
 //! - [`conditions`] — conditional writes, checked in the write's own
@@ -74,6 +76,8 @@ mod objects;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod version_listing;
+pub mod versions;
 
 use std::path::Path;
 use std::time::Duration;
@@ -91,11 +95,14 @@ pub use multipart::{
     UploadPage, random_id,
 };
 pub use object_lock::{BucketLock, DefaultRetention, LockMode, ObjectLock, Period, Retention};
+pub use objects::{Copied, DeleteTarget};
 pub use queue::{QueuedDelete, RetryPolicy};
 pub use types::{
-    Bucket, DeleteReason, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,
-    ObjectRecord, PartRef,
+    Bucket, DeleteReason, Deleted, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,
+    ObjectRecord, PartRef, Versioning, Written,
 };
+pub use version_listing::{VersionEntry, VersionPage, VersionQuery};
+pub use versions::{NULL_VERSION, is_valid_version_id};
 
 /// How long a connection waits for a lock held by another connection.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

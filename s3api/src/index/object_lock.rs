@@ -13,14 +13,16 @@
 //! runs; a GOVERNANCE retention can be shortened, removed or replaced only
 //! with the bypass flag (`x-amz-bypass-governance-retention`). A retention
 //! whose date has passed protects nothing and may be replaced freely.
-//! "The object" of a lock call is found by one function,
-//! [`target_row`], the place that knows how versions are addressed.
+//! "The object" of a lock call is found by one function, `target_row`:
+//! the version named, or the current one.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::Index;
 use super::buckets::bucket_id;
 use super::error::{IndexError, Result};
+use super::types::Versioning;
+use super::versions::{bucket_row, check_version_id, readable};
 
 /// A retention mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -118,13 +120,37 @@ pub struct BucketLock {
     pub default: Option<DefaultRetention>,
 }
 
-/// The row that lock calls address: the object at `key`. With versions
-/// this becomes "that version, or the latest one".
-pub(super) fn target_row(conn: &Connection, bucket: i64, key: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM objects WHERE bucket_id = ?1 AND key = ?2")?
-        .query_row(params![bucket, key.as_bytes()], |r| r.get(0))
-        .optional()?)
+/// The row that lock calls address: version `version_id` of `key`, or its
+/// current version; a delete marker, a missing key or version are the
+/// errors a read gets (`NoSuchKey`, `NoSuchVersion`, `DeleteMarker`).
+pub(super) fn target_row(
+    conn: &Connection,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<i64> {
+    check_version_id(version_id)?;
+    let b = bucket_row(conn, bucket)?;
+    Ok(readable(conn, &b, bucket, key, version_id)?.id)
+}
+
+/// Refuses to suspend versioning on a bucket with Object Lock
+/// ([`IndexError::InvalidBucketState`]): a lock protects versions.
+pub(super) fn check_versioning_change(
+    conn: &Connection,
+    bucket: i64,
+    name: &str,
+    state: Versioning,
+) -> Result<()> {
+    let locked: i64 = conn
+        .prepare_cached("SELECT object_lock FROM buckets WHERE id = ?1")?
+        .query_row(params![bucket], |r| r.get(0))?;
+    if locked != 0 && state != Versioning::Enabled {
+        return Err(IndexError::InvalidBucketState(format!(
+            "versioning cannot be suspended on {name}: Object Lock is enabled"
+        )));
+    }
+    Ok(())
 }
 
 /// The lock of object row `row`.
@@ -269,11 +295,16 @@ impl Index {
         Ok(())
     }
 
-    /// The lock of the object at `key`, or [`IndexError::NoSuchKey`].
-    pub fn object_lock(&mut self, bucket: &str, key: &str) -> Result<ObjectLock> {
+    /// The lock of version `version_id` of `key` (`None`: the current
+    /// one); errors as a read of it.
+    pub fn object_lock(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<ObjectLock> {
         let tx = self.read_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        let row = target_row(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        let row = target_row(&tx, bucket, key, version_id)?;
         row_lock(&tx, row)
     }
 
@@ -282,15 +313,13 @@ impl Index {
     /// [`IndexError::ObjectLocked`]. Returns the resulting lock.
     pub fn set_retention(
         &mut self,
-        bucket: &str,
-        key: &str,
+        (bucket, key, version_id): (&str, &str, Option<&str>),
         new: Option<Retention>,
         bypass: bool,
         now_ms: i64,
     ) -> Result<ObjectLock> {
         let tx = self.write_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        let row = target_row(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        let row = target_row(&tx, bucket, key, version_id)?;
         let mut lock = row_lock(&tx, row)?;
         retention_change_allowed(lock.retention, new, now_ms, bypass)
             .map_err(|why| IndexError::ObjectLocked(format!("{key}: {why}")))?;
@@ -302,10 +331,13 @@ impl Index {
 
     /// Turns the legal hold of the object at `key` on or off. Returns the
     /// resulting lock.
-    pub fn set_legal_hold(&mut self, bucket: &str, key: &str, on: bool) -> Result<ObjectLock> {
+    pub fn set_legal_hold(
+        &mut self,
+        (bucket, key, version_id): (&str, &str, Option<&str>),
+        on: bool,
+    ) -> Result<ObjectLock> {
         let tx = self.write_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        let row = target_row(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        let row = target_row(&tx, bucket, key, version_id)?;
         let mut lock = row_lock(&tx, row)?;
         lock.legal_hold = on;
         write_row_lock(&tx, row, &lock)?;
@@ -317,8 +349,7 @@ impl Index {
     /// same [`Index::atomically`] as the write).
     pub fn lock_new_object(&mut self, bucket: &str, key: &str, lock: &ObjectLock) -> Result<()> {
         let tx = self.write_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        let row = target_row(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
+        let row = target_row(&tx, bucket, key, None)?;
         write_row_lock(&tx, row, lock)?;
         tx.commit()?;
         Ok(())
@@ -364,8 +395,4 @@ pub fn strongest(a: ObjectLock, b: ObjectLock, now_ms: i64) -> ObjectLock {
         }
     };
     ObjectLock { retention, legal_hold: a.legal_hold || b.legal_hold }
-}
-
-fn no_such_key(bucket: &str, key: &str) -> IndexError {
-    IndexError::NoSuchKey { bucket: bucket.to_string(), key: key.to_string() }
 }

@@ -19,7 +19,7 @@ use tracing::{Instrument, info_span};
 use super::super::bucket::check_owner;
 use super::super::{Inner, error, owner_of};
 use super::{bucket_lock, require_integrity};
-use crate::index::{BucketLock, DefaultRetention, LockMode, Period};
+use crate::index::{BucketLock, DefaultRetention, LockMode, Period, Versioning};
 
 /// AWS's longest default retention in days, and in years.
 const MAX_DAYS: i32 = 36_500;
@@ -98,7 +98,8 @@ pub async fn get_object_lock_configuration(
 }
 
 /// Turns object lock on for bucket `name`, just created with
-/// `x-amz-bucket-object-lock-enabled: true`.
+/// `x-amz-bucket-object-lock-enabled: true`: versioning Enabled (for good:
+/// the index refuses to suspend it) and lock on, in one transaction.
 pub(in crate::gateway) async fn enable_on_create(
     inner: &Inner,
     name: &str,
@@ -107,16 +108,25 @@ pub(in crate::gateway) async fn enable_on_create(
     let b = name.to_string();
     inner
         .index
-        .write(move |ix| ix.set_bucket_lock(&b, &BucketLock::default()))
+        .write(move |ix| {
+            ix.atomically(|ix| {
+                ix.set_bucket_versioning(&b, Versioning::Enabled)?;
+                ix.set_bucket_lock(&b, &BucketLock::default())
+            })
+        })
         .await
         .map_err(|e| error::from_index(e, owner))
 }
 
-/// Whether versioning is Enabled on `bucket`. Buckets are unversioned
-/// until versioning lands, so only a bucket created with object lock has
-/// it.
-async fn versioning_enabled(_inner: &Inner, _bucket: &str, _owner: &str) -> S3Result<bool> {
-    Ok(false)
+/// Whether versioning is Enabled on `bucket`.
+async fn versioning_enabled(inner: &Inner, bucket: &str, owner: &str) -> S3Result<bool> {
+    let b = bucket.to_string();
+    let state = inner
+        .index
+        .read(move |ix| ix.bucket_versioning(&b))
+        .await
+        .map_err(|e| error::from_index(e, owner))?;
+    Ok(state == Some(Versioning::Enabled))
 }
 
 fn malformed(why: &str) -> S3Error {

@@ -134,9 +134,9 @@ pub(super) async fn for_new_object(
 /// (CompleteMultipartUpload: the lock came from the upload).
 pub(super) async fn retag_if_locked(inner: &Inner, bucket: &str, key: &str) {
     let (b, k) = (bucket.to_string(), key.to_string());
-    match inner.index.read(move |ix| ix.object_lock(&b, &k)).await {
+    match inner.index.read(move |ix| ix.object_lock(&b, &k, None)).await {
         Ok(lock) if lock != ObjectLock::default() => {
-            retention::retag_object(inner, bucket, key).await;
+            retention::retag_object(inner, bucket, key, None).await;
         }
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "cannot read the lock of a completed object"),

@@ -63,13 +63,13 @@ pub async fn put_object_retention(
         // `object_lock`); `check_owner` let only the owner this far.
         let bypass =
             req.input.bypass_governance_retention == Some(true) || bypass_requested(&req.headers);
-        let (b, k) = (bucket.clone(), key.clone());
+        let (b, k, v) = (bucket.clone(), key.clone(), req.input.version_id.clone());
         inner
             .index
-            .write(move |ix| ix.set_retention(&b, &k, new, bypass, now))
+            .write(move |ix| ix.set_retention((&b, &k, v.as_deref()), new, bypass, now))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        retag_object(inner, &bucket, &key).await;
+        retag_object(inner, &bucket, &key, req.input.version_id.as_deref()).await;
         Ok(S3Response::new(PutObjectRetentionOutput::default()))
     }
     .instrument(span)
@@ -85,7 +85,7 @@ pub async fn get_object_retention(
     let span = info_span!("s3.get_object_retention", %bucket, %key);
     async {
         require_lock_bucket(inner, &bucket, &owner).await?;
-        let lock = read_lock(inner, &bucket, &key, &owner).await?;
+        let lock = read_lock(inner, &req.input, &owner).await?;
         let Some(r) = lock.retention else {
             return Err(S3Error::with_message(
                 S3ErrorCode::NoSuchObjectLockConfiguration,
@@ -124,13 +124,13 @@ pub async fn put_object_legal_hold(
                 ));
             }
         };
-        let (b, k) = (bucket.clone(), key.clone());
+        let (b, k, v) = (bucket.clone(), key.clone(), req.input.version_id.clone());
         inner
             .index
-            .write(move |ix| ix.set_legal_hold(&b, &k, on))
+            .write(move |ix| ix.set_legal_hold((&b, &k, v.as_deref()), on))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        retag_object(inner, &bucket, &key).await;
+        retag_object(inner, &bucket, &key, req.input.version_id.as_deref()).await;
         Ok(S3Response::new(PutObjectLegalHoldOutput::default()))
     }
     .instrument(span)
@@ -146,7 +146,7 @@ pub async fn get_object_legal_hold(
     let span = info_span!("s3.get_object_legal_hold", %bucket, %key);
     async {
         require_lock_bucket(inner, &bucket, &owner).await?;
-        let lock = read_lock(inner, &bucket, &key, &owner).await?;
+        let lock = read_lock(inner, &req.input, &owner).await?;
         let status = if lock.legal_hold {
             ObjectLockLegalHoldStatus::ON
         } else {
@@ -162,26 +162,49 @@ pub async fn get_object_legal_hold(
     .await
 }
 
-/// The lock of the object a lock call addresses.
-async fn read_lock(inner: &Inner, bucket: &str, key: &str, owner: &str) -> S3Result<ObjectLock> {
-    let (b, k) = (bucket.to_string(), key.to_string());
+/// The inputs of the two Get calls: bucket, key, version.
+trait Addressed {
+    fn address(&self) -> (String, String, Option<String>);
+}
+
+macro_rules! addressed {
+    ($($input:ty),+) => {$(
+        impl Addressed for $input {
+            fn address(&self) -> (String, String, Option<String>) {
+                (self.bucket.clone(), self.key.clone(), self.version_id.clone())
+            }
+        }
+    )+};
+}
+
+addressed!(GetObjectRetentionInput, GetObjectLegalHoldInput);
+
+/// The lock of the version a lock call addresses (`versionId`, else the
+/// current version).
+async fn read_lock(inner: &Inner, input: &impl Addressed, owner: &str) -> S3Result<ObjectLock> {
+    let (b, k, v) = input.address();
     inner
         .index
-        .read(move |ix| ix.object_lock(&b, &k))
+        .read(move |ix| ix.object_lock(&b, &k, v.as_deref()))
         .await
         .map_err(|e| error::from_index(e, owner))
 }
 
-/// Writes onto every file of the object at `bucket`/`key` the strongest
-/// lock over all rows referencing it (logged, never an S3 error: see the
-/// module docs).
-pub(in crate::gateway) async fn retag_object(inner: &Inner, bucket: &str, key: &str) {
-    let (b, k) = (bucket.to_string(), key.to_string());
+/// Writes onto every file of version `version` of `bucket`/`key` (`None`:
+/// the current one) the strongest lock over all rows referencing it
+/// (logged, never an S3 error: see the module docs).
+pub(in crate::gateway) async fn retag_object(
+    inner: &Inner,
+    bucket: &str,
+    key: &str,
+    version: Option<&str>,
+) {
+    let (b, k, v) = (bucket.to_string(), key.to_string(), version.map(str::to_string));
     let now = now_ms();
     let per_file = inner
         .index
         .read(move |ix| {
-            let record = ix.get_object(&b, &k)?;
+            let record = ix.get_version(&b, &k, v.as_deref())?;
             let files: Vec<String> =
                 record.data.file_ids().into_iter().map(str::to_string).collect();
             files

@@ -67,9 +67,13 @@ fn retained_object_cannot_be_deleted_or_overwritten() {
     index.put_object("b", "k", &single("f1", 3), None).unwrap();
     let none = WriteCondition::none();
     // Compliance: nobody deletes, overwrites, or deletes it in a batch.
-    index.set_retention("b", "k", ret(LockMode::Compliance, NOW + 10), false, NOW).unwrap();
+    index.set_retention(("b", "k", None), ret(LockMode::Compliance, NOW + 10), false, NOW).unwrap();
     assert!(locked(index.delete_object("b", "k", NOW)));
-    assert!(locked(index.delete_object_bypass("b", "k", NOW, &none, true)));
+    assert!(locked(
+        index
+            .delete_version_bypass("b", "k", None, None, NOW, &none, true)
+            .map(|d| d.found.then_some(d.released))
+    ));
     let mut over = single("f2", 3);
     over.last_modified_ms = NOW;
     assert!(locked(index.put_object("b", "k", &over, None)));
@@ -92,20 +96,27 @@ fn governance_yields_to_bypass_and_hold_to_nothing() {
     bucket(&mut index, "b");
     index.put_object("b", "k", &single("f1", 3), None).unwrap();
     let none = WriteCondition::none();
-    index.set_retention("b", "k", ret(LockMode::Governance, NOW + 10), false, NOW).unwrap();
+    index.set_retention(("b", "k", None), ret(LockMode::Governance, NOW + 10), false, NOW).unwrap();
     assert!(locked(index.delete_object("b", "k", NOW)));
-    assert!(locked(index.set_retention("b", "k", None, false, NOW)));
-    let lock = index.set_legal_hold("b", "k", true).unwrap();
+    assert!(locked(index.set_retention(("b", "k", None), None, false, NOW)));
+    let lock = index.set_legal_hold(("b", "k", None), true).unwrap();
     assert!(lock.legal_hold);
     assert_eq!(lock.retention, ret(LockMode::Governance, NOW + 10));
     // The hold outranks the bypass.
-    assert!(locked(index.delete_object_bypass("b", "k", NOW, &none, true)));
-    index.set_legal_hold("b", "k", false).unwrap();
+    assert!(locked(
+        index
+            .delete_version_bypass("b", "k", None, None, NOW, &none, true)
+            .map(|d| d.found.then_some(d.released))
+    ));
+    index.set_legal_hold(("b", "k", None), false).unwrap();
     assert_eq!(
-        index.delete_object_bypass("b", "k", NOW, &none, true).unwrap(),
+        index
+            .delete_version_bypass("b", "k", None, None, NOW, &none, true)
+            .map(|d| d.found.then_some(d.released))
+            .unwrap(),
         Some(vec!["f1".to_string()])
     );
-    assert!(matches!(index.object_lock("b", "k"), Err(IndexError::NoSuchKey { .. })));
+    assert!(matches!(index.object_lock("b", "k", None), Err(IndexError::NoSuchKey { .. })));
 }
 
 #[test]
@@ -119,7 +130,7 @@ fn lock_written_atomically_with_the_object_and_cleared_by_an_overwrite() {
             ix.lock_new_object("b", "k", &lock)
         })
         .unwrap();
-    assert_eq!(index.object_lock("b", "k").unwrap(), lock);
+    assert_eq!(index.object_lock("b", "k", None).unwrap(), lock);
     // A failing second step rolls the first back.
     let failed = index.atomically(|ix| {
         ix.put_object("b", "k2", &single("f2", 3), None)?;
@@ -132,7 +143,7 @@ fn lock_written_atomically_with_the_object_and_cleared_by_an_overwrite() {
     let mut over = single("f3", 3);
     over.last_modified_ms = NOW + 20;
     index.put_object("b", "k", &over, None).unwrap();
-    assert_eq!(index.object_lock("b", "k").unwrap(), ObjectLock::default());
+    assert_eq!(index.object_lock("b", "k", None).unwrap(), ObjectLock::default());
 }
 
 #[test]
@@ -159,7 +170,7 @@ fn upload_hands_its_lock_to_the_completed_object() {
         now_ms: 3,
     };
     index.complete_upload("b", "k", &id, &req).unwrap();
-    assert_eq!(index.object_lock("b", "k").unwrap(), lock);
+    assert_eq!(index.object_lock("b", "k", None).unwrap(), lock);
 }
 
 #[test]
@@ -168,15 +179,15 @@ fn strongest_lock_over_a_shared_file() {
     bucket(&mut index, "b");
     index.put_object("b", "a", &single("f", 3), None).unwrap();
     index.put_object("b", "m", &parts(&["f", "g"], 3), None).unwrap();
-    index.set_retention("b", "a", ret(LockMode::Governance, NOW + 50), false, NOW).unwrap();
-    index.set_retention("b", "m", ret(LockMode::Compliance, NOW + 10), false, NOW).unwrap();
+    index.set_retention(("b", "a", None), ret(LockMode::Governance, NOW + 50), false, NOW).unwrap();
+    index.set_retention(("b", "m", None), ret(LockMode::Compliance, NOW + 10), false, NOW).unwrap();
     let f = index.strongest_file_lock("f", NOW).unwrap();
     assert_eq!(f.retention, ret(LockMode::Compliance, NOW + 50));
     assert!(!f.legal_hold);
     // After the compliance date, the governance one is what is left.
     let later = index.strongest_file_lock("f", NOW + 20).unwrap();
     assert_eq!(later.retention, ret(LockMode::Governance, NOW + 50));
-    index.set_legal_hold("b", "m", true).unwrap();
+    index.set_legal_hold(("b", "m", None), true).unwrap();
     assert!(index.strongest_file_lock("g", NOW).unwrap().legal_hold);
     assert_eq!(index.strongest_file_lock("none", NOW).unwrap(), ObjectLock::default());
     let a = ObjectLock { retention: ret(LockMode::Compliance, 5), legal_hold: false };
