@@ -13,9 +13,10 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
 use aws_sdk_s3::types::{
-    CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration, DefaultRetention,
-    ObjectLockConfiguration, ObjectLockEnabled, ObjectLockLegalHold, ObjectLockLegalHoldStatus,
-    ObjectLockMode, ObjectLockRetention, ObjectLockRetentionMode, ObjectLockRule,
+    BucketVersioningStatus, CompletedMultipartUpload, CompletedPart, CreateBucketConfiguration,
+    DefaultRetention, Delete, ObjectIdentifier, ObjectLockConfiguration, ObjectLockEnabled,
+    ObjectLockLegalHold, ObjectLockLegalHoldStatus, ObjectLockMode, ObjectLockRetention,
+    ObjectLockRetentionMode, ObjectLockRule, VersioningConfiguration,
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -98,6 +99,13 @@ async fn file_tags(stack: &Stack, bucket: &str, key: &str) -> Vec<(String, Strin
         .collect()
 }
 
+/// Where the storage keeps `file_id` on disk.
+fn disk_path(stack: &Stack, file_id: &str) -> std::path::PathBuf {
+    // group1/M00/XX/YY/name → storage/data/XX/YY/name
+    let rest = file_id.split_once("/M00/").unwrap().1;
+    stack.dir.path().join("storage").join("data").join(rest)
+}
+
 fn tag<'a>(tags: &'a [(String, String)], name: &str) -> Option<&'a str> {
     tags.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
@@ -111,6 +119,19 @@ async fn lock_bucket_configuration_and_default_retention() {
     let got = got.object_lock_configuration().unwrap();
     assert_eq!(got.object_lock_enabled(), Some(&ObjectLockEnabled::Enabled));
     assert!(got.rule().is_none());
+    // Created versioned, and it stays so.
+    let v = s3.get_bucket_versioning().bucket("locked").send().await.unwrap();
+    assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
+    let e = s3
+        .put_bucket_versioning()
+        .bucket("locked")
+        .versioning_configuration(
+            VersioningConfiguration::builder().status(BucketVersioningStatus::Suspended).build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&e), (409, "InvalidBucketState".into()));
 
     // Malformed rules are refused as AWS refuses them.
     for (cfg, want) in [
@@ -193,6 +214,23 @@ async fn lock_bucket_configuration_and_default_retention() {
         .await
         .unwrap_err();
     assert_eq!(failure(&e), (400, "InvalidRequest".into()));
+    // Once versioning is Enabled, object lock can be turned on.
+    s3.put_bucket_versioning()
+        .bucket("plain")
+        .versioning_configuration(
+            VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_object_lock_configuration()
+        .bucket("plain")
+        .object_lock_configuration(config(ObjectLockRetentionMode::Compliance, Some(1), None))
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object_lock_configuration().bucket("plain").send().await.unwrap();
+    assert!(got.object_lock_configuration().unwrap().rule().is_some());
     stack.stop().await;
 }
 
@@ -204,7 +242,8 @@ async fn retention_and_legal_hold_guard_deletes() {
 
     // COMPLIANCE from the headers: visible on HEAD and GET, never shortened.
     let until = in_secs(3600);
-    s3.put_object()
+    let put = s3
+        .put_object()
         .bucket("worm")
         .key("c")
         .object_lock_mode(ObjectLockMode::Compliance)
@@ -213,15 +252,17 @@ async fn retention_and_legal_hold_guard_deletes() {
         .send()
         .await
         .unwrap();
+    let vc = put.version_id().unwrap().to_string();
     let got = s3.get_object().bucket("worm").key("c").send().await.unwrap();
     assert_eq!(got.object_lock_mode(), Some(&ObjectLockMode::Compliance));
     assert_eq!(got.object_lock_retain_until_date().map(DateTime::secs), Some(until.secs()));
-    let e = s3.delete_object().bucket("worm").key("c").send().await.unwrap_err();
+    let e = s3.delete_object().bucket("worm").key("c").version_id(&vc).send().await.unwrap_err();
     assert_eq!(failure(&e), (403, "AccessDenied".into()));
     let e = s3
         .delete_object()
         .bucket("worm")
         .key("c")
+        .version_id(&vc)
         .bypass_governance_retention(true)
         .send()
         .await
@@ -270,14 +311,39 @@ async fn retention_and_legal_hold_guard_deletes() {
         .unwrap_err();
     assert_eq!(failure(&e), (400, "InvalidArgument".into()));
 
+    // DeleteObjects names the locked version among its errors.
+    let batch = s3
+        .delete_objects()
+        .bucket("worm")
+        .delete(
+            Delete::builder()
+                .objects(ObjectIdentifier::builder().key("c").version_id(&vc).build().unwrap())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(batch.errors()[0].code(), Some("AccessDenied"));
+    assert!(batch.deleted().is_empty());
+    // A plain DELETE of a locked object adds a delete marker, as on AWS;
+    // the version stays, with its lock.
+    let marker = s3.delete_object().bucket("worm").key("c").send().await.unwrap();
+    assert_eq!(marker.delete_marker(), Some(true));
+    let got = s3.get_object_retention().bucket("worm").key("c").version_id(&vc).send().await;
+    let got = got.unwrap();
+    assert_eq!(got.retention().unwrap().mode(), Some(&ObjectLockRetentionMode::Compliance));
+
     // GOVERNANCE: shortened or deleted only with the bypass.
-    s3.put_object()
+    let put = s3
+        .put_object()
         .bucket("worm")
         .key("g")
         .body(ByteStream::from_static(b"g"))
         .send()
         .await
         .unwrap();
+    let vg = put.version_id().unwrap().to_string();
     let e = s3.get_object_retention().bucket("worm").key("g").send().await.unwrap_err();
     assert_eq!(failure(&e), (404, "NoSuchObjectLockConfiguration".into()));
     s3.put_object_retention()
@@ -287,7 +353,7 @@ async fn retention_and_legal_hold_guard_deletes() {
         .send()
         .await
         .unwrap();
-    let e = s3.delete_object().bucket("worm").key("g").send().await.unwrap_err();
+    let e = s3.delete_object().bucket("worm").key("g").version_id(&vg).send().await.unwrap_err();
     assert_eq!(failure(&e), (403, "AccessDenied".into()));
     let e = s3
         .put_object_retention()
@@ -318,6 +384,7 @@ async fn retention_and_legal_hold_guard_deletes() {
         .delete_object()
         .bucket("worm")
         .key("g")
+        .version_id(&vg)
         .bypass_governance_retention(true)
         .send()
         .await
@@ -331,15 +398,28 @@ async fn retention_and_legal_hold_guard_deletes() {
         .await
         .unwrap();
     assert_eq!(tag(&file_tags(&stack, "worm", "g").await, "s3-legal-hold"), Some("OFF"));
+    let v = vg.clone();
+    let record = stack.index.read(move |ix| ix.get_version("worm", "g", Some(&v))).await;
+    let on_disk = disk_path(&stack, record.unwrap().data.file_ids()[0]);
+    assert!(on_disk.exists());
     s3.delete_object()
         .bucket("worm")
         .key("g")
+        .version_id(&vg)
         .bypass_governance_retention(true)
         .send()
         .await
         .unwrap();
-    let e = s3.head_object().bucket("worm").key("g").send().await.unwrap_err();
+    let e = s3.head_object().bucket("worm").key("g").version_id(&vg).send().await.unwrap_err();
     assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(404));
+    // The delete queue removes the file, whose tags still carry the
+    // (bypassed) GOVERNANCE retention: the gateway is the storage's lock
+    // admin.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while on_disk.exists() {
+        assert!(std::time::Instant::now() < deadline, "{on_disk:?} never deleted");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     stack.stop().await;
 }
 

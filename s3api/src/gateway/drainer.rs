@@ -4,8 +4,9 @@
 //! clients delete), and acknowledged, or rescheduled with exponential
 //! backoff. A file that is already gone counts as deleted. A file the
 //! storage refuses (EPERM: its Object Lock tags protect it, though no index
-//! row does any more) gets its lock tags lifted and is tried again; it is
-//! never dropped from the queue unsent. Each round
+//! row does any more) gets its lock tags lifted and is tried again (which
+//! needs the gateway in the storage's `lock_admin_hosts`); it is never
+//! dropped from the queue unsent. Each round
 //! also abandons upload intents a crash left behind, which queues their
 //! files. On a slow cadence (hourly by default) it also runs the orphan
 //! sweep's full comparison ([`crate::rebuild::sweep_orphans`]): tagged
@@ -230,8 +231,12 @@ impl Drainer {
                 // The file's tags still carry a lock the index no longer
                 // holds (a lifted hold, a bypassed GOVERNANCE retention, a
                 // locked upload that was never indexed): no row references
-                // a queued file, so lift the tags and try again. A refusal
-                // after that stays queued with backoff, never dropped.
+                // a queued file, so lift the tags and try again. That works
+                // only from a `lock_admin_hosts` address (which the storage
+                // lets delete anyway); otherwise the entry stays queued with
+                // backoff, never dropped, until its retention expires.
+                tracing::warn!(%file_id, "storage refuses to delete a locked file \
+                    (is this gateway in the storage's lock_admin_hosts?)");
                 let lifted = lock_metadata(&ObjectLock::default());
                 self.storage
                     .set_metadata(addr, id.group(), name, MetaOp::Merge, &lifted)

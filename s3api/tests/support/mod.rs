@@ -111,6 +111,9 @@ impl Stack {
             reserved_storage_space: "0%".into(),
             heart_beat_interval_secs: 1,
             stat_report_interval_secs: 1,
+            // The gateway (connecting from 127.0.0.1) rewrites Object Lock
+            // tags, as `fdfs server` lets its own gateway do.
+            lock_admin_hosts: vec!["127.0.0.1".into()],
             ..StorageSettings::default()
         };
         let storage = StorageServer::bind(settings.to_config().unwrap()).await.unwrap();

@@ -4,8 +4,8 @@
 use super::{bucket, open, parts, single};
 use crate::index::object_lock::{retention_change_allowed, strongest};
 use crate::index::{
-    BucketLock, CompleteUpload, CompletedPart, DefaultRetention, IndexError, LockMode, ObjectLock,
-    ObjectMeta, PartInfo, Period, Retention, WriteCondition,
+    BucketLock, CompleteUpload, CompletedPart, DefaultRetention, DeleteTarget, IndexError,
+    LockMode, ObjectLock, ObjectMeta, PartInfo, Period, Retention, Versioning, WriteCondition,
 };
 
 const NOW: i64 = 1_000_000;
@@ -193,4 +193,48 @@ fn strongest_lock_over_a_shared_file() {
     let a = ObjectLock { retention: ret(LockMode::Compliance, 5), legal_hold: false };
     let b = ObjectLock { retention: ret(LockMode::Governance, 9), legal_hold: false };
     assert_eq!(strongest(a, b, 6).retention, ret(LockMode::Governance, 9));
+}
+
+#[test]
+fn versions_of_a_lock_bucket() {
+    let (_dir, mut index) = open();
+    bucket(&mut index, "b");
+    index.set_bucket_versioning("b", Versioning::Enabled).unwrap();
+    index.set_bucket_lock("b", &BucketLock::default()).unwrap();
+    // Versioning on a lock bucket cannot be suspended.
+    let suspended = index.set_bucket_versioning("b", Versioning::Suspended);
+    assert!(matches!(suspended, Err(IndexError::InvalidBucketState(_))));
+    let none = WriteCondition::none();
+    let v1 = index.put_version_if("b", "k", &single("f1", 3), None, &none).unwrap().version_id;
+    let v1 = v1.unwrap();
+    index
+        .set_retention(("b", "k", Some(&v1)), ret(LockMode::Governance, NOW + 10), false, NOW)
+        .unwrap();
+    // A newer version takes over as current; the old one keeps its lock.
+    let v2 = index.put_version_if("b", "k", &single("f2", 3), None, &none).unwrap().version_id;
+    assert_eq!(index.object_lock("b", "k", None).unwrap(), ObjectLock::default());
+    assert!(index.object_lock("b", "k", Some(&v1)).unwrap().retention.is_some());
+    // A plain delete adds a marker; deleting the locked version needs the
+    // bypass; the unlocked one goes.
+    let marker = index.delete_version_if("b", "k", None, None, NOW, &none).unwrap();
+    assert!(marker.delete_marker);
+    assert!(matches!(index.object_lock("b", "k", None), Err(IndexError::DeleteMarker { .. })));
+    assert!(locked(index.delete_version_if("b", "k", Some(&v1), None, NOW, &none)));
+    let batch = index
+        .delete_versions_if(
+            "b",
+            &[DeleteTarget {
+                key: "k".into(),
+                version_id: Some(v1.clone()),
+                cond: none.clone(),
+                marker_file: None,
+                bypass: false,
+            }],
+            NOW,
+        )
+        .unwrap();
+    assert!(matches!(batch[0], Err(IndexError::ObjectLocked(_))));
+    assert!(index.delete_version_if("b", "k", v2.as_deref(), None, NOW, &none).unwrap().found);
+    let gone = index.delete_version_bypass("b", "k", Some(&v1), None, NOW, &none, true).unwrap();
+    assert_eq!(gone.released, vec!["f1".to_string()]);
 }
