@@ -1,9 +1,11 @@
 """Object Lock with aws-cli's `aws s3api` against `fdfs server`: a bucket
-created with --object-lock-enabled-for-bucket, put/get-object-lock-
-configuration with a default retention, put-object with lock headers,
-put/get-object-retention, put/get-object-legal-hold, head-object's lock
-fields, and deletes refused (403 AccessDenied) while a version is retained
-or held, allowed for GOVERNANCE with --bypass-governance-retention.
+created with --object-lock-enabled-for-bucket (and so versioned, for good),
+put/get-object-lock-configuration with a default retention, put-object with
+lock headers, put/get-object-retention, put/get-object-legal-hold,
+head-object's lock fields, and deletes by --version-id refused (403
+AccessDenied) while a version is retained or held, allowed for GOVERNANCE
+with --bypass-governance-retention; a plain delete-object adds a delete
+marker, as on AWS.
 
 Only GOVERNANCE retentions are used for objects that must go away at the
 end; the COMPLIANCE case is 20 seconds long, since nothing (not even
@@ -56,6 +58,9 @@ def bucket(aws):
 def test_lock_configuration(aws, bucket):
     got = api(aws, "get-object-lock-configuration", "--bucket", bucket)
     assert got["ObjectLockConfiguration"]["ObjectLockEnabled"] == "Enabled"
+    assert api(aws, "get-bucket-versioning", "--bucket", bucket)["Status"] == "Enabled"
+    fails(aws, "InvalidBucketState", "put-bucket-versioning", "--bucket", bucket,
+          "--versioning-configuration", "Status=Suspended")
     config = {"ObjectLockEnabled": "Enabled",
               "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}
     api(aws, "put-object-lock-configuration", "--bucket", bucket,
@@ -68,12 +73,14 @@ def test_lock_configuration(aws, bucket):
     fails(aws, "MalformedXML", "put-object-lock-configuration", "--bucket", bucket,
           "--object-lock-configuration", json.dumps(bad))
     # The default retention reaches a plain PUT.
-    api(aws, "put-object", "--bucket", bucket, "--key", "default", "--body", __file__)
+    version = api(aws, "put-object", "--bucket", bucket, "--key", "default",
+                  "--body", __file__)["VersionId"]
     head = api(aws, "head-object", "--bucket", bucket, "--key", "default")
     assert head["ObjectLockMode"] == "GOVERNANCE"
     assert abs(stamp(head["ObjectLockRetainUntilDate"]) - (time.time() + 86400)) < 120
-    fails(aws, "AccessDenied", "delete-object", "--bucket", bucket, "--key", "default")
-    api(aws, "delete-object", "--bucket", bucket, "--key", "default",
+    fails(aws, "AccessDenied", "delete-object", "--bucket", bucket, "--key", "default",
+          "--version-id", version)
+    api(aws, "delete-object", "--bucket", bucket, "--key", "default", "--version-id", version,
         "--bypass-governance-retention")
 
 
@@ -81,8 +88,9 @@ def test_retention_and_legal_hold(aws, bucket, tmp_path):
     body = tmp_path / "body"
     body.write_bytes(b"retained")
     until = iso(3600)
-    api(aws, "put-object", "--bucket", bucket, "--key", "gov", "--body", str(body),
-        "--object-lock-mode", "GOVERNANCE", "--object-lock-retain-until-date", until)
+    version = api(aws, "put-object", "--bucket", bucket, "--key", "gov", "--body", str(body),
+                  "--object-lock-mode", "GOVERNANCE",
+                  "--object-lock-retain-until-date", until)["VersionId"]
     got = api(aws, "get-object-retention", "--bucket", bucket, "--key", "gov")
     assert got["Retention"]["Mode"] == "GOVERNANCE"
     assert stamp(got["Retention"]["RetainUntilDate"]) == stamp(until)
@@ -103,10 +111,12 @@ def test_retention_and_legal_hold(aws, bucket, tmp_path):
                "--key", "gov")["LegalHold"]["Status"] == "ON"
     assert api(aws, "head-object", "--bucket", bucket, "--key", "gov")["ObjectLockLegalHoldStatus"] == "ON"
     fails(aws, "AccessDenied", "delete-object", "--bucket", bucket, "--key", "gov",
-          "--bypass-governance-retention")
+          "--version-id", version, "--bypass-governance-retention")
     api(aws, "put-object-legal-hold", "--bucket", bucket, "--key", "gov",
-        "--legal-hold", "Status=OFF")
-    api(aws, "delete-object", "--bucket", bucket, "--key", "gov", "--bypass-governance-retention")
+        "--version-id", version, "--legal-hold", "Status=OFF")
+    api(aws, "delete-object", "--bucket", bucket, "--key", "gov", "--version-id", version,
+        "--bypass-governance-retention")
+    fails(aws, "404", "head-object", "--bucket", bucket, "--key", "gov", "--version-id", version)
 
 
 def test_compliance_cannot_be_shortened(aws, bucket, tmp_path):
@@ -114,16 +124,22 @@ def test_compliance_cannot_be_shortened(aws, bucket, tmp_path):
     body.write_bytes(b"compliance")
     # Long enough for the refusals below (each aws-cli start costs a second).
     until = iso(20)
-    api(aws, "put-object", "--bucket", bucket, "--key", "comp", "--body", str(body),
-        "--object-lock-mode", "COMPLIANCE", "--object-lock-retain-until-date", until)
+    version = api(aws, "put-object", "--bucket", bucket, "--key", "comp", "--body", str(body),
+                  "--object-lock-mode", "COMPLIANCE",
+                  "--object-lock-retain-until-date", until)["VersionId"]
     for retention in ({"Mode": "GOVERNANCE", "RetainUntilDate": iso(3600)},
                       {"Mode": "COMPLIANCE", "RetainUntilDate": iso(10)}):
         fails(aws, "AccessDenied", "put-object-retention", "--bucket", bucket, "--key", "comp",
               "--retention", json.dumps(retention), "--bypass-governance-retention")
     fails(aws, "AccessDenied", "delete-object", "--bucket", bucket, "--key", "comp",
-          "--bypass-governance-retention")
+          "--version-id", version, "--bypass-governance-retention")
+    # A plain delete only hides it behind a marker.
+    assert api(aws, "delete-object", "--bucket", bucket, "--key", "comp")["DeleteMarker"] is True
+    got = api(aws, "get-object-retention", "--bucket", bucket, "--key", "comp",
+              "--version-id", version)
+    assert got["Retention"]["Mode"] == "COMPLIANCE"
     time.sleep(max(0.0, stamp(until) - time.time()) + 1.5)
-    api(aws, "delete-object", "--bucket", bucket, "--key", "comp")
+    api(aws, "delete-object", "--bucket", bucket, "--key", "comp", "--version-id", version)
 
 
 def test_lock_headers_need_a_lock_bucket(aws, tmp_path):
