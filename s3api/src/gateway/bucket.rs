@@ -75,14 +75,20 @@ pub async fn create_bucket(
             owner: owner.clone(),
             created_ms: now_ms(),
         };
+        let lock = req.input.object_lock_enabled_for_bucket == Some(true);
         inner
             .index
-            .write(move |ix| ix.create_bucket(&bucket))
+            .write(move |ix| {
+                ix.atomically(|ix| {
+                    ix.create_bucket(&bucket)?;
+                    if lock {
+                        super::object_lock::config::enable_on_create(ix, &bucket.name)?;
+                    }
+                    Ok(())
+                })
+            })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        if req.input.object_lock_enabled_for_bucket == Some(true) {
-            super::object_lock::config::enable_on_create(inner, &name, &owner).await?;
-        }
         Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")) }))
     }
     .instrument(span)

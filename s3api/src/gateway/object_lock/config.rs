@@ -19,7 +19,9 @@ use tracing::{Instrument, info_span};
 use super::super::bucket::check_owner;
 use super::super::{Inner, error, owner_of};
 use super::{bucket_lock, require_integrity};
-use crate::index::{BucketLock, DefaultRetention, LockMode, Period, Versioning};
+use crate::index::{
+    BucketLock, DefaultRetention, Index, LockMode, Period, Result as IndexResult, Versioning,
+};
 
 /// AWS's longest default retention in days, and in years.
 const MAX_DAYS: i32 = 36_500;
@@ -97,25 +99,13 @@ pub async fn get_object_lock_configuration(
     .await
 }
 
-/// Turns object lock on for bucket `name`, just created with
-/// `x-amz-bucket-object-lock-enabled: true`: versioning Enabled (for good:
-/// the index refuses to suspend it) and lock on, in one transaction.
-pub(in crate::gateway) async fn enable_on_create(
-    inner: &Inner,
-    name: &str,
-    owner: &str,
-) -> S3Result<()> {
-    let b = name.to_string();
-    inner
-        .index
-        .write(move |ix| {
-            ix.atomically(|ix| {
-                ix.set_bucket_versioning(&b, Versioning::Enabled)?;
-                ix.set_bucket_lock(&b, &BucketLock::default())
-            })
-        })
-        .await
-        .map_err(|e| error::from_index(e, owner))
+/// Turns object lock on for bucket `name`, created with
+/// `x-amz-bucket-object-lock-enabled: true` in the same transaction:
+/// versioning Enabled (for good: the index refuses to suspend it) and
+/// lock on.
+pub(in crate::gateway) fn enable_on_create(ix: &mut Index, name: &str) -> IndexResult<()> {
+    ix.set_bucket_versioning(name, Versioning::Enabled)?;
+    ix.set_bucket_lock(name, &BucketLock::default())
 }
 
 /// Whether versioning is Enabled on `bucket`.
