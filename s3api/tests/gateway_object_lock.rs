@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -20,7 +20,12 @@ use aws_sdk_s3::types::{
 };
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use fdfs_protocol::client::{Pool, StorageClient, TrackerClient, storage_socket_addr};
+use fdfs_protocol::client::{Content, Pool, StorageClient, TrackerClient, storage_socket_addr};
+use fdfs_protocol::metadata::Metadata;
+use fdfs_s3api::index::{LockMode, ObjectLock, Retention};
+use fdfs_s3api::rebuild::lock_tags::lock_metadata;
+use fdfs_s3api::rebuild::sweep_orphans;
+use fdfs_s3api::rebuild::tags::FileTag;
 use md5::{Digest, Md5};
 use support::{SECRET, Stack, make_bucket};
 
@@ -574,5 +579,57 @@ async fn lock_headers_on_writes() {
     assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Compliance));
     assert_eq!(head.object_lock_retain_until_date().map(DateTime::secs), Some(until.secs()));
     assert_eq!(tag(&file_tags(&stack, "hdr", "mp").await, "s3-lock-mode"), Some("COMPLIANCE"));
+    stack.stop().await;
+}
+
+/// Uploads `data` straight to the storage with tags `meta` (no index row).
+async fn raw_upload(stack: &Stack, meta: &Metadata, data: &[u8]) -> String {
+    let pool = Pool::default();
+    let tracker = TrackerClient::new(vec![stack.tracker], pool.clone()).unwrap();
+    let target = tracker.query_store(Some("group1")).await.unwrap();
+    let addr = storage_socket_addr(&target.storage).unwrap();
+    let content = Content { len: data.len() as u64, reader: &mut &data[..] };
+    let stored = StorageClient::new(pool)
+        .upload_with_metadata(addr, target.store_path_index, "bin", meta, content)
+        .await
+        .unwrap();
+    stored.file_id()
+}
+
+#[tokio::test]
+async fn the_orphan_sweep_keeps_locked_files() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "swp").await;
+    let tagged = |key: &str, lock: &ObjectLock| {
+        let mut meta = FileTag::object("swp", key, None).to_metadata();
+        meta.merge(&lock_metadata(lock));
+        meta
+    };
+    let held = ObjectLock { retention: None, legal_hold: true };
+    let held = raw_upload(&stack, &tagged("held", &held), b"h").await;
+    let future = Retention { mode: LockMode::Governance, until_ms: i64::MAX / 2 };
+    let retained = ObjectLock { retention: Some(future), legal_hold: false };
+    let retained = raw_upload(&stack, &tagged("retained", &retained), b"r").await;
+    let past = Retention { mode: LockMode::Compliance, until_ms: 1 };
+    let expired = ObjectLock { retention: Some(past), legal_hold: false };
+    let expired = raw_upload(&stack, &tagged("expired", &expired), b"e").await;
+
+    let pool = Pool::default();
+    let tracker = TrackerClient::new(vec![stack.tracker], pool.clone()).unwrap();
+    let storage = StorageClient::new(pool);
+    let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis();
+    let now = i64::try_from(now).unwrap() + 1000;
+    let report = sweep_orphans(&stack.index, &tracker, &storage, Duration::ZERO, now).await;
+    let report = report.unwrap();
+    // Three orphans; only the one whose retention is over is queued.
+    assert_eq!(report.unreferenced, 3);
+    assert_eq!(report.queued, vec![expired.clone()]);
+    assert!(disk_path(&stack, &held).exists() && disk_path(&stack, &retained).exists());
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while disk_path(&stack, &expired).exists() {
+        assert!(std::time::Instant::now() < deadline, "the expired orphan was never deleted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     stack.stop().await;
 }
