@@ -27,7 +27,7 @@ use fdfs_s3api::rebuild::lock_tags::lock_metadata;
 use fdfs_s3api::rebuild::sweep_orphans;
 use fdfs_s3api::rebuild::tags::FileTag;
 use md5::{Digest, Md5};
-use support::{SECRET, Stack, make_bucket};
+use support::{SECRET, Stack, make_bucket, sigv4};
 
 type Raw = aws_sdk_s3::config::http::HttpResponse;
 
@@ -631,5 +631,75 @@ async fn the_orphan_sweep_keeps_locked_files() {
         assert!(std::time::Instant::now() < deadline, "the expired orphan was never deleted");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    stack.stop().await;
+}
+
+/// A signed `PUT path?query` with `body` (and `extra` header lines, not
+/// signed) sent over a raw socket: what the SDK never sends, a lock call
+/// without Content-MD5 or a checksum.
+async fn raw_put(stack: &Stack, path: &str, query: &str, body: &str, extra: &str) -> (u16, String) {
+    let host = stack.s3.to_string();
+    let (_, amz) = sigv4::amz_dates(sigv4::now());
+    let sha = sigv4::sha256_hex(body);
+    let canonical = format!(
+        "PUT\n{path}\n{query}=\nhost:{host}\nx-amz-content-sha256:{sha}\nx-amz-date:{amz}\n\n\
+         host;x-amz-content-sha256;x-amz-date\n{sha}"
+    );
+    let auth = format!(
+        "AWS4-HMAC-SHA256 Credential={}/{}/{}/s3/aws4_request, \
+         SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature={}",
+        support::KEY_ID,
+        &amz[..8],
+        sigv4::REGION,
+        sigv4::signature(&amz, &canonical)
+    );
+    let request = format!(
+        "PUT {path}?{query} HTTP/1.1\r\nHost: {host}\r\nx-amz-date: {amz}\r\n\
+         x-amz-content-sha256: {sha}\r\nAuthorization: {auth}\r\n{extra}\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let (status, _, reply) = sigv4::exchange(stack.s3, &request).await;
+    (status, reply)
+}
+
+#[tokio::test]
+async fn lock_calls_need_content_md5() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_lock_bucket(&s3, "raw").await;
+    s3.put_object()
+        .bucket("raw")
+        .key("k")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let ns = "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"";
+    let hold = format!("<LegalHold {ns}><Status>ON</Status></LegalHold>");
+    let config = format!(
+        "<ObjectLockConfiguration {ns}><ObjectLockEnabled>Enabled</ObjectLockEnabled>\
+         </ObjectLockConfiguration>"
+    );
+    let until = "2099-01-01T00:00:00Z";
+    let retention = format!(
+        "<Retention {ns}><Mode>GOVERNANCE</Mode><RetainUntilDate>{until}</RetainUntilDate></Retention>"
+    );
+    for (path, query, body) in [
+        ("/raw/k", "legal-hold", &hold),
+        ("/raw/k", "retention", &retention),
+        ("/raw", "object-lock", &config),
+    ] {
+        let (status, reply) = raw_put(&stack, path, query, body, "").await;
+        assert_eq!(status, 400, "{query}: {reply}");
+        assert!(reply.contains("<Code>InvalidRequest</Code>"), "{query}: {reply}");
+        assert!(reply.contains("Content-MD5 OR x-amz-checksum-"), "{query}: {reply}");
+        let md5 = format!("Content-MD5: {}\r\n", STANDARD.encode(Md5::digest(body.as_bytes())));
+        let (status, reply) = raw_put(&stack, path, query, body, &md5).await;
+        assert_eq!(status, 200, "{query}: {reply}");
+    }
+    let head = s3.head_object().bucket("raw").key("k").send().await.unwrap();
+    assert_eq!(head.object_lock_legal_hold_status(), Some(&ObjectLockLegalHoldStatus::On));
+    assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
     stack.stop().await;
 }
