@@ -310,6 +310,7 @@ mod tests {
             last_modified_ms: 1000,
             part_count: 3,
             meta,
+            version_id: None,
         };
         (info, ObjectData::Parts(parts))
     }
