@@ -22,10 +22,11 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use fdfs_protocol::client::{Content, Pool, StorageClient, TrackerClient, storage_socket_addr};
 use fdfs_protocol::metadata::Metadata;
-use fdfs_s3api::index::{LockMode, ObjectLock, Retention};
+use fdfs_s3api::gateway::server::index_path;
+use fdfs_s3api::index::{Index, IndexError, LockMode, ObjectLock, Retention};
 use fdfs_s3api::rebuild::lock_tags::lock_metadata;
-use fdfs_s3api::rebuild::sweep_orphans;
 use fdfs_s3api::rebuild::tags::FileTag;
+use fdfs_s3api::rebuild::{rebuild_index, sweep_orphans};
 use md5::{Digest, Md5};
 use support::{SECRET, Stack, make_bucket, sigv4};
 
@@ -701,5 +702,58 @@ async fn lock_calls_need_content_md5() {
     let head = s3.head_object().bucket("raw").key("k").send().await.unwrap();
     assert_eq!(head.object_lock_legal_hold_status(), Some(&ObjectLockLegalHoldStatus::On));
     assert_eq!(head.object_lock_mode(), Some(&ObjectLockMode::Governance));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn rebuild_index_restores_locks() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_lock_bucket(&s3, "rbl").await;
+    let until = in_secs(3600);
+    s3.put_object()
+        .bucket("rbl")
+        .key("kept")
+        .object_lock_mode(ObjectLockMode::Compliance)
+        .object_lock_retain_until_date(until)
+        .body(ByteStream::from_static(b"c"))
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket("rbl")
+        .key("held")
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::On)
+        .body(ByteStream::from_static(b"h"))
+        .send()
+        .await
+        .unwrap();
+    s3.put_object()
+        .bucket("rbl")
+        .key("free")
+        .body(ByteStream::from_static(b"f"))
+        .send()
+        .await
+        .unwrap();
+
+    let pool = Pool::default();
+    let tracker = TrackerClient::new(vec![stack.tracker], pool.clone()).unwrap();
+    let storage = StorageClient::new(pool);
+    let fresh = stack.dir.path().join("rebuilt");
+    std::fs::create_dir_all(&fresh).unwrap();
+    let report = rebuild_index(&tracker, &storage, &fresh).await.unwrap();
+    assert_eq!((report.objects, report.locked_files), (3, 2), "{report:?}");
+    let mut index = Index::open(index_path(&fresh)).unwrap();
+    let kept = index.object_lock("rbl", "kept", None).unwrap();
+    let want = Retention { mode: LockMode::Compliance, until_ms: until.secs() * 1000 };
+    assert_eq!(kept, ObjectLock { retention: Some(want), legal_hold: false });
+    assert!(index.object_lock("rbl", "held", None).unwrap().legal_hold);
+    assert_eq!(index.object_lock("rbl", "free", None).unwrap(), ObjectLock::default());
+    // The bucket is a lock bucket again, so the versions stay protected.
+    assert!(index.get_bucket_lock("rbl").unwrap().is_some());
+    assert!(matches!(
+        index.delete_version_if("rbl", "kept", Some("null"), None, 0, &Default::default()),
+        Err(IndexError::ObjectLocked(_))
+    ));
     stack.stop().await;
 }

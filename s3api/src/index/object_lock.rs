@@ -374,6 +374,39 @@ impl Index {
     }
 }
 
+impl Index {
+    /// Index rebuild: gives every version referencing each file of
+    /// `locks` the stronger of its lock and the file's, and turns Object
+    /// Lock (and versioning) on in their buckets; one transaction. Returns
+    /// how many versions were locked.
+    pub fn restore_file_locks(&mut self, locks: &[(String, ObjectLock)]) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let mut locked = 0;
+        for (file_id, lock) in locks {
+            let rows: Vec<(i64, i64)> = tx
+                .prepare_cached(
+                    "SELECT id, bucket_id FROM objects WHERE file_id = ?1
+                     UNION SELECT o.id, o.bucket_id FROM object_parts p
+                     JOIN objects o ON o.id = p.object_id WHERE p.file_id = ?1",
+                )?
+                .query_map(params![file_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (row, bucket) in rows {
+                // `now` 0: keep both modes as they are, the later date wins.
+                let merged = strongest(row_lock(&tx, row)?, *lock, 0);
+                write_row_lock(&tx, row, &merged)?;
+                tx.prepare_cached(
+                    "UPDATE buckets SET object_lock = 1, versioning = 'Enabled' WHERE id = ?1",
+                )?
+                .execute(params![bucket])?;
+                locked += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(locked)
+    }
+}
+
 /// The stronger of two locks at `now_ms`: hold if either holds; the
 /// latest end; COMPLIANCE over GOVERNANCE while it runs.
 pub fn strongest(a: ObjectLock, b: ObjectLock, now_ms: i64) -> ObjectLock {

@@ -72,6 +72,9 @@ pub struct RebuildReport {
     pub objects: usize,
     /// Bytes read to compute ETags.
     pub bytes_hashed: u64,
+    /// Tagged files whose Object Lock went back onto their versions
+    /// (`super::lock_restore`).
+    pub locked_files: usize,
 }
 
 /// What the old index contributes.
@@ -95,6 +98,7 @@ pub async fn rebuild_index(
     let queued: HashSet<&str> = kept.queued.iter().map(String::as_str).collect();
     let mut report = RebuildReport::default();
     let mut tagged = Vec::new();
+    let mut locks = Vec::new();
     for store_path in store_paths(tracker).await? {
         for file in files(storage, &store_path).await? {
             report.files += 1;
@@ -104,6 +108,11 @@ pub async fn rebuild_index(
             if let Some(t) = inspect(storage, &file).await? {
                 report.bytes_hashed += t.size;
                 tagged.push(t);
+                let lock = super::lock_restore::file_lock(storage, &file).await;
+                let failed = |source| RebuildError::File { file_id: file.file_id(), source };
+                if let Some(lock) = lock.map_err(failed)? {
+                    locks.push((file.file_id(), lock));
+                }
             }
         }
     }
@@ -112,7 +121,8 @@ pub async fn rebuild_index(
     report.objects = objects.len();
     let fresh = path.with_extension("db.rebuild");
     let target = path.clone();
-    report.buckets = blocking(move || write_fresh(&fresh, &target, kept, objects)).await?;
+    report.locked_files = locks.len();
+    report.buckets = blocking(move || write_fresh(&fresh, &target, kept, objects, &locks)).await?;
     tracing::info!(?report, "index rebuilt");
     Ok(report)
 }
@@ -219,6 +229,7 @@ fn write_fresh(
     target: &Path,
     kept: Kept,
     objects: BTreeMap<(String, String), super::assemble::Rebuilt>,
+    locks: &[(String, crate::index::ObjectLock)],
 ) -> Result<usize, RebuildError> {
     remove_db(fresh)?;
     let now = now_ms();
@@ -247,6 +258,8 @@ fn write_fresh(
                 index.put_objects(bucket, chunk)?;
             }
         }
+        // Before the rename, so the index never goes live without them.
+        super::lock_restore::restore(&mut index, locks)?;
         // Deletes still owed by the old index stay owed.
         for file_id in &kept.queued {
             index.enqueue_delete(file_id, DeleteReason::Orphan, now)?;

@@ -9,6 +9,7 @@
 
 mod assemble;
 pub mod build;
+pub mod lock_restore;
 pub mod lock_tags;
 pub mod scan;
 pub mod sweep;
