@@ -70,6 +70,7 @@ mod codec;
 mod files;
 mod keys;
 mod listing;
+mod lock_rules;
 mod lock_uploads;
 mod multipart;
 mod objects;
