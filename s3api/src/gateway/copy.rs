@@ -109,6 +109,14 @@ pub async fn copy_object(
         tracing::debug!(size = info.size, "copied by reference");
         let mut out = CopyObjectOutput {
             copy_object_result: Some(result(&info)),
+            expiration: super::bucket_lifecycle::expiration(
+                inner,
+                &input.bucket,
+                &input.key,
+                info.size,
+                info.last_modified_ms,
+            )
+            .await,
             ..CopyObjectOutput::default()
         };
         (out.server_side_encryption, out.sse_customer_algorithm, out.sse_customer_key_md5) =

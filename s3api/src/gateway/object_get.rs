@@ -23,6 +23,7 @@ use tokio_util::io::ReaderStream;
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::bucket_lifecycle::expiration;
 use super::read_reply::{ReadInput, Reply};
 use super::sse::{self, SseCustomerFields};
 use super::transport::Transport;
@@ -64,6 +65,9 @@ pub async fn get_object(
         }
         .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         let mut resp = Reply::new(&record.info, sel, &input, None).get(body);
+        let info = &record.info;
+        resp.output.expiration =
+            expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
         let o = &mut resp.output;
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());
@@ -99,6 +103,9 @@ pub async fn head_object(
                 .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         }
         let mut resp = Reply::new(&record.info, sel, &input, None).head();
+        let info = &record.info;
+        resp.output.expiration =
+            expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
         let o = &mut resp.output;
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());

@@ -46,6 +46,8 @@
 //!   row ↔ record conversions.
 //! - `buckets`, `objects`, `listing`, `multipart`, `keys`, [`queue`],
 //!   [`intents`], `files` — the operations, as `impl Index` blocks.
+//! - [`lifecycle`] — bucket lifecycle rules and the worker's batches
+//!   and progress.
 //! - [`conditions`] — conditional writes, checked in the write's own
 //!   transaction.
 //! - [`handle`] — the async facade.
@@ -54,6 +56,7 @@ pub mod conditions;
 pub mod error;
 pub mod handle;
 pub mod intents;
+pub mod lifecycle;
 pub mod private;
 pub mod queue;
 pub mod schema;

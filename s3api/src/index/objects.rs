@@ -126,7 +126,7 @@ fn owned_file_ids(conn: &Connection, row: &ObjectRow) -> Result<Vec<String>> {
 
 /// Deletes the object at `key` in the caller's transaction; `None` if
 /// there was none, else the file IDs it put on the queue.
-fn remove_object(
+pub(super) fn remove_object(
     conn: &Connection,
     bucket: i64,
     key: &str,

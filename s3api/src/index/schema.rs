@@ -151,6 +151,40 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE objects ADD COLUMN encryption BLOB;
     ALTER TABLE uploads ADD COLUMN encryption BLOB;
     ALTER TABLE buckets ADD COLUMN default_sse TEXT;",
+    // 7: lifecycle. A bucket's rules, one row each in the order sent (a
+    // bucket without rows has no configuration); the worker's place in
+    // its pass (at most one row), updated in the transaction of each
+    // batch so a restart resumes where the last batch ended.
+    "CREATE TABLE lifecycle_rules (
+        bucket_id INTEGER NOT NULL REFERENCES buckets (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        rule_id TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        -- 0: the rule's own Prefix; 1: a Filter of one predicate; 2: And
+        filter_form INTEGER NOT NULL,
+        prefix TEXT,
+        tags BLOB NOT NULL,
+        size_greater INTEGER,
+        size_less INTEGER,
+        expire_days INTEGER,
+        expire_date_ms INTEGER,
+        expire_marker INTEGER NOT NULL CHECK (expire_marker IN (0, 1)),
+        noncurrent_days INTEGER,
+        noncurrent_newer INTEGER,
+        abort_days INTEGER,
+        PRIMARY KEY (bucket_id, idx)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE lifecycle_progress (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pass_start_ms INTEGER NOT NULL,
+        bucket TEXT NOT NULL,
+        -- 0: current objects and versions; 1: multipart uploads
+        phase INTEGER NOT NULL,
+        -- the last key handled in the phase (NULL: from the start), and
+        -- for uploads the last upload ID of that key
+        cursor_key BLOB,
+        cursor_upload TEXT
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.
