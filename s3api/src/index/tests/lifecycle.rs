@@ -88,7 +88,7 @@ fn batches_remove_what_the_decision_picks_and_resume_from_their_progress() {
     let p = ix.lifecycle_start_pass(100).unwrap().unwrap();
     assert_eq!((p.bucket.as_str(), p.phase, p.cursor_key.as_deref()), ("a", Phase::Objects, None));
     // Objects of even size go; two per batch.
-    let even = |c: &crate::index::lifecycle::ObjectCandidate| c.size % 2 == 0;
+    let even = |c: &crate::index::lifecycle::ObjectCandidate| c.size.is_multiple_of(2);
     let (out, p) = ix.lifecycle_object_batch(&p, 2, 100, &even).unwrap();
     assert_eq!((out.scanned, out.expired, out.done), (2, 1, false));
     assert_eq!(out.released, ["f0"]);
