@@ -21,6 +21,7 @@ use super::types::DeleteReason;
 use crate::lifecycle::model::{
     Configuration, Expiration, Filter, FilterForm, NoncurrentExpiration, Rule,
 };
+use crate::lifecycle::plan::KeyPlan;
 
 /// Which part of a bucket the worker walks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,12 +46,29 @@ pub struct Progress {
     pub cursor_upload: Option<String>,
 }
 
-/// An object as a lifecycle batch shows it to the decision.
+/// One version (or delete marker) of a key, as a lifecycle batch shows
+/// it to the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectCandidate {
-    pub key: String,
+pub struct VersionCandidate {
+    /// Its index row (stable within the batch's transaction).
+    pub row_id: i64,
+    /// `null` in a never-versioned bucket.
+    pub version_id: String,
+    pub is_latest: bool,
+    pub delete_marker: bool,
     pub size: u64,
+    /// Its creation time, unix ms.
     pub last_modified_ms: i64,
+}
+
+/// A key and its versions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyCandidate {
+    pub key: String,
+    /// Whether the bucket has (or had) versioning: an expired current
+    /// version is then hidden by a delete marker instead of removed.
+    pub versioned: bool,
+    pub versions: Vec<VersionCandidate>,
 }
 
 /// An incomplete upload as a lifecycle batch shows it to the decision.
@@ -64,10 +82,17 @@ pub struct UploadCandidate {
 /// What one batch did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct BatchOutcome {
-    /// Rows looked at.
+    /// Keys (or uploads) looked at.
     pub scanned: usize,
-    /// Objects removed, or uploads aborted.
+    /// Current objects expired (removed, or hidden by a delete marker), or
+    /// uploads aborted.
     pub expired: usize,
+    /// Noncurrent versions removed.
+    pub noncurrent: usize,
+    /// Lone delete markers removed.
+    pub markers: usize,
+    /// Versions the plan picked that Object Lock protects: left alone.
+    pub locked: usize,
     /// File IDs put on the delete queue.
     pub released: Vec<String>,
     /// The phase is finished (fewer than `limit` rows were left).
@@ -313,16 +338,17 @@ impl Index {
     }
 
     /// One batch of [`Phase::Objects`] for `progress`'s bucket: up to
-    /// `limit` objects after its cursor, each removed (files released)
-    /// when `expire` says so; the cursor moves in the same transaction
-    /// (to [`Phase::Uploads`] when the objects are done). A bucket that
-    /// is gone counts as done.
+    /// `limit` keys after its cursor, each with its versions, to which
+    /// `plan` says what happens; the plan is applied (files released,
+    /// locked versions skipped) and the cursor moves in the same
+    /// transaction (to [`Phase::Uploads`] when the keys are done). A
+    /// bucket that is gone counts as done.
     pub fn lifecycle_object_batch(
         &mut self,
         progress: &Progress,
         limit: usize,
         now_ms: i64,
-        expire: &dyn Fn(&ObjectCandidate) -> bool,
+        plan: &dyn Fn(&KeyCandidate) -> KeyPlan,
     ) -> Result<(BatchOutcome, Progress)> {
         let tx = self.write_tx()?;
         let mut out = BatchOutcome::default();
@@ -331,29 +357,14 @@ impl Index {
             tx.commit()?;
             return Ok((BatchOutcome { done: true, ..out }, next));
         };
-        let after = progress.cursor_key.as_deref().unwrap_or("").as_bytes();
-        let mut candidates = Vec::new();
-        {
-            let mut stmt = tx.prepare_cached(
-                "SELECT key, size, last_modified_ms FROM objects
-                 WHERE bucket_id = ?1 AND key > ?2 ORDER BY key LIMIT ?3",
-            )?;
-            let mut rows = stmt.query(params![id, after, sql_limit(limit)])?;
-            while let Some(row) = rows.next()? {
-                candidates.push(ObjectCandidate {
-                    key: key_from_blob(row.get(0)?)?,
-                    size: from_sql_u64(row.get(1)?, "object size")?,
-                    last_modified_ms: row.get(2)?,
-                });
-            }
-        }
+        let after = progress.cursor_key.as_deref().unwrap_or("");
+        let candidates = key_candidates(&tx, id, after, limit)?;
+        let lock = LockGuard::new(&tx)?;
         out.scanned = candidates.len();
         for c in &candidates {
-            if expire(c)
-                && let Some(released) = remove_object(&tx, id, &c.key, now_ms)?
-            {
-                out.expired += 1;
-                out.released.extend(released);
+            let p = plan(c);
+            if !p.is_empty() {
+                apply_plan(&tx, id, c, &p, &lock, now_ms, &mut out)?;
             }
         }
         out.done = candidates.len() < limit;
@@ -439,4 +450,94 @@ fn bucket_row(conn: &Connection, name: &str) -> Result<Option<i64>> {
 
 fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
+}
+
+/// Up to `limit` keys of bucket row `bucket` after `after`, each with its
+/// versions newest first.
+fn key_candidates(
+    conn: &Connection,
+    bucket: i64,
+    after: &str,
+    limit: usize,
+) -> Result<Vec<KeyCandidate>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, key, size, last_modified_ms FROM objects
+         WHERE bucket_id = ?1 AND key > ?2 ORDER BY key LIMIT ?3",
+    )?;
+    let mut rows = stmt.query(params![bucket, after.as_bytes(), sql_limit(limit)])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(KeyCandidate {
+            key: key_from_blob(row.get(1)?)?,
+            versioned: false,
+            versions: vec![VersionCandidate {
+                row_id: row.get(0)?,
+                version_id: "null".to_string(),
+                is_latest: true,
+                delete_marker: false,
+                size: from_sql_u64(row.get(2)?, "object size")?,
+                last_modified_ms: row.get(3)?,
+            }],
+        });
+    }
+    Ok(out)
+}
+
+/// Applies `plan` to key `c` of bucket row `bucket`, counting into `out`.
+fn apply_plan(
+    conn: &Connection,
+    bucket: i64,
+    c: &KeyCandidate,
+    plan: &KeyPlan,
+    lock: &LockGuard,
+    now_ms: i64,
+    out: &mut BatchOutcome,
+) -> Result<()> {
+    let Some(latest) = c.versions.first() else {
+        return Ok(());
+    };
+    if plan.expire_current {
+        if lock.protects(conn, latest.row_id, now_ms)? {
+            out.locked += 1;
+        } else if let Some(released) = remove_object(conn, bucket, &c.key, now_ms)? {
+            out.expired += 1;
+            out.released.extend(released);
+        }
+    }
+    Ok(())
+}
+
+/// Object Lock as the worker sees it: a version under a running retention
+/// (either mode: the worker has no bypass) or a legal hold is never
+/// removed. The lock columns are looked up rather than assumed, so this
+/// module works on an index with or without Object Lock's migration.
+struct LockGuard {
+    columns: bool,
+}
+
+impl LockGuard {
+    fn new(conn: &Connection) -> Result<Self> {
+        let n: i64 = conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM pragma_table_info('objects')
+                 WHERE name IN ('lock_until_ms', 'legal_hold')",
+            )?
+            .query_row([], |r| r.get(0))?;
+        Ok(Self { columns: n == 2 })
+    }
+
+    /// Whether row `row` may not be removed at `now_ms`.
+    fn protects(&self, conn: &Connection, row: i64, now_ms: i64) -> Result<bool> {
+        if !self.columns {
+            return Ok(false);
+        }
+        let locked: Option<bool> = conn
+            .prepare_cached(
+                "SELECT legal_hold = 1 OR COALESCE(lock_until_ms > ?2, 0) FROM objects
+                 WHERE id = ?1",
+            )?
+            .query_row(params![row, now_ms], |r| r.get(0))
+            .optional()?;
+        Ok(locked.unwrap_or(false))
+    }
 }

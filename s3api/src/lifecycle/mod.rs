@@ -14,6 +14,7 @@
 //! - [`parse`] — s3s DTOs ⇄ model, with AWS's errors.
 //! - [`eval`] — expiry dates (days rounded up to midnight UTC), the
 //!   `x-amz-expiration` header, which versions, markers and uploads go.
+//! - [`plan`] — what the rules do to one key and its versions.
 //! - [`tags`] — the tag set filters are evaluated against (empty until
 //!   object tagging exists).
 //! - [`worker`] — the background worker, its settings and its progress.
@@ -21,6 +22,7 @@
 pub mod eval;
 pub mod model;
 pub mod parse;
+pub mod plan;
 pub mod tags;
 pub mod worker;
 

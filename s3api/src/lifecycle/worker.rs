@@ -30,9 +30,10 @@ use tracing::{Instrument, info_span};
 
 use super::eval::{self, DAY_MS};
 use super::model::Configuration;
+use super::plan::{KeyPlan, plan_key};
 use super::tags::object_tags;
 use crate::gateway::now_ms;
-use crate::index::lifecycle::{BatchOutcome, ObjectCandidate, Phase, Progress, UploadCandidate};
+use crate::index::lifecycle::{BatchOutcome, KeyCandidate, Phase, Progress, UploadCandidate};
 use crate::index::{IndexError, IndexHandle};
 
 /// Rows per index transaction.
@@ -85,8 +86,14 @@ pub struct PassStats {
     pub buckets: usize,
     /// Objects looked at.
     pub scanned: usize,
-    /// Objects expired.
+    /// Current objects expired (removed, or hidden by a delete marker).
     pub expired: usize,
+    /// Noncurrent versions removed.
+    pub noncurrent: usize,
+    /// Lone delete markers removed.
+    pub markers: usize,
+    /// Versions left alone because Object Lock protects them.
+    pub locked: usize,
     /// Multipart uploads aborted.
     pub aborted: usize,
     /// Files put on the delete queue.
@@ -198,7 +205,7 @@ impl LifecycleWorker {
                     let now = now_ms();
                     match phase {
                         Phase::Objects => ix.lifecycle_object_batch(&p, BATCH, now, &|c| {
-                            object_expires(&config, &b, c, now, day_ms)
+                            key_plan(&config, &b, c, now, day_ms)
                         }),
                         Phase::Uploads => ix.lifecycle_upload_batch(&p, BATCH, now, &|u| {
                             upload_aborts(&config, u, now, day_ms)
@@ -231,7 +238,10 @@ impl LifecycleWorker {
             Phase::Objects => {
                 stats.scanned += out.scanned;
                 stats.expired += out.expired;
-                *expired += out.expired;
+                stats.noncurrent += out.noncurrent;
+                stats.markers += out.markers;
+                stats.locked += out.locked;
+                *expired += out.expired + out.noncurrent + out.markers;
             }
             Phase::Uploads => {
                 stats.aborted += out.expired;
@@ -245,17 +255,16 @@ impl LifecycleWorker {
     }
 }
 
-/// Whether the current object `c` of `bucket` has expired at `now_ms`.
-fn object_expires(
+/// What happens to key `c` of `bucket` at `now_ms`.
+fn key_plan(
     config: &Configuration,
     bucket: &str,
-    c: &ObjectCandidate,
+    c: &KeyCandidate,
     now_ms: i64,
     day_ms: i64,
-) -> bool {
+) -> KeyPlan {
     let tags = object_tags(bucket, &c.key);
-    eval::current_expiry(config, &c.key, c.size, c.last_modified_ms, &tags, day_ms)
-        .is_some_and(|(at, _)| now_ms >= at)
+    plan_key(config, &c.key, &c.versions, &tags, now_ms, day_ms)
 }
 
 /// Whether upload `u` is aborted at `now_ms`.
