@@ -65,9 +65,6 @@ pub struct VersionCandidate {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyCandidate {
     pub key: String,
-    /// Whether the bucket has (or had) versioning: an expired current
-    /// version is then hidden by a delete marker instead of removed.
-    pub versioned: bool,
     pub versions: Vec<VersionCandidate>,
 }
 
@@ -469,7 +466,6 @@ fn key_candidates(
     while let Some(row) = rows.next()? {
         out.push(KeyCandidate {
             key: key_from_blob(row.get(1)?)?,
-            versioned: false,
             versions: vec![VersionCandidate {
                 row_id: row.get(0)?,
                 version_id: "null".to_string(),
