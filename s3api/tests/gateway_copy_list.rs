@@ -127,8 +127,12 @@ async fn copies_share_files_and_batch_deletes() {
     let copy = |src: &'static str| s3.copy_object().bucket("dst").key("x").copy_source(src);
     assert_eq!(copy("src/nope").send().await.unwrap_err().code(), Some("NoSuchKey"));
     assert_eq!(copy("nobucket/k").send().await.unwrap_err().code(), Some("NoSuchBucket"));
+    // A malformed version ID is InvalidArgument; a well-formed unknown
+    // one NoSuchVersion (as on AWS).
     let version = copy("src/orig.txt?versionId=abc").send().await.unwrap_err();
-    assert_eq!(version.code(), Some("NoSuchVersion"));
+    assert_eq!(version.code(), Some("InvalidArgument"));
+    let unknown = "src/orig.txt?versionId=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(copy(unknown).send().await.unwrap_err().code(), Some("NoSuchVersion"));
     let cond = copy("src/orig.txt").copy_source_if_match("\"0000\"").send().await.unwrap_err();
     assert_eq!(cond.code(), Some("PreconditionFailed"));
     let cond = copy("src/orig.txt").copy_source_if_none_match(&etag).send().await.unwrap_err();
@@ -144,8 +148,8 @@ async fn copies_share_files_and_batch_deletes() {
         assert_eq!(get(&s3, bucket, key).await, data, "{bucket}/{key}");
     }
 
-    // DeleteObjects, verbose: a missing key is a success; an unknown
-    // version fails on its own.
+    // DeleteObjects, verbose: a missing key is a success; a malformed
+    // version ID fails on its own.
     let delete = Delete::builder()
         .objects(ident("dir/a b+c.txt"))
         .objects(ident("again"))
@@ -158,7 +162,7 @@ async fn copies_share_files_and_batch_deletes() {
     deleted.sort_unstable();
     assert_eq!(deleted, ["again", "dir/a b+c.txt", "never-existed"]);
     let errors: Vec<_> = out.errors().iter().map(|e| (e.key(), e.code())).collect();
-    assert_eq!(errors, [(Some("x"), Some("NoSuchVersion"))]);
+    assert_eq!(errors, [(Some("x"), Some("InvalidArgument"))]);
 
     // Quiet: successes are not reported.
     let delete = Delete::builder()

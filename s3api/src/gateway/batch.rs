@@ -1,8 +1,10 @@
 //! DeleteObjects: up to 1000 keys in one request, deleted in one index
-//! transaction. As in S3, deleting a key that does not exist succeeds; a
-//! key fails on its own (listed under `Error`) only when it names a
-//! version other than `null`, the one version an unversioned bucket has,
-//! or when it carries an `ETag` (a conditional delete, as S3's
+//! transaction. Each entry is a DeleteObject of its own (with its
+//! `VersionId`, see `object_delete`); its `Deleted` entry carries the
+//! `VersionId`, `DeleteMarker` and `DeleteMarkerVersionId` S3 answers. As
+//! in S3, deleting a key or version that does not exist succeeds; a key
+//! fails on its own (listed under `Error`) only when its version ID is
+//! malformed, or when it carries an `ETag` (a conditional delete, as S3's
 //! DeleteObjects allows per object) that the current object does not have
 //! (`PreconditionFailed`, or `NoSuchKey` when there is none); that check
 //! runs in the deleting transaction. Quiet mode reports failures only.
@@ -15,7 +17,7 @@ use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
 use super::{Inner, error, now_ms, owner_of};
-use crate::index::{IndexError, WriteCondition};
+use crate::index::{DeleteTarget, Deleted, IndexError, WriteCondition, is_valid_version_id};
 
 /// The most keys one request may name (S3's limit).
 pub const MAX_KEYS: usize = 1000;
@@ -39,15 +41,22 @@ pub async fn delete_objects(
         let quiet = input.delete.quiet.unwrap_or(false);
         let (valid, refused): (Vec<ObjectIdentifier>, Vec<ObjectIdentifier>) =
             input.delete.objects.into_iter().partition(|o| version_ok(o) && !o.key.is_empty());
-        let keys: Vec<(String, WriteCondition)> =
-            valid.iter().map(|o| (o.key.clone(), condition(o.e_tag.as_ref()))).collect();
+        let targets: Vec<DeleteTarget> = valid
+            .iter()
+            .map(|o| DeleteTarget {
+                key: o.key.clone(),
+                version_id: o.version_id.clone(),
+                cond: condition(o.e_tag.as_ref()),
+                marker_file: None,
+            })
+            .collect();
         let bucket = input.bucket.clone();
         let results = inner
             .index
-            .write(move |ix| ix.delete_objects_if(&bucket, &keys, now_ms()))
+            .write(move |ix| ix.delete_versions_if(&bucket, &targets, now_ms()))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        if results.iter().flatten().flatten().any(|ids| !ids.is_empty()) {
+        if results.iter().flatten().any(|d| !d.released.is_empty()) {
             inner.deletes.notify_one();
         }
         let mut deleted = Vec::new();
@@ -55,11 +64,7 @@ pub async fn delete_objects(
         for (o, result) in valid.into_iter().zip(results) {
             match result {
                 Ok(_) if quiet => {}
-                Ok(_) => deleted.push(DeletedObject {
-                    key: Some(o.key),
-                    version_id: o.version_id,
-                    ..DeletedObject::default()
-                }),
+                Ok(d) => deleted.push(deleted_entry(o, d)),
                 Err(e) => errors.push(condition_error(o, &e)),
             }
         }
@@ -72,6 +77,18 @@ pub async fn delete_objects(
     }
     .instrument(span)
     .await
+}
+
+/// The `Deleted` entry of a delete: the version removed, or the delete
+/// marker created (`DeleteMarker` and its `DeleteMarkerVersionId`).
+fn deleted_entry(o: ObjectIdentifier, d: Deleted) -> DeletedObject {
+    let named = o.version_id.is_some();
+    DeletedObject {
+        key: Some(o.key),
+        version_id: if named { d.version_id.clone() } else { None },
+        delete_marker: d.delete_marker.then_some(true),
+        delete_marker_version_id: if d.delete_marker { d.version_id } else { None },
+    }
 }
 
 /// The condition of an identifier's `ETag`: the object must have it. A
@@ -100,9 +117,9 @@ fn condition_error(o: ObjectIdentifier, e: &IndexError) -> Error {
     }
 }
 
-/// Whether the identifier's version can exist in an unversioned bucket.
+/// Whether the identifier's version ID is well-formed (or absent).
 fn version_ok(o: &ObjectIdentifier) -> bool {
-    o.version_id.as_deref().is_none_or(|v| v == "null")
+    o.version_id.as_deref().is_none_or(is_valid_version_id)
 }
 
 /// The per-key error for an identifier [`version_ok`] or the key check
@@ -111,7 +128,7 @@ fn key_error(o: ObjectIdentifier) -> Error {
     let (code, message) = if o.key.is_empty() {
         ("InvalidArgument", "the key is empty".to_string())
     } else {
-        ("NoSuchVersion", "the specified version does not exist".to_string())
+        ("InvalidArgument", "Invalid version id specified".to_string())
     };
     Error {
         code: Some(code.to_string()),
@@ -139,9 +156,10 @@ mod tests {
     fn versions() {
         assert!(version_ok(&ident("a", None)));
         assert!(version_ok(&ident("a", Some("null"))));
+        assert!(version_ok(&ident("a", Some(&"A".repeat(32)))));
         assert!(!version_ok(&ident("a", Some("v1"))));
         let e = key_error(ident("a", Some("v1")));
-        assert_eq!(e.code.as_deref(), Some("NoSuchVersion"));
+        assert_eq!(e.code.as_deref(), Some("InvalidArgument"));
         assert_eq!(e.version_id.as_deref(), Some("v1"));
         assert_eq!(key_error(ident("", None)).code.as_deref(), Some("InvalidArgument"));
     }

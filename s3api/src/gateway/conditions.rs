@@ -143,6 +143,7 @@ mod tests {
             last_modified_ms: secs * 1000 + 500,
             part_count: 0,
             meta: ObjectMeta::default(),
+            version_id: None,
         }
     }
 

@@ -25,18 +25,23 @@ use super::write_conditions::write_condition_from_headers;
 pub(super) use super::conditions::{Conditions, unix_secs};
 use super::{Inner, error, now_ms, owner_of, timestamp};
 use crate::checksum::ChecksumAlgorithm;
-use crate::index::{Index, IndexError, MetaDirective, ObjectInfo, ObjectMeta, WriteCondition};
+use crate::index::{
+    Copied, Index, IndexError, MetaDirective, ObjectInfo, ObjectMeta, WriteCondition,
+    is_valid_version_id,
+};
 
 /// The source named by `x-amz-copy-source`, already URL-decoded by `s3s`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Source {
     pub(super) bucket: String,
     pub(super) key: String,
+    /// `?versionId=` of the copy source: that version, not the current one.
+    pub(super) version_id: Option<String>,
 }
 
-/// What the writer job decided: the copy and the file IDs its overwrite
-/// queued, or the refusal of a failed condition.
-type Outcome = Result<(ObjectInfo, Vec<String>), S3Error>;
+/// What the writer job decided: the copy (with the file IDs its write
+/// queued), or the refusal of a failed condition.
+type Outcome = Result<Copied, S3Error>;
 
 pub async fn copy_object(
     inner: &Inner,
@@ -77,7 +82,11 @@ pub async fn copy_object(
         if replace {
             check_metadata(input.metadata.as_ref())?;
         }
-        if src.bucket == input.bucket && src.key == input.key && !replace && !reencrypt {
+        // Copying an older version onto its own key restores it, and is
+        // allowed (as on S3); a copy of the current object onto itself
+        // must change something.
+        let same = src.bucket == input.bucket && src.key == input.key && src.version_id.is_none();
+        if same && !replace && !reencrypt {
             return Err(S3Error::with_message(
                 S3ErrorCode::InvalidRequest,
                 "This copy request is illegal because it is trying to copy an object to itself \
@@ -98,8 +107,8 @@ pub async fn copy_object(
                 copy_job(ix, &src, dst, (&conditions, &dst_cond), new_meta, &crypto_job, now_ms())
             })
             .await
-            .map_err(|e| error::from_index(e, &owner))?;
-        let (info, released) = outcome?;
+            .map_err(|e| copy_source_error(e, &owner))?;
+        let Copied { info, source_version_id, released } = outcome?;
         if !released.is_empty() {
             inner.deletes.notify_one();
         }
@@ -109,6 +118,8 @@ pub async fn copy_object(
         tracing::debug!(size = info.size, "copied by reference");
         let mut out = CopyObjectOutput {
             copy_object_result: Some(result(&info)),
+            version_id: info.version_id.clone(),
+            copy_source_version_id: source_version_id,
             expiration: super::bucket_lifecycle::expiration(
                 inner,
                 &input.bucket,
@@ -138,7 +149,8 @@ fn copy_job(
     crypto: &CopyCrypto,
     now_ms: i64,
 ) -> Result<Outcome, IndexError> {
-    let head = ix.head_object(&src.bucket, &src.key)?;
+    let version = src.version_id.as_deref();
+    let head = ix.head_version(&src.bucket, &src.key, version)?;
     if let Err(e) = conditions.check(&head) {
         return Ok(Err(e));
     }
@@ -157,23 +169,35 @@ fn copy_job(
             MetaDirective::Replace(Box::new(meta))
         }
     };
-    let (info, released) =
-        ix.copy_object_if((&src.bucket, &src.key), dst, directive, now_ms, dst_cond)?;
-    Ok(Ok((info, released)))
+    let src_ref = (src.bucket.as_str(), src.key.as_str());
+    Ok(Ok(ix.copy_version_if(src_ref, version, dst, directive, now_ms, dst_cond)?))
 }
 
-/// The source bucket and key; a version other than `null` (the only one
-/// an unversioned bucket has) does not exist, and access points are not
-/// served.
+/// An index failure of a copy: as any other, except that naming a delete
+/// marker as the source by its version ID is 400 InvalidRequest (S3's
+/// answer; a marker that is merely the latest is 404 NoSuchKey).
+pub(super) fn copy_source_error(e: IndexError, owner: &str) -> S3Error {
+    match e {
+        IndexError::DeleteMarker { addressed: true, .. } => S3Error::with_message(
+            S3ErrorCode::InvalidRequest,
+            "The source of a copy request may not specifically refer to a delete marker by \
+             version id.",
+        ),
+        e => error::from_index(e, owner),
+    }
+}
+
+/// The source bucket, key and version; a malformed version ID is 400
+/// InvalidArgument, and access points are not served.
 pub(super) fn source(cs: &CopySource) -> S3Result<Source> {
     match cs {
         CopySource::Bucket { bucket, key, version_id } => {
             if let Some(v) = version_id
-                && &**v != "null"
+                && !is_valid_version_id(v)
             {
                 return Err(S3Error::with_message(
-                    S3ErrorCode::NoSuchVersion,
-                    format!("version {v:?} of the copy source does not exist"),
+                    S3ErrorCode::InvalidArgument,
+                    "Invalid version id specified",
                 ));
             }
             if key.is_empty() {
@@ -182,7 +206,11 @@ pub(super) fn source(cs: &CopySource) -> S3Result<Source> {
                     "the copy source has no key",
                 ));
             }
-            Ok(Source { bucket: bucket.to_string(), key: key.to_string() })
+            Ok(Source {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                version_id: version_id.as_ref().map(|v| v.to_string()),
+            })
         }
         _ => Err(S3Error::with_message(
             S3ErrorCode::NotImplemented,
@@ -242,8 +270,11 @@ mod tests {
         assert_eq!((s.bucket.as_str(), s.key.as_str()), ("bkt", "där/a b.txt"));
         let null = CopySource::parse("bkt/k?versionId=null").unwrap();
         assert!(source(&null).is_ok());
-        let other = CopySource::parse("bkt/k?versionId=3").unwrap();
-        assert!(source(&other).is_err());
+        let v = "A".repeat(32);
+        let other = CopySource::parse(&format!("bkt/k?versionId={v}")).unwrap();
+        assert_eq!(source(&other).unwrap().version_id, Some(v));
+        let bad = CopySource::parse("bkt/k?versionId=3").unwrap();
+        assert!(source(&bad).is_err());
     }
 
     #[test]

@@ -16,6 +16,12 @@ pub fn from_index(e: IndexError, me: &str) -> S3Error {
     let (code, msg) = match &e {
         IndexError::NoSuchBucket(_) => (S3ErrorCode::NoSuchBucket, e.to_string()),
         IndexError::NoSuchKey { .. } => (S3ErrorCode::NoSuchKey, e.to_string()),
+        IndexError::NoSuchVersion { .. } => {
+            (S3ErrorCode::NoSuchVersion, "The specified version does not exist.".to_string())
+        }
+        IndexError::DeleteMarker { version_id, addressed, .. } => {
+            return delete_marker(version_id, *addressed);
+        }
         IndexError::BucketExists { owner, .. } if owner == me => {
             (S3ErrorCode::BucketAlreadyOwnedByYou, e.to_string())
         }
@@ -47,6 +53,28 @@ pub fn from_index(e: IndexError, me: &str) -> S3Error {
         | IndexError::GroupCommit(_) => return internal(e),
     };
     S3Error::with_message(code, msg)
+}
+
+/// The answer to a read of a delete marker: 404 NoSuchKey when it is the
+/// latest version, 405 MethodNotAllowed when the request named it by its
+/// version ID; both carry `x-amz-delete-marker: true` and the marker's
+/// `x-amz-version-id`, as on S3 (clients tell a deleted key by them).
+pub fn delete_marker(version_id: &str, addressed: bool) -> S3Error {
+    let mut e = if addressed {
+        S3Error::with_message(
+            S3ErrorCode::MethodNotAllowed,
+            "The specified method is not allowed against this resource.",
+        )
+    } else {
+        S3Error::with_message(S3ErrorCode::NoSuchKey, "The specified key does not exist.")
+    };
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-amz-delete-marker", http::HeaderValue::from_static("true"));
+    if let Ok(v) = http::HeaderValue::from_str(version_id) {
+        headers.insert("x-amz-version-id", v);
+    }
+    e.set_headers(headers);
+    e
 }
 
 /// The S3 error for a tracker or storage failure.
@@ -176,6 +204,7 @@ pub fn default_message(code: &str) -> &'static str {
         "MissingSecurityHeader" => "Your request is missing a required header.",
         "NoSuchBucket" => "The specified bucket does not exist.",
         "NoSuchKey" => "The specified key does not exist.",
+        "NoSuchVersion" => "The specified version does not exist.",
         "NoSuchUpload" => {
             "The specified multipart upload does not exist. The upload ID might be invalid, or \
              the multipart upload might have been aborted or completed."

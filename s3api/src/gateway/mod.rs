@@ -14,8 +14,10 @@
 //! - `object_put`, `object_get`, `object_delete` — PutObject; GetObject
 //!   and HeadObject; DeleteObject.
 //! - `limits` — S3's key and user-metadata size limits.
-//! - `list` — ListObjectsV2; `list_v1` — ListObjects (v1) and
-//!   ListObjectVersions.
+//! - `list` — ListObjectsV2; `list_v1` — ListObjects (v1);
+//!   `list_versions` — ListObjectVersions.
+//! - `versioning` — Put/GetBucketVersioning.
+//! - `object_attributes` — GetObjectAttributes.
 //! - `copy` — CopyObject; `batch` — DeleteObjects.
 //! - `group_bucket` — buckets named like a FastDFS group: its files by
 //!   file ID, read-only.
@@ -58,7 +60,9 @@ mod ignored_range;
 mod limits;
 mod list;
 mod list_v1;
+mod list_versions;
 mod multipart;
+mod object_attributes;
 mod object_delete;
 mod object_get;
 mod object_put;
@@ -74,6 +78,7 @@ mod service;
 mod sigv4_fixups;
 mod sse;
 mod sse_copy;
+mod versioning;
 mod vhost;
 mod write_conditions;
 
@@ -418,6 +423,13 @@ impl S3 for Gateway {
         bucket_lifecycle::delete_bucket_lifecycle(&self.inner, req).await
     }
 
+    async fn get_object_attributes(
+        &self,
+        req: S3Request<s3s::dto::GetObjectAttributesInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectAttributesOutput>> {
+        object_attributes::get_object_attributes(&self.inner, req).await
+    }
+
     async fn list_object_versions(
         &self,
         req: S3Request<ListObjectVersionsInput>,
@@ -425,6 +437,21 @@ impl S3 for Gateway {
         if self.is_group_bucket(&req.input.bucket).await {
             return Err(group_bucket::not_listable(&self.inner, &req, &req.input.bucket).await);
         }
-        list_v1::list_object_versions(&self.inner, req).await
+        list_versions::list_object_versions(&self.inner, req).await
+    }
+
+    async fn put_bucket_versioning(
+        &self,
+        req: S3Request<s3s::dto::PutBucketVersioningInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketVersioningOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        versioning::put_bucket_versioning(&self.inner, req).await
+    }
+
+    async fn get_bucket_versioning(
+        &self,
+        req: S3Request<s3s::dto::GetBucketVersioningInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketVersioningOutput>> {
+        versioning::get_bucket_versioning(&self.inner, req).await
     }
 }

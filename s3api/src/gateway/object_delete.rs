@@ -1,4 +1,6 @@
-//! DeleteObject: the index row goes at once; the object's file IDs are put
+//! DeleteObject: in a versioned bucket a delete without `versionId` adds
+//! a delete marker and one with it removes exactly that version (see
+//! `index::versions`); otherwise the index row goes at once; the object's file IDs are put
 //! on the persistent delete queue in the same transaction and the drainer
 //! removes them from the storages later. `If-Match` (an ETag or `*`) is
 //! checked in that transaction: 412 when the current object's ETag
@@ -33,15 +35,22 @@ pub async fn delete_object(
             ));
         }
         let cond = write_condition(req.input.if_match.as_ref(), None)?;
-        let released = inner
+        let version = req.input.version_id.clone();
+        let deleted = inner
             .index
-            .write(move |ix| ix.delete_object_if(&bucket, &key, now_ms(), &cond))
+            .write(move |ix| {
+                ix.delete_version_if(&bucket, &key, version.as_deref(), None, now_ms(), &cond)
+            })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        if released.is_some_and(|ids| !ids.is_empty()) {
+        if !deleted.released.is_empty() {
             inner.deletes.notify_one();
         }
-        Ok(S3Response::new(DeleteObjectOutput::default()))
+        Ok(S3Response::new(DeleteObjectOutput {
+            version_id: deleted.version_id,
+            delete_marker: deleted.delete_marker.then_some(true),
+            ..DeleteObjectOutput::default()
+        }))
     }
     .instrument(span)
     .await

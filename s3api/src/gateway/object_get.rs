@@ -44,10 +44,10 @@ pub async fn get_object(
     async {
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
-        let (b, k) = (input.bucket.clone(), input.key.clone());
+        let (b, k, v) = (input.bucket.clone(), input.key.clone(), input.version_id.clone());
         let record = inner
             .index
-            .read(move |ix| ix.get_object(&b, &k))
+            .read(move |ix| ix.get_version(&b, &k, v.as_deref()))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
@@ -66,9 +66,13 @@ pub async fn get_object(
         .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         let mut resp = Reply::new(&record.info, sel, &input, None).get(body);
         let info = &record.info;
-        resp.output.expiration =
-            expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+        // Announced for the current version only (a read without versionId).
+        if input.version_id.is_none() {
+            resp.output.expiration =
+                expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+        }
         let o = &mut resp.output;
+        o.version_id = record.info.version_id.clone();
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());
         Ok(resp)
@@ -88,8 +92,8 @@ pub async fn head_object(
     async {
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
-        let (b, k) = (input.bucket.clone(), input.key.clone());
-        let record = inner.index.read(move |ix| ix.get_object(&b, &k)).await;
+        let (b, k, v) = (input.bucket.clone(), input.key.clone(), input.version_id.clone());
+        let record = inner.index.read(move |ix| ix.get_version(&b, &k, v.as_deref())).await;
         let record = record.map_err(|e| error::from_index(e, &owner))?;
         let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
         let part = input.part_number.is_some();
@@ -104,9 +108,13 @@ pub async fn head_object(
         }
         let mut resp = Reply::new(&record.info, sel, &input, None).head();
         let info = &record.info;
-        resp.output.expiration =
-            expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+        // Announced for the current version only (a read without versionId).
+        if input.version_id.is_none() {
+            resp.output.expiration =
+                expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+        }
         let o = &mut resp.output;
+        o.version_id = record.info.version_id.clone();
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
             sse_headers(unlocked.as_ref());
         Ok(resp)
@@ -118,7 +126,7 @@ pub async fn head_object(
 /// The SSE-C key a GET or HEAD gave, the data key of the object of
 /// `info` it unlocks (`None`: a plain object), or the error for a missing
 /// or wrong key.
-fn unlock(
+pub(super) fn unlock(
     inner: &Inner,
     input: &impl SseCustomerFields,
     info: &ObjectInfo,

@@ -34,7 +34,7 @@ use super::write_conditions::{condition_failed, lost_race, precheck, write_condi
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::ChecksumAlgorithm;
 use crate::crypto::segments::FileKey;
-use crate::index::{NewObject, ObjectData};
+use crate::index::{NewObject, ObjectData, Written};
 use crate::rebuild::tags::FileTag;
 
 mod tagging;
@@ -89,9 +89,9 @@ pub async fn put_object(
         };
         let (b, k, t) = (bucket.name.clone(), input.key.clone(), token.clone());
         let written =
-            inner.index.write(move |ix| ix.put_object_if(&b, &k, &object, Some(&t), &cond)).await;
-        let released = match written {
-            Ok(released) => released,
+            inner.index.write(move |ix| ix.put_version_if(&b, &k, &object, Some(&t), &cond)).await;
+        let Written { version_id, released } = match written {
+            Ok(w) => w,
             Err(e) if condition_failed(&e) => {
                 // The write changed nothing; abandoning the intent queues
                 // the file just stored.
@@ -112,6 +112,7 @@ pub async fn put_object(
         let mut out = PutObjectOutput {
             e_tag: Some(s3s::dto::ETag::Strong(etag)),
             size: Some(i64::try_from(len).unwrap_or(i64::MAX)),
+            version_id,
             ..PutObjectOutput::default()
         };
         out.echo_checksums(&digests);

@@ -289,6 +289,7 @@ mod tests {
             last_modified_ms: 0,
             part_count: parts,
             meta: ObjectMeta::default(),
+            version_id: None,
         }
     }
 

@@ -79,7 +79,8 @@ pub(super) async fn precheck(
     let (b, k) = (bucket.to_string(), key.to_string());
     let current = match inner.index.read(move |ix| ix.head_object(&b, &k)).await {
         Ok(info) => Some(info.etag),
-        Err(IndexError::NoSuchKey { .. }) => None,
+        // A delete marker as the latest version: no current object.
+        Err(IndexError::NoSuchKey { .. } | IndexError::DeleteMarker { .. }) => None,
         Err(e) => return Err(error::from_index(e, owner)),
     };
     cond.check(bucket, key, current.as_deref()).map_err(|e| error::from_index(e, owner))

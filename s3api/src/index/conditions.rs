@@ -80,10 +80,15 @@ fn failed(bucket: &str, key: &str, what: &str) -> IndexError {
     IndexError::PreconditionFailed(format!("{what} does not hold for {bucket}/{key}"))
 }
 
-/// The ETag of the object at `key` in bucket row `bucket`, if any.
+/// The ETag of the current object at `key` in bucket row `bucket`, if
+/// any: the latest version unless it is a delete marker (conditions of a
+/// versioned bucket are about the object a GET would return).
 pub(super) fn current_etag(conn: &Connection, bucket: i64, key: &str) -> Result<Option<String>> {
     Ok(conn
-        .prepare_cached("SELECT etag FROM objects WHERE bucket_id = ?1 AND key = ?2")?
+        .prepare_cached(
+            "SELECT etag FROM objects
+             WHERE bucket_id = ?1 AND key = ?2 AND is_latest = 1 AND delete_marker = 0",
+        )?
         .query_row(params![bucket, key.as_bytes()], |r| r.get(0))
         .optional()?)
 }

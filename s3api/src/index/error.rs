@@ -51,6 +51,30 @@ pub enum IndexError {
         /// The missing key.
         key: String,
     },
+    /// The version named by a `versionId` does not exist.
+    #[error("no such version {version_id} of {bucket}/{key}")]
+    NoSuchVersion {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The missing version.
+        version_id: String,
+    },
+    /// The version a read addresses is a delete marker: without a
+    /// `versionId` S3 answers 404 NoSuchKey, with one 405
+    /// MethodNotAllowed, both with the marker's headers.
+    #[error("{bucket}/{key} is a delete marker ({version_id})")]
+    DeleteMarker {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The marker's version ID.
+        version_id: String,
+        /// The request named the marker by its version ID.
+        addressed: bool,
+    },
     /// The multipart upload does not exist (or belongs to another key).
     #[error("no such upload: {0}")]
     NoSuchUpload(String),

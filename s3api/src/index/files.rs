@@ -81,6 +81,24 @@ pub(super) fn release_all<'a>(
     Ok(released)
 }
 
+/// Puts `file_id` on the delete queue unless a row references it or it
+/// is queued already, in the caller's transaction; whether it was queued.
+pub(super) fn enqueue_unreferenced(
+    conn: &Connection,
+    file_id: &str,
+    reason: DeleteReason,
+    now_ms: i64,
+) -> Result<bool> {
+    let referenced: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM files WHERE file_id = ?1)")?
+        .query_row(params![file_id], |r| r.get(0))?;
+    if referenced || queue::is_queued(conn, file_id)? {
+        return Ok(false);
+    }
+    queue::enqueue(conn, file_id, reason, now_ms)?;
+    Ok(true)
+}
+
 impl Index {
     /// Whether any index row references `file_id` (the orphan sweep keeps
     /// such files).
@@ -134,16 +152,8 @@ impl Index {
         now_ms: i64,
     ) -> Result<bool> {
         let tx = self.write_tx()?;
-        let referenced: bool = tx.query_row(
-            "SELECT EXISTS (SELECT 1 FROM files WHERE file_id = ?1)",
-            params![file_id],
-            |r| r.get(0),
-        )?;
-        if referenced || queue::is_queued(&tx, file_id)? {
-            return Ok(false);
-        }
-        queue::enqueue(&tx, file_id, reason, now_ms)?;
+        let queued = enqueue_unreferenced(&tx, file_id, reason, now_ms)?;
         tx.commit()?;
-        Ok(true)
+        Ok(queued)
     }
 }

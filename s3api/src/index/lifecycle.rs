@@ -16,8 +16,8 @@ use super::buckets::bucket_id;
 use super::codec::{decode_map, encode_map, from_sql_u32, from_sql_u64, key_from_blob, to_sql_u64};
 use super::error::{IndexError, Result};
 use super::multipart::drop_upload;
-use super::objects::remove_object;
-use super::types::DeleteReason;
+use super::types::{DeleteReason, Versioning};
+use super::versions::{BucketRow, NULL_VERSION, bucket_row, delete_version};
 use crate::lifecycle::model::{
     Configuration, Expiration, Filter, FilterForm, NoncurrentExpiration, Rule,
 };
@@ -350,18 +350,18 @@ impl Index {
         let tx = self.write_tx()?;
         let mut out = BatchOutcome::default();
         let mut next = progress.clone();
-        let Some(id) = bucket_row(&tx, &progress.bucket)? else {
+        let Some(bucket) = existing_bucket(&tx, &progress.bucket)? else {
             tx.commit()?;
             return Ok((BatchOutcome { done: true, ..out }, next));
         };
         let after = progress.cursor_key.as_deref().unwrap_or("");
-        let candidates = key_candidates(&tx, id, after, limit)?;
+        let candidates = key_candidates(&tx, &bucket, after, limit)?;
         let lock = LockGuard::new(&tx)?;
         out.scanned = candidates.len();
         for c in &candidates {
             let p = plan(c);
             if !p.is_empty() {
-                apply_plan(&tx, id, c, &p, &lock, now_ms, &mut out)?;
+                apply_plan(&tx, &bucket, c, &p, &lock, now_ms, &mut out)?;
             }
         }
         out.done = candidates.len() < limit;
@@ -390,7 +390,7 @@ impl Index {
         let tx = self.write_tx()?;
         let mut out = BatchOutcome::default();
         let mut next = progress.clone();
-        let Some(id) = bucket_row(&tx, &progress.bucket)? else {
+        let Some(id) = existing_bucket(&tx, &progress.bucket)?.map(|b| b.id) else {
             tx.commit()?;
             return Ok((BatchOutcome { done: true, ..out }, next));
         };
@@ -436,10 +436,10 @@ impl Index {
     }
 }
 
-/// The row ID of bucket `name`, `None` if it is gone.
-fn bucket_row(conn: &Connection, name: &str) -> Result<Option<i64>> {
-    match bucket_id(conn, name) {
-        Ok(id) => Ok(Some(id)),
+/// Bucket `name`'s row, `None` if it is gone.
+fn existing_bucket(conn: &Connection, name: &str) -> Result<Option<BucketRow>> {
+    match bucket_row(conn, name) {
+        Ok(b) => Ok(Some(b)),
         Err(IndexError::NoSuchBucket(_)) => Ok(None),
         Err(e) => Err(e),
     }
@@ -449,56 +449,104 @@ fn sql_limit(limit: usize) -> i64 {
     i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
-/// Up to `limit` keys of bucket row `bucket` after `after`, each with its
-/// versions newest first.
+/// Up to `limit` keys of `bucket` after `after`, each with its versions
+/// newest first: the keys first (the `(bucket_id, key, seq DESC)` index
+/// gives them in order), then every row of that key range.
 fn key_candidates(
     conn: &Connection,
-    bucket: i64,
+    bucket: &BucketRow,
     after: &str,
     limit: usize,
 ) -> Result<Vec<KeyCandidate>> {
+    let last: Option<Vec<u8>> = conn
+        .prepare_cached(
+            "SELECT MAX(key) FROM (SELECT DISTINCT key FROM objects
+             WHERE bucket_id = ?1 AND key > ?2 ORDER BY key LIMIT ?3)",
+        )?
+        .query_row(params![bucket.id, after.as_bytes(), sql_limit(limit)], |r| r.get(0))?;
+    let Some(last) = last else {
+        return Ok(Vec::new());
+    };
     let mut stmt = conn.prepare_cached(
-        "SELECT id, key, size, last_modified_ms FROM objects
-         WHERE bucket_id = ?1 AND key > ?2 ORDER BY key LIMIT ?3",
+        "SELECT id, key, version_id, is_latest, delete_marker, size, last_modified_ms
+         FROM objects WHERE bucket_id = ?1 AND key > ?2 AND key <= ?3 ORDER BY key, seq DESC",
     )?;
-    let mut rows = stmt.query(params![bucket, after.as_bytes(), sql_limit(limit)])?;
-    let mut out = Vec::new();
+    let mut rows = stmt.query(params![bucket.id, after.as_bytes(), last])?;
+    let mut out: Vec<KeyCandidate> = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push(KeyCandidate {
-            key: key_from_blob(row.get(1)?)?,
-            versions: vec![VersionCandidate {
-                row_id: row.get(0)?,
-                version_id: "null".to_string(),
-                is_latest: true,
-                delete_marker: false,
-                size: from_sql_u64(row.get(2)?, "object size")?,
-                last_modified_ms: row.get(3)?,
-            }],
-        });
+        let key = key_from_blob(row.get(1)?)?;
+        let version = VersionCandidate {
+            row_id: row.get(0)?,
+            version_id: row.get(2)?,
+            is_latest: row.get::<_, i64>(3)? == 1,
+            delete_marker: row.get::<_, i64>(4)? == 1,
+            size: from_sql_u64(row.get(5)?, "object size")?,
+            last_modified_ms: row.get(6)?,
+        };
+        match out.last_mut() {
+            Some(c) if c.key == key => c.versions.push(version),
+            _ => out.push(KeyCandidate { key, versions: vec![version] }),
+        }
     }
     Ok(out)
 }
 
-/// Applies `plan` to key `c` of bucket row `bucket`, counting into `out`.
+/// Applies `plan` to key `c` of `bucket`, counting into `out`: noncurrent
+/// versions first, then the current one, then a marker left alone.
 fn apply_plan(
     conn: &Connection,
-    bucket: i64,
+    bucket: &BucketRow,
     c: &KeyCandidate,
     plan: &KeyPlan,
     lock: &LockGuard,
     now_ms: i64,
     out: &mut BatchOutcome,
 ) -> Result<()> {
-    let Some(latest) = c.versions.first() else {
-        return Ok(());
-    };
-    if plan.expire_current {
-        if lock.protects(conn, latest.row_id, now_ms)? {
+    let mut left = c.versions.len();
+    for id in &plan.remove {
+        let Some(v) = c.versions.iter().find(|v| v.version_id == *id) else { continue };
+        if lock.protects(conn, v.row_id, now_ms)? {
             out.locked += 1;
-        } else if let Some(released) = remove_object(conn, bucket, &c.key, now_ms)? {
-            out.expired += 1;
-            out.released.extend(released);
+            continue;
         }
+        let d = delete_version(conn, bucket, &c.key, Some(id), None, now_ms)?;
+        if d.found {
+            out.noncurrent += 1;
+            left -= 1;
+        }
+        out.released.extend(d.released);
+    }
+    if plan.expire_current {
+        // What expiring the current version removes: the row itself when
+        // the bucket was never versioned, the key's `null` version when
+        // it is suspended (a `null` marker replaces it), nothing when
+        // enabled (a marker is added).
+        let removed = match bucket.versioning {
+            None => c.versions.first(),
+            Some(Versioning::Suspended) => c.versions.iter().find(|v| v.version_id == NULL_VERSION),
+            Some(Versioning::Enabled) => None,
+        };
+        let locked = match removed {
+            Some(v) => lock.protects(conn, v.row_id, now_ms)?,
+            None => false,
+        };
+        if locked {
+            out.locked += 1;
+        } else {
+            let d = delete_version(conn, bucket, &c.key, None, None, now_ms)?;
+            out.expired += 1;
+            out.released.extend(d.released);
+        }
+        return Ok(());
+    }
+    if let Some(id) = &plan.remove_lone_marker
+        && left == 1
+    {
+        let d = delete_version(conn, bucket, &c.key, Some(id), None, now_ms)?;
+        if d.found {
+            out.markers += 1;
+        }
+        out.released.extend(d.released);
     }
     Ok(())
 }

@@ -32,6 +32,13 @@ use super::buckets::bucket_id;
 use super::codec::{common_prefix, from_sql_u64, key_successor, prefix_successor};
 use super::error::{IndexError, Result};
 
+/// The scan of ListObjects: current objects only, said literally as the
+/// partial index `objects_current` says it, so SQLite scans that index
+/// and never steps over old versions or delete markers.
+pub(super) const LIST_SQL: &str = "SELECT key, size, etag, last_modified_ms, storage_class
+    FROM objects WHERE bucket_id = ?1 AND key >= ?2 AND is_latest = 1 AND delete_marker = 0
+    ORDER BY key";
+
 /// A listing request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListQuery<'a> {
@@ -194,16 +201,8 @@ impl Index {
         let id = bucket_id(&tx, bucket)?;
         let delimiter = query.delimiter.filter(|d| !d.is_empty());
         let start = start_cursor(query.prefix, delimiter, query.start_after);
-        let scanned = scan(
-            &tx,
-            "SELECT key, size, etag, last_modified_ms, storage_class FROM objects
-             WHERE bucket_id = ?1 AND key >= ?2 ORDER BY key",
-            id,
-            start,
-            query.prefix,
-            delimiter,
-            query.max_keys,
-            |row, key| {
+        let scanned =
+            scan(&tx, LIST_SQL, id, start, query.prefix, delimiter, query.max_keys, |row, key| {
                 Ok(ListEntry {
                     key,
                     size: from_sql_u64(row.get(1)?, "size")?,
@@ -211,8 +210,7 @@ impl Index {
                     last_modified_ms: row.get(3)?,
                     storage_class: row.get(4)?,
                 })
-            },
-        )?;
+            })?;
         tx.commit()?;
         let next_marker = match (scanned.truncated, scanned.last_was_prefix) {
             (false, _) => None,

@@ -48,6 +48,8 @@
 //!   [`intents`], `files` — the operations, as `impl Index` blocks.
 //! - [`lifecycle`] — bucket lifecycle rules and the worker's batches
 //!   and progress.
+//! - [`versions`] — versioning: what a write and a delete do to the
+//!   versions of a key; `version_listing` — ListObjectVersions.
 //! - [`conditions`] — conditional writes, checked in the write's own
 //!   transaction.
 //! - [`handle`] — the async facade.
@@ -73,6 +75,8 @@ mod objects;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod version_listing;
+pub mod versions;
 
 use std::path::Path;
 use std::time::Duration;
@@ -89,11 +93,14 @@ pub use multipart::{
     CompleteUpload, Completed, CompletedPart, PartInfo, PartsPage, Upload, UploadListQuery,
     UploadPage, random_id,
 };
+pub use objects::{Copied, DeleteTarget};
 pub use queue::{QueuedDelete, RetryPolicy};
 pub use types::{
-    Bucket, DeleteReason, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,
-    ObjectRecord, PartRef,
+    Bucket, DeleteReason, Deleted, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,
+    ObjectRecord, PartRef, Versioning, Written,
 };
+pub use version_listing::{VersionEntry, VersionPage, VersionQuery};
+pub use versions::{NULL_VERSION, is_valid_version_id};
 
 /// How long a connection waits for a lock held by another connection.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

@@ -9,12 +9,16 @@ use std::sync::LazyLock;
 
 use rusqlite::{Connection, ToSql, params, params_from_iter};
 
-use super::buckets::bucket_id;
 use super::codec::to_sql_u64;
 use super::conditions::{WriteCondition, check_at};
 use super::error::{IndexError, Result};
-use super::rows::{META_COLS, MetaValues, ObjectRow, find_object, object_data};
-use super::types::{DeleteReason, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectRecord};
+use super::rows::{META_COLS, MetaValues, find_object, object_data, owned_file_ids};
+use super::types::{
+    DeleteReason, Deleted, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectRecord, Written,
+};
+use super::versions::{
+    Content, bucket_row, check_version_id, delete_version, readable, write_version,
+};
 use super::{Index, files, intents};
 
 /// Inserts an object row unless the key exists (formatted once: this is
@@ -23,14 +27,14 @@ static INSERT_OBJECT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO objects (bucket_id, key, file_id, part_count, size, etag,
          last_modified_ms, {META_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-         ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (bucket_id, key) DO NOTHING"
+         ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT DO NOTHING"
     )
 });
 
 /// The most parts a manifest may have (S3's limit).
 pub const MAX_PARTS: usize = 10_000;
 
-fn check_new(obj: &NewObject) -> Result<()> {
+pub(super) fn check_new(obj: &NewObject) -> Result<()> {
     if let ObjectData::Parts(parts) = &obj.data {
         if parts.is_empty() || parts.len() > MAX_PARTS {
             return Err(IndexError::InvalidArgument(format!("{} parts", parts.len())));
@@ -46,14 +50,16 @@ fn check_new(obj: &NewObject) -> Result<()> {
     Ok(())
 }
 
-/// Writes `obj` at `key`, replacing any object there, in the caller's
-/// transaction. Returns the file IDs the replacement put on the queue.
+/// Writes `obj` at `key` of a never-versioned bucket, replacing any
+/// object there in place, in the caller's transaction. Returns the row ID
+/// and the file IDs the replacement put on the queue. (Versioned buckets:
+/// [`super::versions::write_version`].)
 pub(super) fn write_object(
     conn: &Connection,
     bucket: i64,
     key: &str,
     obj: &NewObject,
-) -> Result<Vec<String>> {
+) -> Result<(i64, Vec<String>)> {
     check_new(obj)?;
     for id in obj.data.file_ids() {
         files::retain(conn, id)?;
@@ -90,68 +96,46 @@ pub(super) fn write_object(
         .execute(params_from_iter(values))?;
         (row.id, old_files)
     };
-    if let ObjectData::Parts(parts) = &obj.data {
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO object_parts (object_id, idx, part_number, file_id, size, etag, checksums)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (idx, p) in parts.iter().enumerate() {
-            let size = to_sql_u64(p.size, "part size")?;
-            insert.execute(params![
-                object_id,
-                idx as i64,
-                p.part_number,
-                p.file_id,
-                size,
-                p.etag,
-                super::codec::encode_map(&p.checksums)?
-            ])?;
-        }
-    }
-    files::release_all(
+    insert_parts(conn, object_id, &obj.data)?;
+    let released = files::release_all(
         conn,
         old_files.iter().map(String::as_str),
         DeleteReason::Overwritten,
         obj.last_modified_ms,
-    )
-}
-
-/// The file IDs an object row references.
-fn owned_file_ids(conn: &Connection, row: &ObjectRow) -> Result<Vec<String>> {
-    Ok(match object_data(conn, row)? {
-        ObjectData::Single(id) => vec![id],
-        ObjectData::Parts(parts) => parts.into_iter().map(|p| p.file_id).collect(),
-    })
-}
-
-/// Deletes the object at `key` in the caller's transaction; `None` if
-/// there was none, else the file IDs it put on the queue.
-pub(super) fn remove_object(
-    conn: &Connection,
-    bucket: i64,
-    key: &str,
-    now_ms: i64,
-) -> Result<Option<Vec<String>>> {
-    let Some(row) = find_object(conn, bucket, key)? else {
-        return Ok(None);
-    };
-    let old_files = owned_file_ids(conn, &row)?;
-    conn.prepare_cached("DELETE FROM object_parts WHERE object_id = ?1")?
-        .execute(params![row.id])?;
-    conn.prepare_cached("DELETE FROM objects WHERE id = ?1")?.execute(params![row.id])?;
-    let released = files::release_all(
-        conn,
-        old_files.iter().map(String::as_str),
-        DeleteReason::Deleted,
-        now_ms,
     )?;
-    Ok(Some(released))
+    Ok((object_id, released))
+}
+
+/// Writes the manifest of a multipart object's new row `object_id`.
+pub(super) fn insert_parts(conn: &Connection, object_id: i64, data: &ObjectData) -> Result<()> {
+    let ObjectData::Parts(parts) = data else {
+        return Ok(());
+    };
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO object_parts (object_id, idx, part_number, file_id, size, etag, checksums)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (idx, p) in parts.iter().enumerate() {
+        let size = to_sql_u64(p.size, "part size")?;
+        insert.execute(params![
+            object_id,
+            idx as i64,
+            p.part_number,
+            p.file_id,
+            size,
+            p.etag,
+            super::codec::encode_map(&p.checksums)?
+        ])?;
+    }
+    Ok(())
 }
 
 impl Index {
-    /// Writes an object whose bytes the storage has acknowledged, replacing
-    /// any object at `key`; finishes upload intent `intent` in the same
-    /// transaction. Returns the file IDs put on the delete queue.
+    /// Writes an object whose bytes the storage has acknowledged — in a
+    /// never-versioned bucket replacing any object at `key`, in a
+    /// versioned one as a new version — and finishes upload intent
+    /// `intent` in the same transaction. Returns the file IDs put on the
+    /// delete queue.
     pub fn put_object(
         &mut self,
         bucket: &str,
@@ -159,7 +143,7 @@ impl Index {
         obj: &NewObject,
         intent: Option<&str>,
     ) -> Result<Vec<String>> {
-        self.put_object_if(bucket, key, obj, intent, &WriteCondition::none())
+        Ok(self.put_version_if(bucket, key, obj, intent, &WriteCondition::none())?.released)
     }
 
     /// [`Index::put_object`] if `cond` holds for the object at `key` when
@@ -174,15 +158,28 @@ impl Index {
         intent: Option<&str>,
         cond: &WriteCondition,
     ) -> Result<Vec<String>> {
+        Ok(self.put_version_if(bucket, key, obj, intent, cond)?.released)
+    }
+
+    /// [`Index::put_object_if`], answering the new version's ID too.
+    pub fn put_version_if(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        obj: &NewObject,
+        intent: Option<&str>,
+        cond: &WriteCondition,
+    ) -> Result<Written> {
+        check_new(obj)?;
         let tx = self.write_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        check_at(&tx, id, bucket, key, cond)?;
+        let b = bucket_row(&tx, bucket)?;
+        check_at(&tx, b.id, bucket, key, cond)?;
         if let Some(token) = intent {
             intents::finish(&tx, token)?;
         }
-        let released = write_object(&tx, id, key, obj)?;
+        let w = write_version(&tx, &b, key, Content::Object(obj))?;
         tx.commit()?;
-        Ok(released)
+        Ok(Written { version_id: b.shown(w.version_id), released: w.released })
     }
 
     /// Writes many objects in one transaction (bulk import, index rebuild).
@@ -192,36 +189,30 @@ impl Index {
         objects: &[(String, NewObject)],
     ) -> Result<Vec<String>> {
         let tx = self.write_tx()?;
-        let id = bucket_id(&tx, bucket)?;
+        let b = bucket_row(&tx, bucket)?;
         let mut released = Vec::new();
         for (key, obj) in objects {
-            released.extend(write_object(&tx, id, key, obj)?);
+            check_new(obj)?;
+            released.extend(write_version(&tx, &b, key, Content::Object(obj))?.released);
         }
         tx.commit()?;
         Ok(released)
     }
 
-    /// The object at `key` with its manifest, or [`IndexError::NoSuchKey`].
+    /// The current object at `key` with its manifest: as
+    /// [`Index::get_version`] without a version ID.
     pub fn get_object(&mut self, bucket: &str, key: &str) -> Result<ObjectRecord> {
-        let tx = self.read_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        let row = find_object(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
-        let data = object_data(&tx, &row)?;
-        tx.commit()?;
-        Ok(ObjectRecord { info: row.info, data })
+        self.get_version(bucket, key, None)
     }
 
-    /// The object's attributes without its manifest.
+    /// The current object's attributes without its manifest.
     pub fn head_object(&mut self, bucket: &str, key: &str) -> Result<ObjectInfo> {
-        let tx = self.read_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        let row = find_object(&tx, id, key)?.ok_or_else(|| no_such_key(bucket, key))?;
-        tx.commit()?;
-        Ok(row.info)
+        self.head_version(bucket, key, None)
     }
 
-    /// Deletes the object at `key`: `None` if there was none (S3 answers
-    /// 204 either way), else the file IDs put on the delete queue.
+    /// Deletes the object at `key` without a version ID (see
+    /// [`Index::delete_version_if`]): `None` if nothing was removed or
+    /// created, else the file IDs put on the delete queue.
     pub fn delete_object(
         &mut self,
         bucket: &str,
@@ -241,12 +232,8 @@ impl Index {
         now_ms: i64,
         cond: &WriteCondition,
     ) -> Result<Option<Vec<String>>> {
-        let tx = self.write_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        check_at(&tx, id, bucket, key, cond)?;
-        let out = remove_object(&tx, id, key, now_ms)?;
-        tx.commit()?;
-        Ok(out)
+        let d = self.delete_version_if(bucket, key, None, None, now_ms, cond)?;
+        Ok(d.found.then_some(d.released))
     }
 
     /// DeleteObjects: deletes each key in one transaction; per key as
@@ -257,14 +244,12 @@ impl Index {
         keys: &[String],
         now_ms: i64,
     ) -> Result<Vec<Option<Vec<String>>>> {
-        let tx = self.write_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        let out = keys
-            .iter()
-            .map(|key| remove_object(&tx, id, key, now_ms))
-            .collect::<Result<Vec<_>>>()?;
-        tx.commit()?;
-        Ok(out)
+        let targets: Vec<DeleteTarget> =
+            keys.iter().map(|k| DeleteTarget::key(k.clone(), WriteCondition::none())).collect();
+        self.delete_versions_if(bucket, &targets, now_ms)?
+            .into_iter()
+            .map(|r| r.map(|d| d.found.then_some(d.released)))
+            .collect()
     }
 
     /// DeleteObjects with a condition per key (the `ETag` of each
@@ -277,15 +262,42 @@ impl Index {
         keys: &[(String, WriteCondition)],
         now_ms: i64,
     ) -> Result<Vec<Result<Option<Vec<String>>>>> {
+        let targets: Vec<DeleteTarget> =
+            keys.iter().map(|(k, c)| DeleteTarget::key(k.clone(), c.clone())).collect();
+        Ok(self
+            .delete_versions_if(bucket, &targets, now_ms)?
+            .into_iter()
+            .map(|r| r.map(|d| d.found.then_some(d.released)))
+            .collect())
+    }
+
+    /// DeleteObjects with a version ID and a condition per entry: one
+    /// transaction; an entry whose condition fails (or whose version ID is
+    /// malformed) gets its own error, the others are deleted. Per entry as
+    /// [`Index::delete_version_if`].
+    pub fn delete_versions_if(
+        &mut self,
+        bucket: &str,
+        targets: &[DeleteTarget],
+        now_ms: i64,
+    ) -> Result<Vec<Result<Deleted>>> {
         let tx = self.write_tx()?;
-        let id = bucket_id(&tx, bucket)?;
-        let mut out = Vec::with_capacity(keys.len());
-        for (key, cond) in keys {
-            match check_at(&tx, id, bucket, key, cond) {
-                Ok(()) => out.push(Ok(remove_object(&tx, id, key, now_ms)?)),
-                Err(e @ (IndexError::PreconditionFailed(_) | IndexError::NoSuchKey { .. })) => {
-                    out.push(Err(e));
+        let b = bucket_row(&tx, bucket)?;
+        let mut out = Vec::with_capacity(targets.len());
+        for t in targets {
+            let version = t.version_id.as_deref();
+            let checked = check_version_id(version)
+                .and_then(|()| check_at(&tx, b.id, bucket, &t.key, &t.cond));
+            match checked {
+                Ok(()) => {
+                    let marker = t.marker_file.as_deref();
+                    out.push(Ok(delete_version(&tx, &b, &t.key, version, marker, now_ms)?));
                 }
+                Err(
+                    e @ (IndexError::PreconditionFailed(_)
+                    | IndexError::NoSuchKey { .. }
+                    | IndexError::InvalidArgument(_)),
+                ) => out.push(Err(e)),
                 Err(e) => return Err(e),
             }
         }
@@ -321,11 +333,28 @@ impl Index {
         now_ms: i64,
         cond: &WriteCondition,
     ) -> Result<(ObjectInfo, Vec<String>)> {
+        let c = self.copy_version_if(src, None, dst, directive, now_ms, cond)?;
+        Ok((c.info, c.released))
+    }
+
+    /// [`Index::copy_object_if`] from version `src_version` of the source
+    /// (`None`: its current object). A delete marker as the source is
+    /// [`IndexError::DeleteMarker`], a missing version `NoSuchVersion`.
+    pub fn copy_version_if(
+        &mut self,
+        src: (&str, &str),
+        src_version: Option<&str>,
+        dst: (&str, &str),
+        directive: MetaDirective,
+        now_ms: i64,
+        cond: &WriteCondition,
+    ) -> Result<Copied> {
+        check_version_id(src_version)?;
         let tx = self.write_tx()?;
-        let src_bucket = bucket_id(&tx, src.0)?;
-        let dst_bucket = bucket_id(&tx, dst.0)?;
-        check_at(&tx, dst_bucket, dst.0, dst.1, cond)?;
-        let row = find_object(&tx, src_bucket, src.1)?.ok_or_else(|| no_such_key(src.0, src.1))?;
+        let src_bucket = bucket_row(&tx, src.0)?;
+        let dst_bucket = bucket_row(&tx, dst.0)?;
+        check_at(&tx, dst_bucket.id, dst.0, dst.1, cond)?;
+        let row = readable(&tx, &src_bucket, src.0, src.1, src_version)?;
         let data = object_data(&tx, &row)?;
         let meta = match directive {
             MetaDirective::Copy => row.info.meta,
@@ -338,7 +367,8 @@ impl Index {
             meta,
             last_modified_ms: now_ms,
         };
-        let released = write_object(&tx, dst_bucket, dst.1, &obj)?;
+        check_new(&obj)?;
+        let w = write_version(&tx, &dst_bucket, dst.1, Content::Object(&obj))?;
         tx.commit()?;
         let info = ObjectInfo {
             key: dst.1.to_string(),
@@ -347,11 +377,42 @@ impl Index {
             last_modified_ms: now_ms,
             part_count: row.info.part_count,
             meta: obj.meta,
+            version_id: dst_bucket.shown(w.version_id),
         };
-        Ok((info, released))
+        let source_version_id = src_bucket.shown(row.info.version_id.unwrap_or_default());
+        Ok(Copied { info, source_version_id, released: w.released })
     }
 }
 
-fn no_such_key(bucket: &str, key: &str) -> IndexError {
-    IndexError::NoSuchKey { bucket: bucket.to_string(), key: key.to_string() }
+/// What [`Index::copy_version_if`] made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copied {
+    /// The new object (its `version_id` is the new version's).
+    pub info: ObjectInfo,
+    /// The source version copied (`x-amz-copy-source-version-id`);
+    /// `None` when the source bucket was never versioned.
+    pub source_version_id: Option<String>,
+    /// The file IDs the write put on the delete queue.
+    pub released: Vec<String>,
+}
+
+/// One entry of DeleteObjects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeleteTarget {
+    /// The key.
+    pub key: String,
+    /// The version to remove; `None` deletes the current object.
+    pub version_id: Option<String>,
+    /// The entry's condition.
+    pub cond: WriteCondition,
+    /// The file recording the delete marker this may create (see
+    /// [`Index::delete_version_if`]).
+    pub marker_file: Option<String>,
+}
+
+impl DeleteTarget {
+    /// A delete of `key`'s current object under `cond`.
+    pub fn key(key: String, cond: WriteCondition) -> Self {
+        Self { key, version_id: None, cond, marker_file: None }
+    }
 }

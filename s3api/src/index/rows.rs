@@ -14,7 +14,8 @@ pub const META_COLS: &str = "content_type, content_encoding, content_disposition
 /// The columns of an object row read by [`object_from_row`].
 pub const OBJECT_COLS: &str = "id, key, file_id, part_count, size, etag, last_modified_ms, \
     content_type, content_encoding, content_disposition, content_language, cache_control, \
-    expires, storage_class, user_meta, checksums, encryption";
+    expires, storage_class, user_meta, checksums, encryption, version_id, seq, is_latest, \
+    delete_marker";
 
 /// An [`ObjectMeta`] encoded for binding.
 #[derive(Debug)]
@@ -72,10 +73,16 @@ pub fn meta_from_row(row: &Row<'_>, at: usize) -> Result<ObjectMeta> {
 pub struct ObjectRow {
     /// The row ID (manifest rows hang off it).
     pub id: i64,
-    /// The single file, `None` for a multipart object.
+    /// The single file, `None` for a multipart object (and for a delete
+    /// marker written without a marker file).
     pub file_id: Option<String>,
-    /// The attributes.
+    /// The attributes; `info.version_id` is always the row's version ID
+    /// here (the caller hides it in a never-versioned bucket).
     pub info: ObjectInfo,
+    /// The key's current version.
+    pub is_latest: bool,
+    /// A delete marker.
+    pub delete_marker: bool,
 }
 
 /// Reads an object row selected with [`OBJECT_COLS`].
@@ -83,7 +90,10 @@ pub fn object_from_row(row: &Row<'_>) -> Result<ObjectRow> {
     let id: i64 = row.get(0)?;
     let file_id: Option<String> = row.get(2)?;
     let part_count = from_sql_u32(row.get(3)?, "part_count")?;
-    if file_id.is_some() == (part_count > 0) {
+    let delete_marker: bool = row.get(20)?;
+    let consistent =
+        if delete_marker { part_count == 0 } else { file_id.is_some() != (part_count > 0) };
+    if !consistent {
         return Err(IndexError::Corrupt(format!(
             "object row {id}: file_id {file_id:?} with {part_count} parts"
         )));
@@ -98,16 +108,48 @@ pub fn object_from_row(row: &Row<'_>) -> Result<ObjectRow> {
             last_modified_ms: row.get(6)?,
             part_count,
             meta: meta_from_row(row, 7)?,
+            version_id: Some(row.get(17)?),
         },
+        is_latest: row.get(19)?,
+        delete_marker,
     })
 }
 
-/// The object row of `key` in bucket `bucket_id`, if any.
+/// The current object of `key` in bucket `bucket_id` — its latest
+/// version unless that is a delete marker — if any.
 pub fn find_object(conn: &Connection, bucket_id: i64, key: &str) -> Result<Option<ObjectRow>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {OBJECT_COLS} FROM objects WHERE bucket_id = ?1 AND key = ?2"
+        "SELECT {OBJECT_COLS} FROM objects
+         WHERE bucket_id = ?1 AND key = ?2 AND is_latest = 1 AND delete_marker = 0"
     ))?;
     let mut rows = stmt.query(params![bucket_id, key.as_bytes()])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(object_from_row(row)?)),
+        None => Ok(None),
+    }
+}
+
+/// The version `version_id` of `key` (`None`: the latest version, which
+/// may be a delete marker), if any.
+pub fn find_version(
+    conn: &Connection,
+    bucket_id: i64,
+    key: &str,
+    version_id: Option<&str>,
+) -> Result<Option<ObjectRow>> {
+    let mut stmt = match version_id {
+        None => conn.prepare_cached(&format!(
+            "SELECT {OBJECT_COLS} FROM objects WHERE bucket_id = ?1 AND key = ?2 AND is_latest = 1"
+        ))?,
+        Some(_) => conn.prepare_cached(&format!(
+            "SELECT {OBJECT_COLS} FROM objects
+             WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3"
+        ))?,
+    };
+    let mut rows = match version_id {
+        None => stmt.query(params![bucket_id, key.as_bytes()])?,
+        Some(v) => stmt.query(params![bucket_id, key.as_bytes(), v])?,
+    };
     match rows.next()? {
         Some(row) => Ok(Some(object_from_row(row)?)),
         None => Ok(None),
@@ -140,6 +182,17 @@ pub fn load_parts(conn: &Connection, object: &ObjectRow) -> Result<Vec<PartRef>>
         )));
     }
     Ok(parts)
+}
+
+/// The file IDs a row references: its data, or a delete marker's file.
+pub fn owned_file_ids(conn: &Connection, row: &ObjectRow) -> Result<Vec<String>> {
+    if row.delete_marker {
+        return Ok(row.file_id.iter().cloned().collect());
+    }
+    Ok(match object_data(conn, row)? {
+        ObjectData::Single(id) => vec![id],
+        ObjectData::Parts(parts) => parts.into_iter().map(|p| p.file_id).collect(),
+    })
 }
 
 /// Where an object row's bytes are.

@@ -151,7 +151,29 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE objects ADD COLUMN encryption BLOB;
     ALTER TABLE uploads ADD COLUMN encryption BLOB;
     ALTER TABLE buckets ADD COLUMN default_sse TEXT;",
-    // 7: lifecycle. A bucket's rules, one row each in the order sent (a
+    // 7: versioning. A bucket keeps its state (NULL: never set, which it
+    // can never return to). `objects` becomes the table of versions: each
+    // key has one row per version and delete marker, ordered by `seq`
+    // (higher is newer), exactly one of them `is_latest`; rows written
+    // before are each their key's one `null` version. Every query for the
+    // current object says `is_latest = 1` (and `delete_marker = 0` where a
+    // marker must be skipped) literally, so SQLite uses the partial indexes
+    // and ListObjects scans only current objects, as fast as before.
+    "ALTER TABLE buckets ADD COLUMN versioning TEXT
+        CHECK (versioning IN ('Enabled', 'Suspended'));
+    ALTER TABLE objects ADD COLUMN version_id TEXT NOT NULL DEFAULT 'null';
+    ALTER TABLE objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE objects ADD COLUMN is_latest INTEGER NOT NULL DEFAULT 1
+        CHECK (is_latest IN (0, 1));
+    ALTER TABLE objects ADD COLUMN delete_marker INTEGER NOT NULL DEFAULT 0
+        CHECK (delete_marker IN (0, 1));
+    DROP INDEX objects_by_key;
+    CREATE UNIQUE INDEX objects_latest ON objects (bucket_id, key) WHERE is_latest = 1;
+    CREATE UNIQUE INDEX objects_by_version ON objects (bucket_id, key, version_id);
+    CREATE INDEX objects_by_seq ON objects (bucket_id, key, seq DESC);
+    CREATE INDEX objects_current ON objects (bucket_id, key)
+        WHERE is_latest = 1 AND delete_marker = 0;",
+    // 8: lifecycle. A bucket's rules, one row each in the order sent (a
     // bucket without rows has no configuration); the worker's place in
     // its pass (at most one row), updated in the transaction of each
     // batch so a restart resumes where the last batch ended.

@@ -101,6 +101,9 @@ pub struct ObjectInfo {
     pub part_count: u32,
     /// HTTP metadata.
     pub meta: ObjectMeta,
+    /// The version ID (`null` for the null version); `None` in a bucket
+    /// whose versioning was never set, which answers no version header.
+    pub version_id: Option<String>,
 }
 
 /// A whole object: attributes and where the bytes are.
@@ -126,6 +129,60 @@ pub struct NewObject {
     /// The write time, unix ms; also the delete-queue time of what it
     /// replaces.
     pub last_modified_ms: i64,
+}
+
+/// A bucket's versioning state once PutBucketVersioning set it; a bucket
+/// that never had it set is `None` and can never return to that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioning {
+    /// Every write makes a new version with its own ID.
+    Enabled,
+    /// Writes make the `null` version, replacing any earlier `null` one.
+    Suspended,
+}
+
+impl Versioning {
+    /// The stored (and S3) spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Versioning::Enabled => "Enabled",
+            Versioning::Suspended => "Suspended",
+        }
+    }
+
+    /// Parses the stored (and S3) spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "Enabled" => Some(Versioning::Enabled),
+            "Suspended" => Some(Versioning::Suspended),
+            _ => None,
+        }
+    }
+}
+
+/// What a write of a version returns.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The new version's ID; `None` in a never-versioned bucket.
+    pub version_id: Option<String>,
+    /// The file IDs the write put on the delete queue.
+    pub released: Vec<String>,
+}
+
+/// What a DeleteObject did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deleted {
+    /// The version removed or the delete marker created (`x-amz-version-id`);
+    /// `None` for a plain delete in a never-versioned bucket.
+    pub version_id: Option<String>,
+    /// The removed or created version is a delete marker
+    /// (`x-amz-delete-marker: true`).
+    pub delete_marker: bool,
+    /// Something was removed or created (a delete of a missing key or
+    /// version in a never-versioned bucket removes nothing).
+    pub found: bool,
+    /// The file IDs put on the delete queue.
+    pub released: Vec<String>,
 }
 
 /// CopyObject's metadata directive.

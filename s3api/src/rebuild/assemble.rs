@@ -8,15 +8,16 @@
 //!   deleted upload is left out). Its time is the completion time.
 //! - Each alias on a file (on every part of a multipart object) adds the
 //!   same data under the alias's bucket and key.
-//! - An encrypted file's aliases are not restored: each copy's data key
-//!   is wrapped for the copy's own name, and the file's tags hold only
-//!   the source's envelope.
+//! - An encrypted file's alias carries the copy's own envelope (each
+//!   copy's data key is wrapped for the copy's own name), which replaces
+//!   the source's in the copy's row; an alias of an encrypted file
+//!   without one (tagged before copies recorded it) is not restored.
 //! - When several candidates claim one key (an overwrite whose old files
 //!   were not deleted yet), the newest wins.
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::tags::FileTag;
+use super::tags::{Alias, FileTag};
 use crate::index::{NewObject, ObjectData, ObjectMeta, PartRef};
 
 /// A file that carries S3 tags, with what the storages say about it.
@@ -71,8 +72,10 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
                     last_modified_ms: file.create_time.saturating_mul(1000),
                 };
                 let rebuilt = Rebuilt { object, group: file.group.clone() };
-                for (bucket, key) in tag.aliases.iter().filter(|_| !tag.is_encrypted()) {
-                    offer(bucket, key, rebuilt.clone());
+                for alias in &tag.aliases {
+                    if let Some(copy) = as_alias(&rebuilt, alias, tag.is_encrypted()) {
+                        offer(&alias.bucket, &alias.key, copy);
+                    }
                 }
                 offer(&tag.bucket, &tag.key, rebuilt);
             }
@@ -115,14 +118,29 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
         };
         let rebuilt = Rebuilt { object, group: first.group.clone() };
         // An alias holds for the object when every part names it.
+        let encrypted = first.tag.is_encrypted();
         for alias in &first.tag.aliases {
-            if parts.iter().all(|f| f.tag.aliases.contains(alias)) {
-                offer(&alias.0, &alias.1, rebuilt.clone());
+            if parts.iter().all(|f| f.tag.aliases.contains(alias))
+                && let Some(copy) = as_alias(&rebuilt, alias, encrypted)
+            {
+                offer(&alias.bucket, &alias.key, copy);
             }
         }
         offer(bucket, key, rebuilt);
     }
     out
+}
+
+/// The copy `alias` of `source`: under the copy's own envelope when it
+/// has one; `None` for an alias of an `encrypted` file without one.
+fn as_alias(source: &Rebuilt, alias: &Alias, encrypted: bool) -> Option<Rebuilt> {
+    let mut copy = source.clone();
+    match &alias.encryption {
+        Some(envelope) => copy.object.meta.encryption = Some(envelope.clone()),
+        None if encrypted => return None,
+        None => {}
+    }
+    Some(copy)
 }
 
 fn meta(tag: &FileTag) -> ObjectMeta {
@@ -132,8 +150,8 @@ fn meta(tag: &FileTag) -> ObjectMeta {
 #[cfg(test)]
 mod tests {
     use super::{TaggedFile, assemble};
-    use crate::index::ObjectData;
-    use crate::rebuild::tags::{CompleteTag, FileTag};
+    use crate::index::{ObjectData, ObjectMeta};
+    use crate::rebuild::tags::{Alias, CompleteTag, FileTag};
 
     fn file(id: &str, tag: FileTag, time: i64) -> TaggedFile {
         TaggedFile {
@@ -149,14 +167,14 @@ mod tests {
     fn part(id: &str, n: u32, etag: &str, aliases: &[(&str, &str)]) -> TaggedFile {
         let mut tag = FileTag::part("b", "mp", "u1", n);
         tag.complete = Some(CompleteTag { etag: etag.into(), completed_ms: 5000 });
-        tag.aliases = aliases.iter().map(|(b, k)| (b.to_string(), k.to_string())).collect();
+        tag.aliases = aliases.iter().map(|(b, k)| Alias::new(b, k, None)).collect();
         file(id, tag, 1)
     }
 
     #[test]
     fn singles_parts_aliases_and_the_newest_wins() {
         let mut single = FileTag::object("b", "k", Some("text/plain"));
-        single.aliases = vec![("b2".into(), "copy".into())];
+        single.aliases = vec![Alias::new("b2", "copy", None)];
         let files = vec![
             file("g/old", FileTag::object("b", "k", None), 1),
             file("g/new", single, 2),
@@ -180,5 +198,23 @@ mod tests {
         assert_eq!(ids, ["g/p1", "g/p2"]);
         assert_eq!((mp.size, mp.etag.as_str(), mp.last_modified_ms), (20, "abc-2", 5000));
         assert_eq!(objects[&("b".into(), "mpcopy".into())].object.data, mp.data);
+    }
+
+    #[test]
+    fn an_encrypted_copy_gets_its_own_envelope() {
+        let meta = ObjectMeta { encryption: Some(vec![1, 1, 9]), ..ObjectMeta::default() };
+        let mut tag = FileTag::object("b", "src", None).with_meta(&meta);
+        tag.aliases = vec![
+            Alias::new("b", "copy", Some(&[1, 2, 7])),
+            // Tagged without its envelope: the source's would not open it.
+            Alias::new("b", "old-copy", None),
+        ];
+        let objects = assemble(&[file("g/enc", tag, 3)]);
+        let keys: Vec<_> = objects.keys().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, ["copy", "src"]);
+        let enc =
+            |k: &str| objects[&("b".to_string(), k.to_string())].object.meta.encryption.clone();
+        assert_eq!(enc("src"), Some(vec![1, 1, 9]));
+        assert_eq!(enc("copy"), Some(vec![1, 2, 7]));
     }
 }

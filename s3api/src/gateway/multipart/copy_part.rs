@@ -21,7 +21,7 @@ use super::super::file_fetch;
 use super::super::object_get::{open_body, slices};
 use super::super::object_put::{Origin, Verified, upload_verified};
 use super::super::transport::Transport;
-use super::super::{Inner, error, now_ms, owner_of, sealed_read, sse, timestamp};
+use super::super::{Inner, now_ms, owner_of, sealed_read, sse, timestamp};
 use super::part::{check_upload, record_part};
 use super::part_number;
 use crate::checksum::VerifyingStream;
@@ -51,12 +51,12 @@ pub async fn upload_part_copy(
         let upload = (input.bucket.as_str(), input.key.as_str(), input.upload_id.as_str());
         let found = check_upload(inner, &owner, upload).await?;
         let sealed = sse::unlock_part(inner, &found, &input, transport.as_ref())?;
-        let (sb, sk) = (src.bucket.clone(), src.key.clone());
+        let (sb, sk, sv) = (src.bucket.clone(), src.key.clone(), src.version_id.clone());
         let record = inner
             .index
-            .read(move |ix| ix.get_object(&sb, &sk))
+            .read(move |ix| ix.get_version(&sb, &sk, sv.as_deref()))
             .await
-            .map_err(|e| error::from_index(e, &owner))?;
+            .map_err(|e| super::super::copy::copy_source_error(e, &owner))?;
         conditions.check(&record.info)?;
         // An encrypted source opens with the copy-source SSE-C headers.
         let source_key = sse::customer_key(
@@ -125,6 +125,7 @@ pub async fn upload_part_copy(
             server_side_encryption,
             sse_customer_algorithm,
             sse_customer_key_md5,
+            copy_source_version_id: record.info.version_id.clone(),
             ..UploadPartCopyOutput::default()
         }))
     }

@@ -55,7 +55,9 @@ async fn merge_one(inner: &Inner, file_id: &str, meta: &Metadata) -> Result<(), 
 
 /// CopyObject shared the files of its source with `bucket`/`key` (whose
 /// new attributes are `info`): records the alias on each of them, so a
-/// rebuild restores the copy too. A copy onto itself records nothing.
+/// rebuild restores the copy too, an encrypted copy with its own envelope
+/// (its data key is wrapped for its own name). A copy onto itself records
+/// only a new envelope, when it re-wrapped the data key.
 /// Deleting or overwriting the copy later leaves the alias in place (a
 /// rebuild while the files still exist for the source resurrects it).
 pub(in crate::gateway) async fn record_alias(
@@ -65,7 +67,8 @@ pub(in crate::gateway) async fn record_alias(
     key: &str,
     info: &crate::index::ObjectInfo,
 ) {
-    if source == (bucket, key) {
+    let same = source == (bucket, key);
+    if same && info.meta.encryption.is_none() {
         return;
     }
     let (b, k) = (bucket.to_string(), key.to_string());
@@ -83,6 +86,10 @@ pub(in crate::gateway) async fn record_alias(
     // copies of one source never overwrite each other's alias.
     let token = crate::index::random_id(super::super::now_ms());
     let id = &token[token.len().saturating_sub(24)..];
-    let meta = crate::rebuild::tags::alias_metadata(id, bucket, key);
+    let envelope = info.meta.encryption.as_deref();
+    let meta = match envelope {
+        Some(e) if same => crate::rebuild::tags::sse_metadata(e),
+        _ => crate::rebuild::tags::alias_metadata(id, bucket, key, envelope),
+    };
     merge_tags(inner, &files, &meta).await;
 }

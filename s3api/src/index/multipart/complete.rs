@@ -15,12 +15,12 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 
 use super::super::Index;
-use super::super::buckets::bucket_id;
 use super::super::conditions::{WriteCondition, check_at};
 use super::super::error::{IndexError, Result};
-use super::super::objects::write_object;
-use super::super::rows::find_object;
+use super::super::objects::check_new;
+use super::super::rows::{OBJECT_COLS, object_from_row};
 use super::super::types::{DeleteReason, NewObject, ObjectData, ObjectInfo, PartRef};
+use super::super::versions::{BucketRow, Content, bucket_row, write_version};
 use super::{PartInfo, check_part_number, drop_upload, find_upload, part_from_row};
 
 /// One entry of the client's part list.
@@ -138,16 +138,16 @@ impl Index {
         let (row, upload) = match find_upload(&tx, bucket, key, upload_id) {
             Ok(found) => found,
             Err(IndexError::NoSuchUpload(id)) => {
-                let bucket_row = bucket_id(&tx, bucket)?;
-                let info = completed_from(&tx, bucket_row, key, upload_id)?
-                    .ok_or(IndexError::NoSuchUpload(id))?;
+                let b = bucket_row(&tx, bucket)?;
+                let info =
+                    completed_from(&tx, &b, key, upload_id)?.ok_or(IndexError::NoSuchUpload(id))?;
                 tx.commit()?;
                 return Ok(Completed { info, released: Vec::new(), retried: true });
             }
             Err(e) => return Err(e),
         };
-        let bucket_row = bucket_id(&tx, bucket)?;
-        check_at(&tx, bucket_row, bucket, key, cond)?;
+        let b = bucket_row(&tx, bucket)?;
+        check_at(&tx, b.id, bucket, key, cond)?;
         let mut stored = BTreeMap::new();
         {
             let mut stmt = tx.prepare_cached(
@@ -185,9 +185,11 @@ impl Index {
             meta,
             last_modified_ms: req.now_ms,
         };
-        let mut released = write_object(&tx, bucket_row, key, &obj)?;
-        tx.prepare_cached("UPDATE objects SET upload_id = ?3 WHERE bucket_id = ?1 AND key = ?2")?
-            .execute(params![bucket_row, key.as_bytes(), upload_id])?;
+        check_new(&obj)?;
+        let w = write_version(&tx, &b, key, Content::Object(&obj))?;
+        let mut released = w.released;
+        tx.prepare_cached("UPDATE objects SET upload_id = ?2 WHERE id = ?1")?
+            .execute(params![w.row_id, upload_id])?;
         released.extend(drop_upload(&tx, row, DeleteReason::PartUnused, req.now_ms)?);
         tx.commit()?;
         let info = ObjectInfo {
@@ -197,24 +199,29 @@ impl Index {
             last_modified_ms: req.now_ms,
             part_count,
             meta: obj.meta,
+            version_id: b.shown(w.version_id),
         };
         Ok(Completed { info, released, retried: false })
     }
 }
 
-/// The object at `key` if upload `upload_id` completed into it and no
-/// write replaced it since.
+/// The version of `key` that upload `upload_id` completed into, if it is
+/// still there (in a versioned bucket it may no longer be the latest).
 fn completed_from(
     conn: &rusqlite::Connection,
-    bucket_row: i64,
+    bucket: &BucketRow,
     key: &str,
     upload_id: &str,
 ) -> Result<Option<ObjectInfo>> {
-    let Some(row) = find_object(conn, bucket_row, key)? else {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {OBJECT_COLS} FROM objects
+         WHERE bucket_id = ?1 AND key = ?2 AND upload_id = ?3 AND delete_marker = 0"
+    ))?;
+    let mut rows = stmt.query(params![bucket.id, key.as_bytes(), upload_id])?;
+    let Some(row) = rows.next()? else {
         return Ok(None);
     };
-    let from: Option<String> = conn
-        .prepare_cached("SELECT upload_id FROM objects WHERE id = ?1")?
-        .query_row(params![row.id], |r| r.get(0))?;
-    Ok((from.as_deref() == Some(upload_id)).then_some(row.info))
+    let mut info = object_from_row(row)?.info;
+    info.version_id = bucket.shown(info.version_id.unwrap_or_default());
+    Ok(Some(info))
 }

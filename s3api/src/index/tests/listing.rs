@@ -122,22 +122,29 @@ fn entries_carry_attributes_and_missing_bucket_fails() {
     assert!(matches!(err, IndexError::NoSuchBucket(_)));
 }
 
-#[test]
-fn scan_uses_the_key_index() {
-    let (_dir, index) = open();
+/// The query plan of `sql` (with a bucket and an empty key bound).
+fn plan_of(index: &crate::index::Index, sql: &str) -> String {
     let plan: Vec<String> = index
         .conn
-        .prepare(
-            "EXPLAIN QUERY PLAN SELECT key, size, etag, last_modified_ms, storage_class
-             FROM objects WHERE bucket_id = ?1 AND key >= ?2 ORDER BY key",
-        )
+        .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
         .unwrap()
         .query_map([1_i64.into(), rusqlite::types::Value::Blob(vec![])], |r| r.get::<_, String>(3))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    let plan = plan.join("\n");
-    assert!(plan.contains("objects_by_key"), "{plan}");
+    plan.join("\n")
+}
+
+#[test]
+fn scan_uses_the_key_index() {
+    let (_dir, index) = open();
+    // ListObjects scans only current objects, through the partial index.
+    let plan = plan_of(&index, crate::index::listing::LIST_SQL);
+    assert!(plan.contains("objects_current"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    // ListObjectVersions walks the versions index in listing order.
+    let plan = plan_of(&index, &crate::index::version_listing::versions_sql());
+    assert!(plan.contains("objects_by_seq"), "{plan}");
     assert!(!plan.contains("TEMP B-TREE"), "{plan}");
 }
 

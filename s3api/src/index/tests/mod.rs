@@ -13,6 +13,7 @@ mod persist;
 mod queue;
 mod sealed_keys;
 mod upload_listing;
+mod versions;
 
 use std::collections::BTreeMap;
 
