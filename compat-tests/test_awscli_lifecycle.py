@@ -1,6 +1,8 @@
 """aws-cli's lifecycle commands against an `fdfs server` whose lifecycle day
-is one second (FDFS_LIFECYCLE_DAY_SECONDS=1, the test-only time scale) and
-whose worker runs every second (--lifecycle-interval 1):
+is three seconds (FDFS_LIFECYCLE_DAY_SECONDS=3, the test-only time scale:
+long enough for aws-cli, which takes about a second per command, to see an
+object before it expires) and whose worker runs every second
+(--lifecycle-interval 1):
 
 - put-bucket-lifecycle-configuration / get-bucket-lifecycle-configuration /
   delete-bucket-lifecycle round trip, and 404 NoSuchLifecycleConfiguration
@@ -9,7 +11,10 @@ whose worker runs every second (--lifecycle-interval 1):
 - an object under the rule's prefix announced with `Expiration` by
   put-object and head-object, then expired by the worker, while an object
   outside the prefix stays;
-- a stale multipart upload aborted by AbortIncompleteMultipartUpload.
+- a stale multipart upload aborted by AbortIncompleteMultipartUpload;
+- in a versioned bucket (put-bucket-versioning): a delete marker for an
+  expired current version, and noncurrent versions beyond
+  NewerNoncurrentVersions expired (list-object-versions).
 """
 import json
 import time
@@ -26,7 +31,7 @@ def server():
     from s3_server import S3Server
 
     s = S3Server(extra_args=["--lifecycle-interval", "1"],
-                 extra_env={"FDFS_LIFECYCLE_DAY_SECONDS": "1"})
+                 extra_env={"FDFS_LIFECYCLE_DAY_SECONDS": "3"})
     try:
         s.start()
         yield s
@@ -117,7 +122,7 @@ def test_objects_and_uploads_expire(aws, tmp_path):
     upload = api(aws, "create-multipart-upload", "--bucket", BUCKET, "--key", "mp/stale")
     other = api(aws, "create-multipart-upload", "--bucket", BUCKET, "--key", "other/u")
 
-    deadline = time.time() + 30
+    deadline = time.time() + 60
     while exists(aws, "tmp/a"):
         assert time.time() < deadline, "tmp/a never expired"
         time.sleep(0.5)
@@ -132,3 +137,49 @@ def test_objects_and_uploads_expire(aws, tmp_path):
     assert exists(aws, "keep/b")
     aws("s3api", "abort-multipart-upload", "--bucket", BUCKET, "--key", "other/u",
         "--upload-id", other["UploadId"])
+
+
+def test_versioned_bucket(aws, tmp_path):
+    """put-bucket-versioning, then: the current version's expiry adds a
+    delete marker, noncurrent versions beyond NewerNoncurrentVersions
+    expire, and list-object-versions shows it."""
+    bucket = "lifecycle-versions"
+    aws("s3api", "create-bucket", "--bucket", bucket)
+    aws("s3api", "put-bucket-versioning", "--bucket", bucket,
+        "--versioning-configuration", "Status=Enabled")
+    rules = [
+        {"ID": "cur", "Status": "Enabled", "Filter": {"Prefix": "cur/"},
+         "Expiration": {"Days": 1}},
+        {"ID": "nc", "Status": "Enabled", "Filter": {"Prefix": "nc/"},
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 1, "NewerNoncurrentVersions": 1}},
+    ]
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps({"Rules": rules}))
+    aws("s3api", "put-bucket-lifecycle-configuration", "--bucket", bucket,
+        "--lifecycle-configuration", f"file://{path}")
+    body = tmp_path / "body"
+    body.write_bytes(b"v")
+    aws("s3api", "put-object", "--bucket", bucket, "--key", "cur/a", "--body", str(body))
+    made = [api(aws, "put-object", "--bucket", bucket, "--key", "nc/k", "--body", str(body))
+            ["VersionId"] for _ in range(3)]
+
+    def listing(prefix):
+        out = api(aws, "list-object-versions", "--bucket", bucket, "--prefix", prefix)
+        return out.get("Versions", []), out.get("DeleteMarkers", [])
+
+    deadline = time.time() + 60
+    while True:
+        versions, markers = listing("cur/")
+        if markers:
+            assert [m["IsLatest"] for m in markers] == [True]
+            assert [v["IsLatest"] for v in versions] == [False]
+            break
+        assert time.time() < deadline, "no delete marker for cur/a"
+        time.sleep(0.5)
+    while True:
+        versions, _ = listing("nc/")
+        if len(versions) == 2:
+            assert [v["VersionId"] for v in versions] == made[:0:-1]
+            break
+        assert time.time() < deadline, f"noncurrent versions never expired: {versions}"
+        time.sleep(0.5)
