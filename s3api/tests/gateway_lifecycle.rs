@@ -543,3 +543,31 @@ async fn lone_delete_markers_are_removed() {
     assert_eq!(versions(&s3, "vmark", "x/").await.len(), 1);
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiry_in_a_suspended_bucket_replaces_the_null_version_by_a_null_marker() {
+    use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
+    let stack = stack().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "vsusp").await;
+    enable_versioning(&s3, "vsusp").await;
+    put(&s3, "vsusp", "s/a", 1).await;
+    let suspended =
+        VersioningConfiguration::builder().status(BucketVersioningStatus::Suspended).build();
+    s3.put_bucket_versioning()
+        .bucket("vsusp")
+        .versioning_configuration(suspended)
+        .send()
+        .await
+        .unwrap();
+    put(&s3, "vsusp", "s/a", 2).await;
+    put_rules(&s3, "vsusp", vec![expire_days("s", filter_prefix("s/"), 1)]).await.unwrap();
+    wait_gone(&s3, "vsusp", "s/a").await;
+    let v = versions(&s3, "vsusp", "s/").await;
+    // The null version is gone, a null marker is the latest, and the
+    // version from before the suspension stays.
+    assert_eq!(v.len(), 2, "{v:?}");
+    assert_eq!((v[0].1.as_str(), v[0].2, v[0].3), ("null", true, true), "{v:?}");
+    assert!(v[1].1 != "null" && !v[1].2 && !v[1].3, "{v:?}");
+    stack.stop().await;
+}
