@@ -1,11 +1,17 @@
 //! Lifecycle in the index: each bucket's rules (table `lifecycle_rules`),
 //! and the worker's batches with its progress (`lifecycle_progress`).
 //!
-//! A batch reads at most `limit` rows after the progress cursor, removes
-//! what the caller's decision picks, and moves the cursor, all in one
-//! write transaction: a batch is atomic with its progress, so a crash
-//! neither skips rows nor applies a batch twice, and a batch holds the
-//! write lock only for a few hundred rows.
+//! A batch reads at most `limit` keys after the progress cursor, each with
+//! all its versions and delete markers, asks the caller's plan what to do
+//! with each key ([`crate::lifecycle::plan`]), applies it through the
+//! versions API (`versions::delete_version`: a delete marker for an
+//! expired current version of a versioned bucket, exact removal of a
+//! noncurrent version or a lone marker, the files released as any delete
+//! releases them), and moves the cursor, all in one write transaction: a
+//! batch is atomic with its progress, so a crash neither skips keys nor
+//! applies a batch twice, and a batch holds the write lock only for a few
+//! hundred keys (a key with very many versions makes its batch longer).
+//! A version that Object Lock protects is skipped, never an error.
 
 use std::collections::BTreeMap;
 

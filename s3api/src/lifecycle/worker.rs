@@ -63,13 +63,7 @@ impl Default for LifecycleSettings {
 pub fn day_from_env() -> Duration {
     let secs = std::env::var(DAY_SECONDS_ENV).ok().and_then(|v| v.trim().parse::<u64>().ok());
     match secs {
-        Some(s) if s > 0 => {
-            tracing::warn!(
-                seconds = s,
-                "{DAY_SECONDS_ENV} set: a lifecycle day is shortened (tests only)"
-            );
-            Duration::from_secs(s)
-        }
+        Some(s) if s > 0 => Duration::from_secs(s),
         _ => Duration::from_millis(DAY_MS as u64),
     }
 }
@@ -117,6 +111,10 @@ impl LifecycleWorker {
     /// Runs passes until `shutdown`, resuming a pass a previous process
     /// left unfinished.
     pub async fn run(self, mut shutdown: Shutdown) {
+        if ms_of(self.settings.day) != DAY_MS {
+            tracing::warn!(day = ?self.settings.day,
+                "lifecycle days are shortened ({DAY_SECONDS_ENV}): for tests only");
+        }
         loop {
             if shutdown.is_triggered() {
                 break;
