@@ -237,12 +237,23 @@ async fn bad_requests_get_s3_errors() {
         .get_object_attributes()
         .bucket("attrs")
         .key("k")
-        .version_id("3HL4kqtJlcpXroDTDmJ")
+        .version_id("3HL4kqtJlcpXroDTDmJ3HL4kqtJlcpXr")
         .object_attributes(ObjectAttributes::Etag)
         .send()
         .await
         .unwrap_err();
     assert_eq!(failure(&version), (404, "NoSuchVersion".into()));
+    // A version ID of a form the gateway never makes is malformed, as on AWS.
+    let malformed = s3
+        .get_object_attributes()
+        .bucket("attrs")
+        .key("k")
+        .version_id("3HL4kqtJlcpXroDTDmJ")
+        .object_attributes(ObjectAttributes::Etag)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(failure(&malformed), (400, "InvalidArgument".into()));
     let null = s3
         .get_object_attributes()
         .bucket("attrs")
