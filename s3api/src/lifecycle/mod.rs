@@ -28,7 +28,5 @@ pub mod worker;
 
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod worker_tests;
 
 pub use model::Configuration;

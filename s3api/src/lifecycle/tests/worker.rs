@@ -8,8 +8,8 @@ use std::time::Duration;
 use fdfs_protocol::server::shutdown_channel;
 use tokio::sync::Notify;
 
-use super::model::{Configuration, Expiration, Filter, FilterForm, Rule};
-use super::worker::{LifecycleSettings, LifecycleWorker};
+use super::super::model::{Configuration, Expiration, Filter, FilterForm, Rule};
+use super::super::worker::{LifecycleSettings, LifecycleWorker};
 use crate::index::{Bucket, IndexHandle, NewObject, ObjectData, ObjectMeta};
 
 fn rule(prefix: &str) -> Configuration {
