@@ -36,6 +36,7 @@ pub async fn put_bucket_lifecycle(
             .write(move |ix| ix.put_lifecycle(&b, &config))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
+        inner.lifecycle_rules.invalidate(&input.bucket);
         tracing::info!(rules, "lifecycle configuration set");
         Ok(S3Response::new(PutBucketLifecycleConfigurationOutput::default()))
     }
@@ -90,6 +91,7 @@ pub async fn delete_bucket_lifecycle(
             .write(move |ix| ix.delete_lifecycle(&b))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
+        inner.lifecycle_rules.invalidate(&input.bucket);
         Ok(S3Response::new(DeleteBucketLifecycleOutput::default()))
     }
     .instrument(span)
@@ -99,7 +101,8 @@ pub async fn delete_bucket_lifecycle(
 /// The `x-amz-expiration` value for the current object `key` of `bucket`
 /// (`size` bytes, created at `created_ms`): the earliest expiry among the
 /// bucket's enabled rules that apply, or `None`. A failed lookup only
-/// costs the header, never the request it decorates.
+/// costs the header, never the request it decorates. The configuration
+/// comes from [`super::lifecycle_cache`], not an index read per request.
 pub(super) async fn expiration(
     inner: &Inner,
     bucket: &str,
@@ -107,8 +110,7 @@ pub(super) async fn expiration(
     size: u64,
     created_ms: i64,
 ) -> Option<String> {
-    let b = bucket.to_string();
-    let config = match inner.index.read(move |ix| ix.get_lifecycle(&b)).await {
+    let config = match inner.lifecycle_rules.get(&inner.index, bucket).await {
         Ok(c) => c?,
         Err(e) => {
             tracing::debug!(error = %e, "no lifecycle lookup for x-amz-expiration");

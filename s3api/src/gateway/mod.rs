@@ -57,6 +57,7 @@ mod file_fetch;
 mod group_bucket;
 mod http_fixups;
 mod ignored_range;
+mod lifecycle_cache;
 mod limits;
 mod list;
 mod list_v1;
@@ -134,6 +135,8 @@ pub(crate) struct Inner {
     /// The length of a lifecycle day in ms (86,400,000 but in tests; see
     /// [`crate::lifecycle::worker`]), for `x-amz-expiration`.
     pub lifecycle_day_ms: i64,
+    /// Lifecycle configurations by bucket, for `x-amz-expiration`.
+    pub lifecycle_rules: lifecycle_cache::LifecycleCache,
 }
 
 impl fmt::Debug for Gateway {
@@ -155,8 +158,16 @@ impl Gateway {
     ) -> Self {
         let groups = group_bucket::GroupCache::default();
         let lifecycle_day_ms = crate::lifecycle::eval::DAY_MS;
-        let inner =
-            Inner { index, tracker, storage, deletes, groups, master_key, lifecycle_day_ms };
+        let inner = Inner {
+            index,
+            tracker,
+            storage,
+            deletes,
+            groups,
+            master_key,
+            lifecycle_day_ms,
+            lifecycle_rules: lifecycle_cache::LifecycleCache::default(),
+        };
         Self { inner: Arc::new(inner) }
     }
 
