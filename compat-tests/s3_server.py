@@ -21,7 +21,11 @@ IP = "127.0.0.1"
 
 
 class S3Server:
-    def __init__(self):
+    def __init__(self, extra_args=(), extra_env=None):
+        # Further `fdfs server` flags and environment (e.g. the lifecycle
+        # tests' shortened day).
+        self.extra_args = list(extra_args)
+        self.extra_env = dict(extra_env or {})
         self.dir = tempfile.mkdtemp(prefix="fdfs-s3-compat-")
         self.log = os.path.join(self.dir, "server.log")
         self.port = free_port(IP)
@@ -32,7 +36,8 @@ class S3Server:
         self.final_logs = ""
 
     def start(self):
-        env = dict(os.environ, FDFS_ACCESS_KEY_ID=ACCESS_KEY, FDFS_SECRET_ACCESS_KEY=SECRET_KEY)
+        env = dict(os.environ, FDFS_ACCESS_KEY_ID=ACCESS_KEY, FDFS_SECRET_ACCESS_KEY=SECRET_KEY,
+                   **self.extra_env)
         args = [
             fdfs_bin(), "server",
             "--data", os.path.join(self.dir, "data"),
@@ -41,6 +46,7 @@ class S3Server:
             "--storage-listen", f"{IP}:{free_port(IP)}",
             # The shared test disk may be fuller than the 1G default reserve.
             "--reserved-storage-space", "1M",
+            *self.extra_args,
         ]
         self.proc = subprocess.Popen(args, env=env, stdout=open(self.log, "w"),
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)

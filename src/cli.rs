@@ -122,6 +122,8 @@ pub struct ServerArgs {
     #[command(flatten)]
     pub s3_limits: HttpLimitArgs,
     #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
+    #[command(flatten)]
     pub tls: TlsArgs,
     /// Access log of the S3 gateway, one line per request (time, request
     /// id, key id, method, bucket, key, status, bytes, ms): a file
@@ -162,6 +164,16 @@ pub struct HttpLimitArgs {
     /// [default: 30].
     #[arg(long = "s3-body-timeout", value_name = "SECS")]
     pub s3_body_timeout: Option<u64>,
+}
+
+/// The bucket lifecycle worker (`fdfs gateway`, `fdfs server`); overrides
+/// `[lifecycle]` in gateway.toml.
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// Seconds between two passes of the lifecycle worker over the
+    /// buckets with lifecycle rules [default: 3600].
+    #[arg(long = "lifecycle-interval", value_name = "SECS")]
+    pub lifecycle_interval: Option<u64>,
 }
 
 /// Where the trackers are.
@@ -441,6 +453,8 @@ pub struct GatewayArgs {
     pub master_key_file: Option<PathBuf>,
     #[command(flatten)]
     pub limits: HttpLimitArgs,
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
     /// File descriptors kept out of the process's connection budget

@@ -23,6 +23,8 @@
 //!   rebuild from the storages and the orphan sweep's full comparison.
 //! - [`crypto`]: encryption at rest — the master key that seals secrets
 //!   in the index and the data keys of encrypted objects.
+//! - [`lifecycle`]: bucket lifecycle rules (AWS's validation, expiry
+//!   dates) and the background worker that expires objects and uploads.
 //! - [`encoding`]: percent-encoding of listing keys for `encoding-type=url`
 //!   (`s3s` leaves it to the implementation).
 
@@ -31,4 +33,5 @@ pub mod crypto;
 pub mod encoding;
 pub mod gateway;
 pub mod index;
+pub mod lifecycle;
 pub mod rebuild;

@@ -83,6 +83,7 @@ fn settings(args: &GatewayArgs) -> anyhow::Result<GatewaySettings> {
         s.master_key_file = Some(path.clone());
     }
     s.connections = s.connections.with_flags(&args.limits);
+    s.lifecycle = s.lifecycle.with_flags(&args.lifecycle);
     if let Some(v) = args.fd_reserve {
         s.connections.fd_reserve = v;
     }

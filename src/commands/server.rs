@@ -41,6 +41,7 @@ use tracing::{info, warn};
 use super::signals::{reload_on_sighup, wait_for_signals};
 use crate::cli::ServerArgs;
 use crate::config::http_limits::ConnectionSettings;
+use crate::config::lifecycle::LifecycleToml;
 
 /// The group of the embedded storage.
 const GROUP: &str = "group1";
@@ -114,6 +115,7 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     gateway_config.virtual_host_domains = args.domains;
     gateway_config.master_key = args.master_key_file;
     gateway_config.limits = s3_limits;
+    LifecycleToml::default().with_flags(&args.lifecycle).apply(&mut gateway_config.lifecycle)?;
     if let (Some(cert), Some(key)) = (args.tls.tls_cert, args.tls.tls_key) {
         gateway_config.tls = Some(TlsFiles { cert, key });
     }

@@ -21,6 +21,7 @@ use fdfs_s3api::gateway::server::GatewayConfig;
 use serde::{Deserialize, Serialize};
 
 use super::http_limits::ConnectionSettings;
+use super::lifecycle::LifecycleToml;
 
 /// The gateway's default S3 port.
 pub const DEFAULT_PORT: u16 = 9000;
@@ -57,6 +58,8 @@ pub struct GatewaySettings {
     pub master_key_file: Option<PathBuf>,
     /// Limits on S3 client connections.
     pub connections: ConnectionSettings,
+    /// The bucket lifecycle worker.
+    pub lifecycle: LifecycleToml,
     /// Serve HTTPS with this certificate chain (PEM); needs `tls_key`
     /// (default: none, plain HTTP).
     pub tls_cert: Option<PathBuf>,
@@ -150,6 +153,7 @@ impl Default for GatewaySettings {
             },
             master_key_file: c.master_key,
             connections: ConnectionSettings::default(),
+            lifecycle: LifecycleToml::default(),
             tls_cert: None,
             tls_key: None,
             access_log: None,
@@ -249,6 +253,7 @@ impl GatewaySettings {
         c.pool.max_idle_per_server = p.max_idle_per_server;
         c.master_key = self.master_key_file.clone();
         c.limits = self.connections.to_limits()?;
+        self.lifecycle.apply(&mut c.lifecycle)?;
         c.tls = match (&self.tls_cert, &self.tls_key) {
             (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
             (None, None) => None,
@@ -351,6 +356,7 @@ mod tests {
             ("[uploads]\nreaper_period_secs = 0", "uploads.reaper_period_secs"),
             ("[delete_queue]\nidle_secs = 0", "delete_queue.idle_secs"),
             ("[cluster]\nnetwork_timeout_secs = 0", "cluster.network_timeout_secs"),
+            ("[lifecycle]\ninterval_secs = 0", "lifecycle.interval_secs"),
         ] {
             let s = GatewaySettings::from_toml(text).unwrap();
             let err = s.to_config().unwrap_err().to_string();

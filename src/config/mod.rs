@@ -10,10 +10,12 @@
 //! - [`gateway`]: `fdfs gateway --config`: TOML only (FastDFS has no
 //!   gateway).
 //! - [`http_limits`]: the gateway's `[connections]` limits and their flags.
+//! - [`lifecycle`]: the gateway's `[lifecycle]` worker schedule and its flag.
 
 pub mod fastdfs_conf;
 pub mod gateway;
 pub mod http_limits;
+pub mod lifecycle;
 pub mod storage;
 pub mod tracker;
 

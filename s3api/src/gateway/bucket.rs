@@ -123,6 +123,7 @@ pub async fn delete_bucket(
         .write(move |ix| ix.delete_bucket(&name, now_ms()))
         .await
         .map_err(|e| error::from_index(e, &owner))?;
+    inner.lifecycle_rules.invalidate(&req.input.bucket);
     if !released.is_empty() {
         inner.deletes.notify_one();
     }

@@ -151,6 +151,14 @@ pub async fn copy_object(
             copy_object_result: Some(result(&info)),
             version_id: info.version_id.clone(),
             copy_source_version_id: source_version_id,
+            expiration: super::bucket_lifecycle::expiration(
+                inner,
+                &input.bucket,
+                &input.key,
+                info.size,
+                info.last_modified_ms,
+            )
+            .await,
             ..CopyObjectOutput::default()
         };
         (out.server_side_encryption, out.sse_customer_algorithm, out.sse_customer_key_md5) =

@@ -31,10 +31,12 @@
 //!   and HEAD 206, which `s3s` cannot express.
 //! - `bucket_encryption` — Put/Get/DeleteBucketEncryption (a bucket's
 //!   default SSE-S3).
+//! - `bucket_lifecycle` — Put/Get/DeleteBucketLifecycle and the
+//!   `x-amz-expiration` header (the worker is [`crate::lifecycle`]).
 //! - `object_lock` — Object Lock: bucket configuration, retention and
 //!   legal hold, the lock headers of writes and reads.
-//! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS and
-//!   object lock refused) as the parameter of the write and read paths;
+//! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS
+//!   refused) as the parameter of the write and read paths;
 //!   [`transport`] — whether a request came over a secure transport.
 
 pub mod access_log;
@@ -50,12 +52,14 @@ pub mod transport;
 mod batch;
 mod bucket;
 mod bucket_encryption;
+mod bucket_lifecycle;
 mod conditions;
 mod copy;
 mod file_fetch;
 mod group_bucket;
 mod http_fixups;
 mod ignored_range;
+mod lifecycle_cache;
 mod limits;
 mod list;
 mod list_v1;
@@ -131,6 +135,11 @@ pub(crate) struct Inner {
     /// The data directory's master key: it seals the access key secrets
     /// in the index and wraps the data keys of SSE-S3 objects.
     pub master_key: MasterKey,
+    /// The length of a lifecycle day in ms (86,400,000 but in tests; see
+    /// [`crate::lifecycle::worker`]), for `x-amz-expiration`.
+    pub lifecycle_day_ms: i64,
+    /// Lifecycle configurations by bucket, for `x-amz-expiration`.
+    pub lifecycle_rules: lifecycle_cache::LifecycleCache,
 }
 
 impl fmt::Debug for Gateway {
@@ -151,7 +160,27 @@ impl Gateway {
         master_key: MasterKey,
     ) -> Self {
         let groups = group_bucket::GroupCache::default();
-        Self { inner: Arc::new(Inner { index, tracker, storage, deletes, groups, master_key }) }
+        let lifecycle_day_ms = crate::lifecycle::eval::DAY_MS;
+        let inner = Inner {
+            index,
+            tracker,
+            storage,
+            deletes,
+            groups,
+            master_key,
+            lifecycle_day_ms,
+            lifecycle_rules: lifecycle_cache::LifecycleCache::default(),
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// This gateway with lifecycle days `day` long (tests shorten them);
+    /// call it before the gateway is cloned.
+    pub fn with_lifecycle_day(mut self, day: Duration) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.lifecycle_day_ms = crate::lifecycle::worker::ms_of(day);
+        }
+        self
     }
 
     /// The master key the index's secrets are sealed with.
@@ -383,6 +412,29 @@ impl S3 for Gateway {
     ) -> S3Result<S3Response<s3s::dto::DeleteBucketEncryptionOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
         bucket_encryption::delete_bucket_encryption(&self.inner, req).await
+    }
+
+    async fn put_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<s3s::dto::PutBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketLifecycleConfigurationOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_lifecycle::put_bucket_lifecycle(&self.inner, req).await
+    }
+
+    async fn get_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<s3s::dto::GetBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketLifecycleConfigurationOutput>> {
+        bucket_lifecycle::get_bucket_lifecycle(&self.inner, req).await
+    }
+
+    async fn delete_bucket_lifecycle(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketLifecycleInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketLifecycleOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_lifecycle::delete_bucket_lifecycle(&self.inner, req).await
     }
 
     async fn get_object_attributes(

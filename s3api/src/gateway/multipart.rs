@@ -186,6 +186,14 @@ pub async fn complete_multipart_upload(
             location: Some(format!("/{}/{}", input.bucket, input.key)),
             e_tag: Some(ETag::Strong(info.etag.clone())),
             version_id: info.version_id.clone(),
+            expiration: super::bucket_lifecycle::expiration(
+                inner,
+                &input.bucket,
+                &input.key,
+                info.size,
+                info.last_modified_ms,
+            )
+            .await,
             ..CompleteMultipartUploadOutput::default()
         };
         out.set_checksums(stored_checksums(&info));

@@ -23,6 +23,7 @@ use tokio_util::io::ReaderStream;
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::bucket_lifecycle::expiration;
 use super::read_reply::{ReadInput, Reply};
 use super::sse::{self, SseCustomerFields};
 use super::transport::Transport;
@@ -67,6 +68,12 @@ pub async fn get_object(
         }
         .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         let mut resp = Reply::new(&record.info, sel, &input, None).get(body);
+        let info = &record.info;
+        // Announced for the current version only (a read without versionId).
+        if input.version_id.is_none() {
+            resp.output.expiration =
+                expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+        }
         let o = &mut resp.output;
         o.version_id = record.info.version_id.clone();
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =
@@ -111,6 +118,12 @@ pub async fn head_object(
                 .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         }
         let mut resp = Reply::new(&record.info, sel, &input, None).head();
+        let info = &record.info;
+        // Announced for the current version only (a read without versionId).
+        if input.version_id.is_none() {
+            resp.output.expiration =
+                expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+        }
         let o = &mut resp.output;
         o.version_id = record.info.version_id.clone();
         (o.server_side_encryption, o.sse_customer_algorithm, o.sse_customer_key_md5) =

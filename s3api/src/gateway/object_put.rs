@@ -90,12 +90,13 @@ pub async fn put_object(
                 meta.checksums.insert(algorithm.as_str().to_string(), c.to_base64());
             }
         }
+        let last_modified_ms = now_ms();
         let object = NewObject {
             data: ObjectData::Single(file_id.clone()),
             size: len,
             etag: etag.clone(),
             meta,
-            last_modified_ms: now_ms(),
+            last_modified_ms,
         };
         let (b, k, t) = (bucket.name.clone(), input.key.clone(), token.clone());
         let written = inner
@@ -139,6 +140,14 @@ pub async fn put_object(
             ..PutObjectOutput::default()
         };
         out.echo_checksums(&digests);
+        out.expiration = super::bucket_lifecycle::expiration(
+            inner,
+            &bucket.name,
+            &input.key,
+            len,
+            last_modified_ms,
+        )
+        .await;
         let md5 = sealing.as_ref().and_then(|s| s.customer_md5.as_deref());
         (out.server_side_encryption, out.sse_customer_algorithm, out.sse_customer_key_md5) =
             sse::reply_headers(md5, sealing.is_some());

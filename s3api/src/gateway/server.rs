@@ -1,5 +1,6 @@
 //! The gateway process: the index, the cluster clients, the delete-queue
-//! drainer, the stale-upload reaper and the HTTP accept loop (HTTP/1.1
+//! drainer, the stale-upload reaper, the lifecycle worker and the HTTP
+//! accept loop (HTTP/1.1
 //! and HTTP/2 by hyper-util's auto builder, TCP_NODELAY, within the
 //! connection limits of [`super::net`]), stopped gracefully: on shutdown
 //! the listener closes, in-flight requests get
@@ -31,6 +32,7 @@ use super::vhost::VirtualHosts;
 use crate::crypto::{MasterKey, MasterKeyError};
 use crate::index::private::private_dir;
 use crate::index::{AccessKey, Index, IndexError, IndexHandle};
+use crate::lifecycle::worker::{LifecycleSettings, LifecycleWorker};
 
 /// The index file under the data directory.
 pub const INDEX_FILE: &str = "index.db";
@@ -81,6 +83,8 @@ pub struct GatewayConfig {
     /// https` is believed, so SSE-C requests they forward over plain HTTP
     /// are accepted (see `transport`). Loopback is always accepted.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The lifecycle worker's interval and (tests only) day length.
+    pub lifecycle: LifecycleSettings,
 }
 
 impl GatewayConfig {
@@ -103,6 +107,7 @@ impl GatewayConfig {
             limits: HttpLimits::default(),
             tls: None,
             trusted_proxies: Vec::new(),
+            lifecycle: LifecycleSettings::default(),
         }
     }
 }
@@ -140,6 +145,7 @@ pub struct GatewayServer {
     service: S3Service,
     drainer: Drainer,
     reaper: Reaper,
+    lifecycle: LifecycleWorker,
     drain_timeout: Duration,
     limits: HttpLimits,
     tls: Option<Tls>,
@@ -181,11 +187,13 @@ impl GatewayServer {
             storage.clone(),
             Arc::clone(&wake),
             master_key.clone(),
-        );
+        )
+        .with_lifecycle_day(config.lifecycle.day);
         let hosts = (!config.virtual_host_domains.is_empty()).then_some(hosts);
         let service = super::service::build(gateway, index.clone(), master_key, hosts);
         let reaper =
             Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
+        let lifecycle = LifecycleWorker::new(index.clone(), Arc::clone(&wake), config.lifecycle);
         let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle)
             .with_sweep(config.orphan_sweep);
         let listener = listen(config.listen)
@@ -196,6 +204,7 @@ impl GatewayServer {
             service,
             drainer,
             reaper,
+            lifecycle,
             drain_timeout: config.drain_timeout,
             limits: config.limits,
             tls,
@@ -224,6 +233,7 @@ impl GatewayServer {
     pub async fn run(self, shutdown: Shutdown) {
         let drainer = tokio::spawn(self.drainer.run(shutdown.clone()));
         let reaper = tokio::spawn(self.reaper.run(shutdown.clone()));
+        let lifecycle = tokio::spawn(self.lifecycle.run(shutdown.clone()));
         let limits = self.limits;
         let (tls, drain, trusted) = (self.tls, self.drain_timeout, self.trusted_proxies);
         super::net::serve::serve(
@@ -237,6 +247,7 @@ impl GatewayServer {
         )
         .await;
         let _ = reaper.await;
+        let _ = lifecycle.await;
         let _ = drainer.await;
     }
 }

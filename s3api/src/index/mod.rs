@@ -46,6 +46,8 @@
 //!   row ↔ record conversions.
 //! - `buckets`, `objects`, `listing`, `multipart`, `keys`, [`queue`],
 //!   [`intents`], `files` — the operations, as `impl Index` blocks.
+//! - [`lifecycle`] — bucket lifecycle rules and the worker's batches
+//!   and progress.
 //! - [`versions`] — versioning: what a write and a delete do to the
 //!   versions of a key; `version_listing` — ListObjectVersions.
 //! - [`object_lock`] — Object Lock: bucket configuration, retention and
@@ -58,6 +60,7 @@ pub mod conditions;
 pub mod error;
 pub mod handle;
 pub mod intents;
+pub mod lifecycle;
 pub mod object_lock;
 pub mod private;
 pub mod queue;

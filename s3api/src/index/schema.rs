@@ -173,7 +173,41 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX objects_by_seq ON objects (bucket_id, key, seq DESC);
     CREATE INDEX objects_current ON objects (bucket_id, key)
         WHERE is_latest = 1 AND delete_marker = 0;",
-    // 8: Object Lock. A bucket's lock switch (never turned off again) and
+    // 8: lifecycle. A bucket's rules, one row each in the order sent (a
+    // bucket without rows has no configuration); the worker's place in
+    // its pass (at most one row), updated in the transaction of each
+    // batch so a restart resumes where the last batch ended.
+    "CREATE TABLE lifecycle_rules (
+        bucket_id INTEGER NOT NULL REFERENCES buckets (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        rule_id TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        -- 0: the rule's own Prefix; 1: a Filter of one predicate; 2: And
+        filter_form INTEGER NOT NULL,
+        prefix TEXT,
+        tags BLOB NOT NULL,
+        size_greater INTEGER,
+        size_less INTEGER,
+        expire_days INTEGER,
+        expire_date_ms INTEGER,
+        expire_marker INTEGER NOT NULL CHECK (expire_marker IN (0, 1)),
+        noncurrent_days INTEGER,
+        noncurrent_newer INTEGER,
+        abort_days INTEGER,
+        PRIMARY KEY (bucket_id, idx)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE lifecycle_progress (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pass_start_ms INTEGER NOT NULL,
+        bucket TEXT NOT NULL,
+        -- 0: current objects and versions; 1: multipart uploads
+        phase INTEGER NOT NULL,
+        -- the last key handled in the phase (NULL: from the start), and
+        -- for uploads the last upload ID of that key
+        cursor_key BLOB,
+        cursor_upload TEXT
+    ) STRICT;",
+    // 9: Object Lock. A bucket's lock switch (never turned off again) and
     // default retention (mode with Days or Years); each object row's
     // retention (mode + retain-until, unix ms; both or neither) and legal
     // hold; an upload's, handed to the object it completes into.

@@ -3,6 +3,7 @@
 mod buckets_keys;
 mod conditional;
 mod handle;
+mod lifecycle;
 mod listing;
 mod listing_big;
 mod model;
