@@ -49,6 +49,7 @@ mod bucket;
 mod bucket_encryption;
 mod conditions;
 mod copy;
+mod delete_marker;
 mod file_fetch;
 mod group_bucket;
 mod http_fixups;

@@ -47,7 +47,8 @@
 //! - `buckets`, `objects`, `listing`, `multipart`, `keys`, [`queue`],
 //!   [`intents`], `files` — the operations, as `impl Index` blocks.
 //! - [`versions`] — versioning: what a write and a delete do to the
-//!   versions of a key; `version_listing` — ListObjectVersions.
+//!   versions of a key; `version_listing` — ListObjectVersions; `restore`
+//!   — versions as a rebuild found them.
 //! - [`conditions`] — conditional writes, checked in the write's own
 //!   transaction.
 //! - [`handle`] — the async facade.
@@ -69,6 +70,7 @@ mod keys;
 mod listing;
 mod multipart;
 mod objects;
+mod restore;
 mod rows;
 #[cfg(test)]
 mod tests;
@@ -92,6 +94,7 @@ pub use multipart::{
 };
 pub use objects::{Copied, DeleteTarget};
 pub use queue::{QueuedDelete, RetryPolicy};
+pub use restore::{RestoredContent, RestoredVersion};
 pub use types::{
     Bucket, DeleteReason, Deleted, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,
     ObjectRecord, PartRef, Versioning, Written,

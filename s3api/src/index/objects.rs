@@ -179,7 +179,7 @@ impl Index {
         }
         let w = write_version(&tx, &b, key, Content::Object(obj))?;
         tx.commit()?;
-        Ok(Written { version_id: b.shown(w.version_id), released: w.released })
+        Ok(Written { version_id: b.shown(w.version_id), seq: w.seq, released: w.released })
     }
 
     /// Writes many objects in one transaction (bulk import, index rebuild).
@@ -380,7 +380,7 @@ impl Index {
             version_id: dst_bucket.shown(w.version_id),
         };
         let source_version_id = src_bucket.shown(row.info.version_id.unwrap_or_default());
-        Ok(Copied { info, source_version_id, released: w.released })
+        Ok(Copied { info, source_version_id, seq: w.seq, released: w.released })
     }
 }
 
@@ -392,6 +392,8 @@ pub struct Copied {
     /// The source version copied (`x-amz-copy-source-version-id`);
     /// `None` when the source bucket was never versioned.
     pub source_version_id: Option<String>,
+    /// The new version's `seq` (for the rebuild tags).
+    pub seq: i64,
     /// The file IDs the write put on the delete queue.
     pub released: Vec<String>,
 }

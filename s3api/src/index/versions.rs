@@ -118,6 +118,7 @@ pub(super) enum Content<'a> {
 pub(super) struct RowWritten {
     pub row_id: i64,
     pub version_id: String,
+    pub seq: i64,
     pub released: Vec<String>,
 }
 
@@ -136,7 +137,7 @@ pub(super) fn write_version(
             ));
         };
         let (row_id, released) = write_object(conn, bucket.id, key, obj)?;
-        return Ok(RowWritten { row_id, version_id: NULL_VERSION.into(), released });
+        return Ok(RowWritten { row_id, version_id: NULL_VERSION.into(), seq: 0, released });
     };
     // New references first, so a file shared with the version this
     // replaces never touches zero on the way.
@@ -167,7 +168,7 @@ pub(super) fn write_version(
         }
     };
     let row_id = insert_row(conn, bucket.id, key, content, &version_id, seq)?;
-    Ok(RowWritten { row_id, version_id, released })
+    Ok(RowWritten { row_id, version_id, seq, released })
 }
 
 /// The `seq` a new version of `key` gets: one above the newest.
@@ -281,6 +282,7 @@ pub(super) fn delete_version(
             Ok(Deleted {
                 version_id: Some(w.version_id),
                 delete_marker: true,
+                seq: w.seq,
                 found: true,
                 released: w.released,
             })

@@ -12,6 +12,7 @@ pub mod build;
 pub mod scan;
 pub mod sweep;
 pub mod tags;
+pub mod version_tags;
 
 pub use build::{RebuildError, RebuildReport, rebuild_index};
 pub use scan::{LiveFile, ScanError, live_files};

@@ -15,6 +15,7 @@
 //! | `s3-m.<name>` | user metadata `x-amz-meta-<name>` (escaped) |
 //! | `s3-sse` | an encrypted object's envelope, base64 (`crate::crypto::Envelope`: the kind and the *wrapped* data key, never a clear key) |
 //! | `s3-sse-etag` | an encrypted object's ETag, merged in after the upload (the stored bytes are ciphertext, so a rebuild cannot recompute it) |
+//! | `s3-version`, `s3-seq`, `s3-delete-marker`, `s3-alias-v.<id>` | versions and delete markers: see [`super::version_tags`] |
 //!
 //! FastDFS limits names to 64 bytes and values to 256, and a value cannot
 //! hold the separators 0x01, 0x02 or NUL. S3 keys are up to 1024 bytes of
@@ -37,6 +38,7 @@ use base64::engine::general_purpose::STANDARD;
 use fdfs_protocol::consts::{MAX_META_NAME_LEN, MAX_META_VALUE_LEN};
 use fdfs_protocol::metadata::Metadata;
 
+use super::version_tags::{self, VersionTag};
 use crate::index::ObjectMeta;
 
 const BUCKET: &str = "s3-bucket";
@@ -99,6 +101,12 @@ pub struct FileTag {
     /// Stored headers and user metadata by tag name (`s3-h.…`, `s3-m.…`),
     /// unescaped.
     pub attrs: BTreeMap<String, String>,
+    /// The version the file belongs to, in a versioned bucket.
+    pub version: Option<VersionTag>,
+    /// The file records a delete marker.
+    pub delete_marker: bool,
+    /// The versions of the aliases that have one, by (bucket, key).
+    pub alias_versions: BTreeMap<(String, String), VersionTag>,
 }
 
 impl FileTag {
@@ -112,7 +120,17 @@ impl FileTag {
             complete: None,
             aliases: Vec::new(),
             attrs: BTreeMap::new(),
+            version: None,
+            delete_marker: false,
+            alias_versions: BTreeMap::new(),
         }
+    }
+
+    /// The tag of the file recording a delete marker of `bucket`/`key`.
+    pub fn marker(bucket: &str, key: &str) -> Self {
+        let mut tag = Self::object(bucket, key, None);
+        tag.delete_marker = true;
+        tag
     }
 
     /// This tag with `meta`'s headers and user metadata recorded too
@@ -181,6 +199,10 @@ impl FileTag {
             meta.push(PART, part.number.to_string());
         }
         push_attrs(&mut meta, &self.attrs);
+        if self.delete_marker {
+            let (name, value) = version_tags::marker_entry();
+            meta.push(name, value);
+        }
         meta
     }
 
@@ -216,7 +238,24 @@ impl FileTag {
                 attrs.insert(name.to_string(), value);
             }
         }
-        Some(Self { bucket, key, content_type, part, complete, aliases: aliases(meta), attrs })
+        let ids = version_tags::alias_versions(meta);
+        let with_ids = aliases(meta);
+        let alias_versions = with_ids
+            .iter()
+            .filter_map(|(id, b, k)| Some(((b.clone(), k.clone()), ids.get(id)?.clone())))
+            .collect();
+        Some(Self {
+            bucket,
+            key,
+            content_type,
+            part,
+            complete,
+            aliases: with_ids.into_iter().map(|(_, b, k)| (b, k)).collect(),
+            attrs,
+            version: version_tags::version_of(meta),
+            delete_marker: version_tags::is_marker(meta),
+            alias_versions,
+        })
     }
 }
 
@@ -353,8 +392,8 @@ fn chunked(meta: &Metadata, name: &str) -> Option<String> {
     Some(out)
 }
 
-/// Every alias the metadata names, as (bucket, key).
-fn aliases(meta: &Metadata) -> Vec<(String, String)> {
+/// Every alias the metadata names, as (alias ID, bucket, key).
+fn aliases(meta: &Metadata) -> Vec<(String, String, String)> {
     let mut ids = BTreeMap::new();
     for (name, _) in meta.iter() {
         let Ok(name) = std::str::from_utf8(name) else { continue };
@@ -368,7 +407,7 @@ fn aliases(meta: &Metadata) -> Vec<(String, String)> {
         .filter_map(|id| {
             let text = unescape(&chunked(meta, &format!("{ALIAS}{id}"))?)?;
             let (bucket, key) = text.split_once('/')?;
-            Some((bucket.to_string(), key.to_string()))
+            Some((id.clone(), bucket.to_string(), key.to_string()))
         })
         .collect()
 }

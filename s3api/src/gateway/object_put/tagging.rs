@@ -58,18 +58,23 @@ async fn merge_one(inner: &Inner, file_id: &str, meta: &Metadata) -> Result<(), 
 /// rebuild restores the copy too. A copy onto itself records nothing.
 /// Deleting or overwriting the copy later leaves the alias in place (a
 /// rebuild while the files still exist for the source resurrects it).
+/// In a versioned bucket the alias also records the copy's version
+/// (`version`: its ID and seq), so a copy onto its own key (restoring an
+/// older version) is recorded too.
 pub(in crate::gateway) async fn record_alias(
     inner: &Inner,
     source: (&str, &str),
     bucket: &str,
     key: &str,
     info: &crate::index::ObjectInfo,
+    seq: i64,
 ) {
-    if source == (bucket, key) {
+    let version = info.version_id.clone();
+    if source == (bucket, key) && version.is_none() {
         return;
     }
-    let (b, k) = (bucket.to_string(), key.to_string());
-    let files = match inner.index.read(move |ix| ix.get_object(&b, &k)).await {
+    let (b, k, v) = (bucket.to_string(), key.to_string(), version.clone());
+    let files = match inner.index.read(move |ix| ix.get_version(&b, &k, v.as_deref())).await {
         Ok(record) if record.info.last_modified_ms == info.last_modified_ms => {
             record.data.file_ids().into_iter().map(str::to_string).collect::<Vec<_>>()
         }
@@ -83,6 +88,10 @@ pub(in crate::gateway) async fn record_alias(
     // copies of one source never overwrite each other's alias.
     let token = crate::index::random_id(super::super::now_ms());
     let id = &token[token.len().saturating_sub(24)..];
-    let meta = crate::rebuild::tags::alias_metadata(id, bucket, key);
+    let mut meta = crate::rebuild::tags::alias_metadata(id, bucket, key);
+    if let Some(v) = &version {
+        let tags = crate::rebuild::version_tags::alias_version_metadata(id, v, seq);
+        meta.apply(MetaOp::Merge, &tags);
+    }
     merge_tags(inner, &files, &meta).await;
 }
