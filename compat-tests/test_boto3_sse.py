@@ -1,9 +1,11 @@
 """boto3 against each S3 target: server-side encryption as boto3 users
 write it. SSE-C (SSECustomerKey: boto3 computes the key's MD5) on put,
-get, ranged get, head, copy and multipart; SSE-S3 (ServerSideEncryption=
+get, ranged get, head, copy, multipart (the completion's SSE-C headers)
+and GetObjectAttributes; SSE-S3 (ServerSideEncryption=
 "AES256"); a bucket's default encryption; SSE-KMS refused with 501. The
 clients run on loopback, where SSE-C over plain HTTP is allowed.
 """
+import base64
 import hashlib
 import os
 
@@ -75,11 +77,29 @@ def test_sse_c_multipart(s3):
         r = s3.upload_part(Bucket=BUCKET, Key="mp", UploadId=up["UploadId"], PartNumber=n,
                            Body=body, **ssec(KEY_A))
         done.append({"PartNumber": n, "ETag": r["ETag"]})
-    s3.complete_multipart_upload(Bucket=BUCKET, Key="mp", UploadId=up["UploadId"],
-                                 MultipartUpload={"Parts": done})
+    # With the key (as s3transfer sends it), the reply names the key as AWS
+    # does.
+    complete = s3.complete_multipart_upload(Bucket=BUCKET, Key="mp", UploadId=up["UploadId"],
+                                            MultipartUpload={"Parts": done}, **ssec(KEY_A))
+    headers = complete["ResponseMetadata"]["HTTPHeaders"]
+    assert headers["x-amz-server-side-encryption-customer-algorithm"] == "AES256"
+    key_md5 = base64.b64encode(hashlib.md5(KEY_A).digest()).decode()
+    assert headers["x-amz-server-side-encryption-customer-key-md5"] == key_md5
     whole = b"".join(parts)
     got = s3.get_object(Bucket=BUCKET, Key="mp", Range="bytes=5242000-5243000", **ssec(KEY_A))
     assert got["Body"].read() == whole[5242000:5243001]
+    # GetObjectAttributes needs the key too (boto3 does not encode it for
+    # this operation: the caller sends it base64 with its MD5).
+    raw_key = {"SSECustomerAlgorithm": "AES256",
+               "SSECustomerKey": base64.b64encode(KEY_A).decode(), "SSECustomerKeyMD5": key_md5}
+    attrs = s3.get_object_attributes(Bucket=BUCKET, Key="mp",
+                                     ObjectAttributes=["ObjectSize", "ObjectParts", "StorageClass"],
+                                     **raw_key)
+    assert attrs["ObjectSize"] == len(whole)
+    assert attrs["ObjectParts"]["TotalPartsCount"] == 2
+    assert attrs["StorageClass"] == "STANDARD"
+    code = status(s3.get_object_attributes, Bucket=BUCKET, Key="mp", ObjectAttributes=["ETag"])
+    assert code == (400, "InvalidRequest")
 
 
 def test_sse_s3(s3):

@@ -312,6 +312,11 @@ pub struct StorageCmdArgs {
     /// before its upload is answered [default: 1].
     #[arg(long, value_name = "N")]
     pub sync_replicas: Option<u32>,
+    /// A client that may delete or change files under an S3 retention or
+    /// legal hold — the S3 gateway's address (repeat; allow_hosts notation)
+    /// [default: nobody].
+    #[arg(long = "lock-admin-host", value_name = "HOST")]
+    pub lock_admin_hosts: Vec<String>,
 }
 
 /// `fdfs monitor`: what fdfs_monitor prints, and storage removal.

@@ -10,6 +10,9 @@ pub struct Status(pub u8);
 
 impl Status {
     pub const OK: Self = Self(0);
+    /// The file is under retention or a legal hold (its tags say so): a
+    /// delete, a content change or a weakening of its tags is refused.
+    pub const EPERM: Self = Self(1);
     /// Group, storage or file unknown; no writable storage.
     pub const ENOENT: Self = Self(2);
     pub const EIO: Self = Self(5);
@@ -39,6 +42,7 @@ impl Status {
     pub const fn name(self) -> Option<&'static str> {
         Some(match self.0 {
             0 => "OK",
+            1 => "EPERM",
             2 => "ENOENT",
             5 => "EIO",
             12 => "ENOMEM",

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ObjectAttributes;
 use fdfs_protocol::client::{Content, Pool, StorageClient, TrackerClient, storage_socket_addr};
 use fdfs_protocol::metadata::{MetaOp, Metadata};
 use fdfs_s3api::crypto::MasterKey;
@@ -210,6 +211,9 @@ async fn only_admin_keys_read_group_buckets() {
     let e = tenant.list_parts().bucket("group1").key(&name).upload_id("x").send().await;
     let e = e.unwrap_err();
     denied(code(&e), status(&e));
+    let e = tenant.get_object_attributes().bucket("group1").key(&name);
+    let e = e.object_attributes(ObjectAttributes::ObjectSize).send().await.unwrap_err();
+    denied(code(&e), status(&e));
     // ... even a missing file (no probing for file IDs).
     let e = tenant.get_object().bucket("group1").key("M00/00/00/nope.txt").send().await;
     let e = e.unwrap_err();
@@ -218,6 +222,21 @@ async fn only_admin_keys_read_group_buckets() {
     // ... and served to the admin key.
     let got = admin.get_object().bucket("group1").key(&name).send().await.unwrap();
     assert_eq!(body(got).await, b"raw file");
+    // GetObjectAttributes answers from the file's info: no checksum, no parts.
+    let attrs = admin
+        .get_object_attributes()
+        .bucket("group1")
+        .key(&name)
+        .object_attributes(ObjectAttributes::ObjectSize)
+        .object_attributes(ObjectAttributes::Etag)
+        .object_attributes(ObjectAttributes::Checksum)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attrs.object_size(), Some(8));
+    let etag = format!("\"{:08x}-{:x}\"", crc32fast::hash(b"raw file"), 8);
+    assert_eq!(attrs.e_tag(), Some(etag.as_str()));
+    assert!(attrs.checksum().is_none() && attrs.object_parts().is_none());
     admin.head_bucket().bucket("group1").send().await.unwrap();
     admin.list_multipart_uploads().bucket("group1").send().await.unwrap();
     let e = admin.list_objects_v2().bucket("group1").send().await.unwrap_err();

@@ -13,12 +13,15 @@
 //! - `monitor`: print the cluster a tracker knows; delete a storage.
 //! - `timefmt`: unix seconds as `YYYY-MM-DD hh:mm:ss`, shared by the tools.
 //! - `bench`: load generators measuring a running cluster.
+//! - `lock_admin`: the embedded gateway's source address, the one client
+//!   `fdfs server`'s storage lets lift an S3 retention.
 
 mod bench;
 mod exposure;
 mod files;
 mod gateway;
 mod info;
+mod lock_admin;
 mod monitor;
 mod server;
 mod signals;

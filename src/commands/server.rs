@@ -15,6 +15,10 @@
 //! disk with everything else on the machine, and a percentage of a large,
 //! busy disk can refuse every upload of a small set-up.
 //!
+//! The embedded storage lets only the embedded gateway lift an S3 retention
+//! or legal hold early (`lock_admin_hosts`, see `lock_admin`): a FastDFS
+//! client cannot erase what the gateway promised to keep.
+//!
 //! One SIGINT/SIGTERM stops all three (see `signals`): the gateway, the
 //! storage and the tracker all drain on the same shutdown.
 
@@ -80,6 +84,9 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     };
     let s = &mut storage_settings;
     args.connections.apply(&mut s.allow_hosts, &mut s.max_connections, &mut s.network_timeout_secs);
+    // Only the embedded gateway may lift an S3 retention or legal hold.
+    let gateway_source = super::lock_admin::source_towards(args.storage_listen.ip())?;
+    s.lock_admin_hosts = vec![gateway_source.to_string()];
     let roles = s3_limits.max_connections + s.max_connections + tracker_settings.max_connections;
     if roles > budget.capacity() {
         warn!(

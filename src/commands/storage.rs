@@ -81,6 +81,9 @@ fn settings(args: StorageCmdArgs) -> anyhow::Result<StorageSettings> {
     if let Some(v) = args.sync_replicas {
         s.sync_replicas = v;
     }
+    if !args.lock_admin_hosts.is_empty() {
+        s.lock_admin_hosts = args.lock_admin_hosts;
+    }
     Ok(s)
 }
 

@@ -27,6 +27,7 @@ const MAPPED_KEYS: &[&str] = &[
     "heart_beat_interval",
     "stat_report_interval",
     "allow_hosts",
+    "lock_admin_hosts",
     "max_connections",
     "network_timeout",
     "upload_priority",
@@ -86,6 +87,7 @@ pub fn from_fastdfs(conf: &FastdfsConf) -> anyhow::Result<(StorageSettings, Vec<
         })
         .collect::<anyhow::Result<_>>()?;
     s.allow_hosts = conf.get_all("allow_hosts").into_iter().map(str::to_string).collect();
+    s.lock_admin_hosts = conf.get_all("lock_admin_hosts").into_iter().map(str::to_string).collect();
     for (key, field) in [
         ("heart_beat_interval", &mut s.heart_beat_interval_secs),
         ("stat_report_interval", &mut s.stat_report_interval_secs),
@@ -196,6 +198,7 @@ subdir_count_per_path = 128
 tracker_server = 10.1.2.3:22122
 tracker_server = 10.1.2.4:22122
 allow_hosts = 10.1.2.[1-50]
+lock_admin_hosts = 10.1.2.9
 upload_priority = 5
 file_distribute_path_mode = 1
 file_distribute_rotate_count = 50
@@ -243,6 +246,8 @@ http.anti_steal.secret_key = FastDFS1234567890
         assert_eq!(c.server.max_connections, 512);
         assert!(c.server.allow_hosts.allows("10.1.2.50".parse().unwrap()));
         assert!(!c.server.allow_hosts.allows("10.1.2.51".parse().unwrap()));
+        assert!(c.lock_admins.contains("10.1.2.9".parse().unwrap()));
+        assert!(!c.lock_admins.contains("10.1.2.7".parse().unwrap()));
         assert_eq!(c.reserved, ReservedSpace::Ratio(0.1));
         // HTTP stays off without --http; the token settings wait for it.
         assert!(c.http.is_none());

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::http::{HttpConfig, TokenCheck};
 use crate::server::StorageConfig;
+use crate::server::worm::LockAdmins;
 use crate::store::config::ReservedSpaceError;
 use crate::store::{DEFAULT_ROTATE_COUNT, DEFAULT_SUBDIR_COUNT, DistributeMode, ReservedSpace};
 
@@ -90,6 +91,12 @@ pub struct StorageSettings {
     pub http_token_secret: String,
     /// Seconds a signed HTTP URL stays valid after its `ts` (default 900).
     pub http_token_ttl_secs: u64,
+    /// Clients that may delete or change a file whose Object Lock tags
+    /// (`s3-lock-mode`/`s3-lock-until`, `s3-legal-hold`) lock it — the S3
+    /// gateways, which lift a governance retention or a hold by S3's rules:
+    /// addresses in `allow_hosts` notation (default: empty, nobody; an
+    /// expired retention still frees the file).
+    pub lock_admin_hosts: Vec<String>,
 }
 
 impl Default for StorageSettings {
@@ -116,6 +123,7 @@ impl Default for StorageSettings {
             http_listen: None,
             http_token_secret: String::new(),
             http_token_ttl_secs: 900,
+            lock_admin_hosts: Vec::new(),
         }
     }
 }
@@ -244,6 +252,8 @@ impl StorageSettings {
         }
         config.sync_replicas = self.sync_replicas as usize;
         config.http = self.http_config(network_timeout, &server.allow_hosts)?;
+        config.lock_admins = LockAdmins::parse(self.lock_admin_hosts.iter().map(String::as_str))
+            .map_err(|e| invalid("lock_admin_hosts", e.to_string()))?;
         config.server = server;
         Ok(config)
     }
@@ -294,6 +304,7 @@ mod tests {
             trackers: s.trackers.clone(),
             allow_hosts: s.allow_hosts.clone(),
             http_listen: s.http_listen,
+            lock_admin_hosts: s.lock_admin_hosts.clone(),
             ..StorageSettings::default()
         };
         assert_eq!(s, defaults);
@@ -302,6 +313,8 @@ mod tests {
         assert_eq!(config.store_paths, [PathBuf::from("data/storage")]);
         assert_eq!(config.reserved, ReservedSpace::Ratio(0.1));
         assert!(config.http.unwrap().token.is_none());
+        assert!(config.lock_admins.contains("127.0.0.1".parse().unwrap()));
+        assert!(!config.lock_admins.contains("127.0.0.2".parse().unwrap()));
         // Every key of the struct is present in the sample.
         let table: toml::Table = toml::from_str(SAMPLE).unwrap();
         let want = toml::Table::try_from(StorageSettings::default()).unwrap();
@@ -351,6 +364,7 @@ mod tests {
             (with("network_timeout_secs = 0"), "network_timeout_secs"),
             (with("max_connections = 0"), "max_connections"),
             (with("allow_hosts = [\"example.com\"]"), "allow_hosts"),
+            (with("lock_admin_hosts = [\"gw.local\"]"), "lock_admin_hosts"),
             (with("base_path = \"\""), "base_path"),
             (
                 with(

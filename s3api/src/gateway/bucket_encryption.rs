@@ -11,8 +11,12 @@
 //! - The only default is `AES256` (SSE-S3). `aws:kms` and `aws:kms:dsse`
 //!   are 501 NotImplemented, like SSE-KMS on objects.
 //! - Blocking SSE-C per bucket (S3's `BlockedEncryptionTypes`) cannot be
-//!   configured: s3s 0.14's XML model has no such element, so the request
-//!   element would be dropped before it reached us. SSE-C stays allowed.
+//!   configured: s3s 0.14.1's XML model has no such element, and its
+//!   parser refuses an element it does not know rather than dropping it,
+//!   so a PutBucketEncryption carrying one never reaches us: it is 400
+//!   MalformedXML, the bucket keeps its configuration, SSE-C stays
+//!   allowed (tests/gateway_sse_edges.rs guards that it is never silently
+//!   accepted, should a later s3s learn or skip the element).
 //! - A CopyObject of a plaintext source into a bucket with a default stays
 //!   plain (encrypting by copy would re-encrypt the bytes, which copies do
 //!   not do here); an encrypted source's copy is SSE-S3 anyway.

@@ -238,6 +238,19 @@ pub(super) async fn head_object(
     .await
 }
 
+/// The attributes of file `key` of group bucket `group`, for
+/// GetObjectAttributes (admin keys only, as every read here).
+pub(super) async fn file_info<T>(
+    inner: &Inner,
+    req: &S3Request<T>,
+    group: &str,
+    key: &str,
+) -> S3Result<ObjectInfo> {
+    require_admin(inner, req, group).await?;
+    let (id, name) = parse_key(group, key)?;
+    Ok(stat(inner, &id, &name).await?.info)
+}
+
 /// The file ID a key names in `group`, with its decoded name; NoSuchKey
 /// for anything that cannot be a FastDFS file name, and for a file's `-m`
 /// metadata sibling.

@@ -17,6 +17,7 @@
 //! - `list` — ListObjectsV2; `list_v1` — ListObjects (v1);
 //!   `list_versions` — ListObjectVersions.
 //! - `versioning` — Put/GetBucketVersioning.
+//! - `object_attributes` — GetObjectAttributes.
 //! - `copy` — CopyObject; `batch` — DeleteObjects.
 //! - `group_bucket` — buckets named like a FastDFS group: its files by
 //!   file ID, read-only.
@@ -59,6 +60,7 @@ mod list;
 mod list_v1;
 mod list_versions;
 mod multipart;
+mod object_attributes;
 mod object_delete;
 mod object_get;
 mod object_put;
@@ -379,6 +381,13 @@ impl S3 for Gateway {
     ) -> S3Result<S3Response<s3s::dto::DeleteBucketEncryptionOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
         bucket_encryption::delete_bucket_encryption(&self.inner, req).await
+    }
+
+    async fn get_object_attributes(
+        &self,
+        req: S3Request<s3s::dto::GetObjectAttributesInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectAttributesOutput>> {
+        object_attributes::get_object_attributes(&self.inner, req).await
     }
 
     async fn list_object_versions(

@@ -22,7 +22,11 @@
 //! completion of an upload that already completed answers 200 with the
 //! same object while that object is still the upload's — an SDK retries
 //! when the first reply was lost, and the data is stored.
+//!
+//! The completion's SSE-C headers, and its reply's encryption headers, are
+//! `complete_sse`'s.
 
+mod complete_sse;
 pub(super) mod copy_part;
 mod lists;
 mod part;
@@ -34,7 +38,6 @@ pub use part::upload_part;
 use s3s::dto::{
     AbortMultipartUploadInput, AbortMultipartUploadOutput, CompleteMultipartUploadInput,
     CompleteMultipartUploadOutput, CreateMultipartUploadInput, CreateMultipartUploadOutput, ETag,
-    ServerSideEncryption,
 };
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
@@ -47,7 +50,6 @@ use super::request_meta::RequestedMeta;
 use super::write_conditions::write_condition;
 use super::{Inner, error, now_ms, owner_of};
 use crate::checksum::multipart_etag;
-use crate::crypto::Envelope;
 use crate::index::{CompleteUpload, CompletedPart};
 use crate::rebuild::tags::complete_metadata;
 
@@ -109,11 +111,13 @@ pub async fn complete_multipart_upload(
     req: S3Request<CompleteMultipartUploadInput>,
 ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
     let owner = owner_of(inner, &req).await?;
+    let transport = req.extensions.get::<super::transport::Transport>().copied();
     let input = req.input;
     let span = info_span!("s3.complete_multipart_upload", bucket = %input.bucket,
         key = %input.key, upload_id = %input.upload_id);
     async {
         check_owner(inner, &input.bucket, &owner).await?;
+        let customer = complete_sse::check_key(inner, &owner, &input, transport.as_ref()).await?;
         let cond = write_condition(input.if_match.as_ref(), input.if_none_match.as_ref())?;
         let given = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
         let mut parts = Vec::with_capacity(given.len());
@@ -166,20 +170,15 @@ pub async fn complete_multipart_upload(
             ..CompleteMultipartUploadOutput::default()
         };
         out.set_checksums(stored_checksums(&info));
-        out.server_side_encryption = sse_s3_header(&info);
-        Ok(S3Response::new(out))
+        let (sse, sse_c_headers) =
+            complete_sse::reply(inner, &info, &input.bucket, customer.as_ref())?;
+        out.server_side_encryption = sse;
+        let mut resp = S3Response::new(out);
+        resp.headers = sse_c_headers;
+        Ok(resp)
     }
     .instrument(span)
     .await
-}
-
-/// `x-amz-server-side-encryption: AES256` for an object sealed under the
-/// master key (SSE-S3), as CompleteMultipartUpload answers on AWS. An SSE-C
-/// object has none: s3s's reply has no customer-algorithm field.
-fn sse_s3_header(info: &crate::index::ObjectInfo) -> Option<ServerSideEncryption> {
-    let envelope = Envelope::decode(info.meta.encryption.as_deref()?).ok()?;
-    (!envelope.is_customer())
-        .then(|| ServerSideEncryption::from_static(ServerSideEncryption::AES256))
 }
 
 /// Marks the parts of the object just completed (see the module docs).

@@ -113,7 +113,7 @@ pub async fn head_object(
 /// The SSE-C key a GET or HEAD gave, the data key of the object of
 /// `info` it unlocks (`None`: a plain object), or the error for a missing
 /// or wrong key.
-fn unlock(
+pub(super) fn unlock(
     inner: &Inner,
     input: &impl SseCustomerFields,
     info: &ObjectInfo,

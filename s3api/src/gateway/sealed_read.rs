@@ -7,6 +7,18 @@
 //! fetches the 32-byte header first. The first file is opened before the
 //! reply starts, the rest by a pump task over a bounded channel, as for
 //! plain objects (`super::object_get`).
+//!
+//! Corruption on the storage (a flipped, moved or cut segment) fails the
+//! segment's tag. The first segment of the requested range is opened
+//! before the reply's headers are sent, so when that one is bad the
+//! client gets a clean 500 InternalError. A later segment can only fail
+//! once the headers (200 or 206, with the full Content-Length) are gone:
+//! the status cannot change any more, so the body is cut short and the
+//! connection broken. That is what an S3 client treats as a failed
+//! download (fewer bytes than Content-Length: the SDKs retry or report
+//! it); it never receives bytes that did not authenticate. Verifying the
+//! whole range before answering would hold an object's worth of
+//! plaintext in memory, or read it twice.
 
 use bytes::Bytes;
 use fdfs_protocol::client::{Download, StorageClient, TrackerClient, storage_socket_addr};
@@ -134,12 +146,20 @@ pub(super) async fn open_body(
     let Some(first_slice) = iter.next() else {
         return Ok(StreamingBlob::from(s3s::Body::empty()));
     };
-    let first = open(tracker, storage, &first_slice, dk).await?;
+    let mut first = open(tracker, storage, &first_slice, dk).await?;
+    // The first segment is opened before the reply starts (see the module
+    // docs): a bad one is still an error status.
+    let head = first.next().await.transpose().map_err(|e| unreadable(&first_slice, &e))?;
     let (tx, rx) = mpsc::channel(PIPE_DEPTH);
     let (tracker, storage, dk) = (tracker.clone(), storage.clone(), dk.clone());
     let rest: Vec<SealedSlice> = iter.collect();
     tokio::spawn(
         async move {
+            if let Some(chunk) = head
+                && tx.send(Ok(chunk)).await.is_err()
+            {
+                return;
+            }
             if !pump(first, &tx).await {
                 return;
             }
@@ -160,6 +180,18 @@ pub(super) async fn open_body(
         .in_current_span(),
     );
     Ok(StreamingBlob::new(Pipe { rx, remaining: end - start }))
+}
+
+/// The error status for the first segment of `slice` failing with `e`:
+/// 500 InternalError when it does not authenticate (tampered or damaged
+/// on the storage), 503 when it could not be fetched.
+fn unreadable(slice: &SealedSlice, e: &std::io::Error) -> s3s::S3Error {
+    if e.kind() == std::io::ErrorKind::InvalidData {
+        tracing::error!(file_id = %slice.file_id, error = %e, "sealed object data failed to decrypt");
+        return error::internal(format!("{}: {e}", slice.file_id));
+    }
+    tracing::warn!(file_id = %slice.file_id, error = %e, "sealed object data could not be fetched");
+    s3s::S3Error::with_message(s3s::S3ErrorCode::ServiceUnavailable, e.to_string())
 }
 
 /// Copies `plain` into `tx`; `false` when it failed (a segment that does

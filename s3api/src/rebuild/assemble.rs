@@ -8,9 +8,10 @@
 //!   deleted upload is left out). Its time is the completion time.
 //! - Each alias on a file (on every part of a multipart object) adds the
 //!   same data under the alias's bucket and key.
-//! - An encrypted file's aliases are not restored: each copy's data key
-//!   is wrapped for the copy's own name, and the file's tags hold only
-//!   the source's envelope.
+//! - An encrypted file's alias carries the copy's own envelope (each
+//!   copy's data key is wrapped for the copy's own name), which replaces
+//!   the source's in the copy's row; an alias of an encrypted file
+//!   without one (tagged before copies recorded it) is not restored.
 //! - When several candidates claim one key (an overwrite whose old files
 //!   were not deleted yet), the newest wins — per version: files tagged
 //!   with a version (`version_tags`) are that version of the key, a file
@@ -22,7 +23,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::tags::FileTag;
+use super::tags::{Alias, FileTag};
 use super::version_tags::VersionTag;
 use crate::index::{NULL_VERSION, NewObject, ObjectData, ObjectMeta, PartRef};
 
@@ -111,9 +112,10 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Vec<Rebuilt>
                     group: file.group.clone(),
                     version: tag.version.clone(),
                 };
-                for alias in tag.aliases.iter().filter(|_| !tag.is_encrypted()) {
-                    let version = tag.alias_versions.get(alias).cloned();
-                    offer(&alias.0, &alias.1, Rebuilt { version, ..rebuilt.clone() });
+                for alias in &tag.aliases {
+                    if let Some(copy) = as_alias(&rebuilt, alias, tag.is_encrypted()) {
+                        offer(&alias.bucket, &alias.key, copy);
+                    }
                 }
                 offer(&tag.bucket, &tag.key, rebuilt);
             }
@@ -160,10 +162,12 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Vec<Rebuilt>
             version: first.tag.version.clone(),
         };
         // An alias holds for the object when every part names it.
+        let encrypted = first.tag.is_encrypted();
         for alias in &first.tag.aliases {
-            if parts.iter().all(|f| f.tag.aliases.contains(alias)) {
-                let version = first.tag.alias_versions.get(alias).cloned();
-                offer(&alias.0, &alias.1, Rebuilt { version, ..rebuilt.clone() });
+            if parts.iter().all(|f| f.tag.aliases.contains(alias))
+                && let Some(copy) = as_alias(&rebuilt, alias, encrypted)
+            {
+                offer(&alias.bucket, &alias.key, copy);
             }
         }
         offer(bucket, key, rebuilt);
@@ -202,6 +206,19 @@ fn resolve(candidates: Vec<Rebuilt>) -> Vec<Rebuilt> {
     out
 }
 
+/// The copy `alias` of `source`: under the copy's own envelope when it
+/// has one; `None` for an alias of an `encrypted` file without one.
+fn as_alias(source: &Rebuilt, alias: &Alias, encrypted: bool) -> Option<Rebuilt> {
+    let mut copy = source.clone();
+    copy.version = alias.version.clone();
+    match (&alias.encryption, &mut copy.body) {
+        (Some(envelope), Body::Object(o)) => o.meta.encryption = Some(envelope.clone()),
+        (None, _) if encrypted => return None,
+        _ => {}
+    }
+    Some(copy)
+}
+
 fn meta(tag: &FileTag) -> ObjectMeta {
     tag.object_meta()
 }
@@ -209,8 +226,8 @@ fn meta(tag: &FileTag) -> ObjectMeta {
 #[cfg(test)]
 mod tests {
     use super::{Body, Rebuilt, TaggedFile, assemble};
-    use crate::index::{NewObject, ObjectData};
-    use crate::rebuild::tags::{CompleteTag, FileTag};
+    use crate::index::{NewObject, ObjectData, ObjectMeta};
+    use crate::rebuild::tags::{Alias, CompleteTag, FileTag};
     use crate::rebuild::version_tags::VersionTag;
 
     fn object(r: &[Rebuilt]) -> &NewObject {
@@ -235,14 +252,14 @@ mod tests {
     fn part(id: &str, n: u32, etag: &str, aliases: &[(&str, &str)]) -> TaggedFile {
         let mut tag = FileTag::part("b", "mp", "u1", n);
         tag.complete = Some(CompleteTag { etag: etag.into(), completed_ms: 5000 });
-        tag.aliases = aliases.iter().map(|(b, k)| (b.to_string(), k.to_string())).collect();
+        tag.aliases = aliases.iter().map(|(b, k)| Alias::new(b, k, None)).collect();
         file(id, tag, 1)
     }
 
     #[test]
     fn singles_parts_aliases_and_the_newest_wins() {
         let mut single = FileTag::object("b", "k", Some("text/plain"));
-        single.aliases = vec![("b2".into(), "copy".into())];
+        single.aliases = vec![Alias::new("b2", "copy", None)];
         let files = vec![
             file("g/old", FileTag::object("b", "k", None), 1),
             file("g/new", single, 2),
@@ -283,8 +300,9 @@ mod tests {
         let mut marker = FileTag::marker("b", "k");
         marker.version = version(&v('M'), 4);
         let mut copied = FileTag::object("b", "src", None);
-        copied.aliases = vec![("b".into(), "k".into())];
-        copied.alias_versions.insert(("b".into(), "k".into()), VersionTag { id: v('C'), seq: 3 });
+        let mut alias = Alias::new("b", "k", None);
+        alias.version = version(&v('C'), 3);
+        copied.aliases = vec![alias];
         let files = vec![
             // The object from before versioning: the oldest null.
             tagged("g/untagged", None, 1),
@@ -315,5 +333,23 @@ mod tests {
             object(&objects[&("b".into(), "src".into())]).data,
             ObjectData::Single("g/src".into())
         );
+    }
+
+    #[test]
+    fn an_encrypted_copy_gets_its_own_envelope() {
+        let meta = ObjectMeta { encryption: Some(vec![1, 1, 9]), ..ObjectMeta::default() };
+        let mut tag = FileTag::object("b", "src", None).with_meta(&meta);
+        tag.aliases = vec![
+            Alias::new("b", "copy", Some(&[1, 2, 7])),
+            // Tagged without its envelope: the source's would not open it.
+            Alias::new("b", "old-copy", None),
+        ];
+        let objects = assemble(&[file("g/enc", tag, 3)]);
+        let keys: Vec<_> = objects.keys().map(|(_, k)| k.as_str()).collect();
+        assert_eq!(keys, ["copy", "src"]);
+        let enc =
+            |k: &str| object(&objects[&("b".to_string(), k.to_string())]).meta.encryption.clone();
+        assert_eq!(enc("src"), Some(vec![1, 1, 9]));
+        assert_eq!(enc("copy"), Some(vec![1, 2, 7]));
     }
 }

@@ -11,6 +11,7 @@
 //! | `s3-upload`, `s3-part` | a multipart part: upload ID and part number |
 //! | `s3-complete`, `s3-complete-ms` | set on each part of a completed upload: the object's ETag (`<md5-of-md5s>-<N>`) and the completion time |
 //! | `s3-alias.<id>`, `s3-alias.<id>.1`, … | a CopyObject destination sharing this file: `bucket/key`, escaped, chunked |
+//! | `s3-alias.<id>.sse`, `s3-alias.<id>.sse.1`, … | an encrypted copy's own envelope, base64, chunked: each copy's data key is wrapped for the copy's own bucket and key, so the source's envelope does not open it |
 //! | `s3-h.cache-control`, `s3-h.content-disposition`, `s3-h.content-encoding`, `s3-h.content-language`, `s3-h.expires`, `s3-h.storage-class` | the object's other stored headers (escaped) |
 //! | `s3-m.<name>` | user metadata `x-amz-meta-<name>` (escaped) |
 //! | `s3-sse` | an encrypted object's envelope, base64 (`crate::crypto::Envelope`: the kind and the *wrapped* data key, never a clear key) |
@@ -49,6 +50,8 @@ const PART: &str = "s3-part";
 const COMPLETE: &str = "s3-complete";
 const COMPLETE_MS: &str = "s3-complete-ms";
 const ALIAS: &str = "s3-alias.";
+/// Suffix of an alias's envelope tag (`s3-alias.<id>.sse`).
+const ALIAS_SSE: &str = ".sse";
 /// Prefix of a stored header's tag (`s3-h.cache-control`).
 const HEADER: &str = "s3-h.";
 /// Prefix of a user metadata entry's tag (`s3-m.<name>`).
@@ -83,6 +86,34 @@ impl CompleteTag {
     }
 }
 
+/// A CopyObject destination sharing a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// The copy's bucket.
+    pub bucket: String,
+    /// The copy's key.
+    pub key: String,
+    /// The copy's envelope (`crate::crypto::Envelope`, encoded) when the
+    /// file is encrypted; `None` for a plain file, and for copies tagged
+    /// before copies recorded it (those cannot be restored).
+    pub encryption: Option<Vec<u8>>,
+    /// The copy's version, when it was made in a versioned bucket
+    /// ([`super::version_tags`]).
+    pub version: Option<VersionTag>,
+}
+
+impl Alias {
+    /// The copy `bucket`/`key` with envelope `encryption`.
+    pub fn new(bucket: &str, key: &str, encryption: Option<&[u8]>) -> Self {
+        Self {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            encryption: encryption.map(<[u8]>::to_vec),
+            version: None,
+        }
+    }
+}
+
 /// Everything the tags of one file say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileTag {
@@ -96,8 +127,8 @@ pub struct FileTag {
     pub part: Option<PartTag>,
     /// Set on the parts of a completed upload.
     pub complete: Option<CompleteTag>,
-    /// CopyObject destinations sharing the file: (bucket, key).
-    pub aliases: Vec<(String, String)>,
+    /// CopyObject destinations sharing the file.
+    pub aliases: Vec<Alias>,
     /// Stored headers and user metadata by tag name (`s3-h.…`, `s3-m.…`),
     /// unescaped.
     pub attrs: BTreeMap<String, String>,
@@ -105,8 +136,6 @@ pub struct FileTag {
     pub version: Option<VersionTag>,
     /// The file records a delete marker.
     pub delete_marker: bool,
-    /// The versions of the aliases that have one, by (bucket, key).
-    pub alias_versions: BTreeMap<(String, String), VersionTag>,
 }
 
 impl FileTag {
@@ -122,7 +151,6 @@ impl FileTag {
             attrs: BTreeMap::new(),
             version: None,
             delete_marker: false,
-            alias_versions: BTreeMap::new(),
         }
     }
 
@@ -238,23 +266,16 @@ impl FileTag {
                 attrs.insert(name.to_string(), value);
             }
         }
-        let ids = version_tags::alias_versions(meta);
-        let with_ids = aliases(meta);
-        let alias_versions = with_ids
-            .iter()
-            .filter_map(|(id, b, k)| Some(((b.clone(), k.clone()), ids.get(id)?.clone())))
-            .collect();
         Some(Self {
             bucket,
             key,
             content_type,
             part,
             complete,
-            aliases: with_ids.into_iter().map(|(_, b, k)| (b, k)).collect(),
+            aliases: aliases(meta),
             attrs,
             version: version_tags::version_of(meta),
             delete_marker: version_tags::is_marker(meta),
-            alias_versions,
         })
     }
 }
@@ -318,11 +339,22 @@ fn push_attrs(meta: &mut Metadata, attrs: &BTreeMap<String, String>) {
 }
 
 /// What CopyObject merges into each file it shares: alias `id` (a short
-/// token unique to the copy, `[0-9a-z]{1,32}`) names `bucket/key`.
-pub fn alias_metadata(id: &str, bucket: &str, key: &str) -> Metadata {
+/// token unique to the copy, `[0-9a-z]{1,32}`) names `bucket/key`, with
+/// the copy's own envelope `encryption` when the file is encrypted.
+pub fn alias_metadata(id: &str, bucket: &str, key: &str, encryption: Option<&[u8]>) -> Metadata {
     let mut meta = Metadata::new();
-    push_chunks(&mut meta, &format!("{ALIAS}{id}"), &escape(&format!("{bucket}/{key}")));
+    let name = format!("{ALIAS}{id}");
+    push_chunks(&mut meta, &name, &escape(&format!("{bucket}/{key}")));
+    if let Some(envelope) = encryption {
+        push_chunks(&mut meta, &format!("{name}{ALIAS_SSE}"), &STANDARD.encode(envelope));
+    }
     meta
+}
+
+/// What a CopyObject onto itself that re-wrapped the data key (a new
+/// SSE-C key, say) merges into the object's files: the new envelope.
+pub fn sse_metadata(envelope: &[u8]) -> Metadata {
+    [(SSE, STANDARD.encode(envelope))].into_iter().collect()
 }
 
 /// Escapes the bytes FastDFS metadata cannot hold (see the module docs).
@@ -392,8 +424,9 @@ fn chunked(meta: &Metadata, name: &str) -> Option<String> {
     Some(out)
 }
 
-/// Every alias the metadata names, as (alias ID, bucket, key).
-fn aliases(meta: &Metadata) -> Vec<(String, String, String)> {
+/// Every alias the metadata names.
+fn aliases(meta: &Metadata) -> Vec<Alias> {
+    let versions = version_tags::alias_versions(meta);
     let mut ids = BTreeMap::new();
     for (name, _) in meta.iter() {
         let Ok(name) = std::str::from_utf8(name) else { continue };
@@ -405,9 +438,15 @@ fn aliases(meta: &Metadata) -> Vec<(String, String, String)> {
     }
     ids.keys()
         .filter_map(|id| {
-            let text = unescape(&chunked(meta, &format!("{ALIAS}{id}"))?)?;
+            let name = format!("{ALIAS}{id}");
+            let text = unescape(&chunked(meta, &name)?)?;
             let (bucket, key) = text.split_once('/')?;
-            Some((id.clone(), bucket.to_string(), key.to_string()))
+            let encryption = match chunked(meta, &format!("{name}{ALIAS_SSE}")) {
+                Some(b64) => Some(STANDARD.decode(b64).ok()?),
+                None => None,
+            };
+            let version = versions.get(id).cloned();
+            Some(Alias { bucket: bucket.to_string(), key: key.to_string(), encryption, version })
         })
         .collect()
 }
@@ -416,7 +455,7 @@ fn aliases(meta: &Metadata) -> Vec<(String, String, String)> {
 mod tests {
     use fdfs_protocol::metadata::{MetaOp, Metadata};
 
-    use super::{FileTag, alias_metadata, complete_metadata};
+    use super::{Alias, FileTag, alias_metadata, complete_metadata};
     use crate::index::ObjectMeta;
 
     fn stored(sent: &Metadata) -> Metadata {
@@ -447,8 +486,11 @@ mod tests {
             ..ObjectMeta::default()
         };
         meta.apply(MetaOp::Merge, &complete_metadata("0123abcd-3", 1234, &object));
-        meta.apply(MetaOp::Merge, &alias_metadata("a1", "b2", &"k".repeat(600)));
-        meta.apply(MetaOp::Merge, &alias_metadata("a2", "b3", "x/y"));
+        meta.apply(MetaOp::Merge, &alias_metadata("a1", "b2", &"k".repeat(600), None));
+        meta.apply(MetaOp::Merge, &alias_metadata("a2", "b3", "x/y", None));
+        // An encrypted copy's envelope, longer than one value.
+        let envelope: Vec<u8> = (0..=255u8).collect();
+        meta.apply(MetaOp::Merge, &alias_metadata("a3", "b4", "enc", Some(&envelope)));
         meta.validate().unwrap();
         let back = FileTag::from_metadata(&meta).unwrap();
         assert_eq!(back.part, tag.part);
@@ -459,7 +501,11 @@ mod tests {
         assert_eq!(back.object_meta(), object, "the completed object's attributes");
         assert_eq!(
             back.aliases,
-            [("b2".to_string(), "k".repeat(600)), ("b3".to_string(), "x/y".to_string())]
+            [
+                Alias::new("b2", &"k".repeat(600), None),
+                Alias::new("b3", "x/y", None),
+                Alias::new("b4", "enc", Some(&envelope)),
+            ]
         );
     }
 
@@ -537,11 +583,12 @@ mod tests {
                 let _ = FileTag::from_metadata(&Metadata::from_bytes(&blob));
             }
 
-            /// Names that look like our tags but carry anything.
+            /// Names that look like our tags but carry anything (an
+            /// alias's envelope included: not base64, or not an envelope).
             #[test]
             fn tag_like_entries_are_read_without_panic(
                 entries in proptest::collection::vec(
-                    ("s3-(bucket|key|key\\.[0-9]{1,3}|part|upload|complete|complete-ms|alias\\.[a-z0-9]{1,4}(\\.[0-9])?|content-type)",
+                    ("s3-(bucket|key|key\\.[0-9]{1,3}|part|upload|complete|complete-ms|alias\\.[a-z0-9]{1,4}(\\.[0-9]|\\.sse(\\.[0-9])?)?|sse|content-type)",
                      "\\PC{0,40}"),
                     0..12,
                 ),

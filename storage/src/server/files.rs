@@ -1,7 +1,11 @@
 //! DOWNLOAD_FILE (14), QUERY_FILE_INFO (22), DELETE_FILE (12),
 //! SET_METADATA (13), GET_METADATA (15).
+//!
+//! DELETE_FILE and SET_METADATA obey the file's retention tags
+//! (`server::worm`): a refusal is `EPERM` and is not logged in the binlog.
 
 use fdfs_protocol::connection::Connection;
+use fdfs_protocol::file_id::LogicName;
 use fdfs_protocol::filename::Source;
 use fdfs_protocol::message::Raw;
 use fdfs_protocol::storage::{
@@ -13,6 +17,7 @@ use super::body::read_plain;
 use super::session::{Fault, Reply};
 use super::state::{StorageState, now32};
 use super::stats::Stats;
+use super::worm::note_refusal;
 use crate::binlog::{Op, Record};
 use crate::store::MetaChange;
 
@@ -79,9 +84,10 @@ pub async fn delete(
     let req: DeleteFile = read_plain(conn, pkg_len).await?;
     state.check_group(&req.group)?;
     let name = state.logic_name(&req.filename)?;
-    let result = state.store.delete(&name).await;
+    let result = state.store.delete(&name, state.worm(conn)).await;
     state.stats.delete.record(result.is_ok());
-    result.map_err(|e| Fault::Status(e.status()))?;
+    // A refused delete never happened: nothing reaches the binlog.
+    result.map_err(|e| refused(&e, conn, &name, "DELETE_FILE"))?;
     state.log(Record::source(now32(), name.as_str(), Op::Delete)).await?;
     state.source_changed();
     Ok(Reply::empty())
@@ -99,9 +105,9 @@ pub async fn set_metadata(
         state.stats.set_meta.record(false);
         return Err(Fault::Status(Status::EINVAL));
     }
-    let result = state.store.set_metadata(&name, req.op, &req.metadata).await;
+    let result = state.store.set_metadata(&name, req.op, &req.metadata, state.worm(conn)).await;
     state.stats.set_meta.record(result.is_ok());
-    let written = result.map_err(|e| Fault::Status(e.status()))?;
+    let written = result.map_err(|e| refused(&e, conn, &name, "SET_METADATA"))?;
     let op = match written.change {
         MetaChange::Created => Some(Op::Create),
         MetaChange::Updated => Some(Op::Update),
@@ -127,4 +133,15 @@ pub async fn get_metadata(
     state.stats.get_meta.record(result.is_ok());
     let blob = result.map_err(|e| Fault::Status(e.status()))?;
     Ok(Reply::of(&Raw(blob)))
+}
+
+/// The fault for a store error, logging a retention refusal.
+fn refused(
+    err: &crate::store::StoreError,
+    conn: &Connection,
+    name: &LogicName,
+    cmd: &str,
+) -> Fault {
+    note_refusal(err, conn, name, cmd);
+    Fault::Status(err.status())
 }

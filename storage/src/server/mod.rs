@@ -7,6 +7,7 @@
 //! - [`session`]: one connection, dispatch by command code.
 //! - [`body`]: bounded heads and timed content readers.
 //! - `upload`, `files`, `appender`: the client commands.
+//! - [`worm`]: whom a file's retention tags bind (`lock_admin_hosts`).
 //! - [`run`]: start-up and the run loop; [`facts`]: what the reporter reads
 //!   and learns; [`init_flag`]: the persisted join state.
 
@@ -17,6 +18,7 @@ pub mod run;
 pub mod session;
 pub mod state;
 pub mod stats;
+pub mod worm;
 
 mod appender;
 mod files;

@@ -15,6 +15,7 @@ use super::init_flag::InitFlag;
 use super::session::StorageHandler;
 use super::state::{ReplyIpWidth, StorageState, now};
 use super::stats::Stats;
+use super::worm::LockAdmins;
 use crate::binlog::{Binlog, BinlogConfig};
 use crate::http::{HttpBindError, HttpConfig, HttpServer};
 use crate::reporter::{Reporter, ReporterConfig};
@@ -57,6 +58,9 @@ pub struct StorageConfig {
     pub sync_replicas: usize,
     /// The HTTP download server; `None` (the default) runs none.
     pub http: Option<HttpConfig>,
+    /// `lock_admin_hosts`: clients that may delete or change a file under
+    /// retention or a legal hold (default: nobody; see `server::worm`).
+    pub lock_admins: LockAdmins,
 }
 
 impl StorageConfig {
@@ -83,6 +87,7 @@ impl StorageConfig {
             rotate_count: DEFAULT_ROTATE_COUNT,
             sync_replicas: 1,
             http: None,
+            lock_admins: LockAdmins::none(),
         }
     }
 }
@@ -156,6 +161,7 @@ impl StorageServer {
             sync: crate::sync::SyncShared::default(),
             sync_replicas: config.sync_replicas.max(1),
             reply_ip_width: ReplyIpWidth::default(),
+            lock_admins: config.lock_admins.clone(),
         });
         let http = match config.http.clone() {
             Some(http) => Some(HttpServer::bind(http, state.clone()).await?),

@@ -48,6 +48,8 @@ pub struct StorageState {
     /// IP field width of QUERY_FILE_INFO replies: the trackers'
     /// `response_ip_addr_size`, learned from PARAMETER_REQ.
     pub reply_ip_width: ReplyIpWidth,
+    /// Clients the Object Lock tags do not bind (`lock_admin_hosts`).
+    pub lock_admins: super::worm::LockAdmins,
 }
 
 /// An [`IpWidth`] set by the reporter while connections read it.
@@ -119,6 +121,12 @@ impl StorageState {
         } else {
             Err(Fault::Status(Status(110)))
         }
+    }
+
+    /// How the retention tags bind a client request on `conn`
+    /// (`server::worm`).
+    pub fn worm(&self, conn: &fdfs_protocol::connection::Connection) -> crate::store::Worm {
+        self.lock_admins.worm_for(conn.peer_addr().ip())
     }
 
     /// Notes a change this storage originated (for heartbeats).

@@ -2,7 +2,8 @@
 //! an appender into a normal file by renaming it (REGENERATE_APPENDER_FILENAME).
 //!
 //! Only names that decode as appender files are accepted (`EINVAL`
-//! otherwise), as FastDFS does. Each operation holds the file's lock, so
+//! otherwise), as FastDFS does; under [`Worm::Enforce`] a file whose
+//! retention tags lock it is refused (`EPERM`) before a byte is read. Each operation holds the file's lock, so
 //! the offset it reports (for the binlog's `A`/`M`/`T` records) is the one
 //! it wrote at. Writes go straight into the file and are fsynced before the
 //! call returns. When the content stream fails, an append is cut back to
@@ -28,6 +29,7 @@ use tokio::io::{AsyncRead, AsyncSeekExt, AsyncWriteExt};
 use crate::store::Store;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::fsops;
+use crate::store::retention::Worm;
 use crate::store::upload::Stored;
 
 /// A range written into an appender file.
@@ -60,6 +62,7 @@ impl Store {
         name: &LogicName,
         len: u64,
         reader: &mut R,
+        worm: Worm,
     ) -> StoreResult<Changed>
     where
         R: AsyncRead + Unpin + ?Sized,
@@ -67,6 +70,7 @@ impl Store {
         appender_info(name)?;
         let _lock = self.locks.lock(name.as_str()).await;
         let (mut file, size) = self.open_appender(name).await?;
+        self.check_unlocked(name, worm).await?;
         self.check_space(name.store_path_index(), len).await?;
         self.write_range(name, &mut file, size, size, len, reader).await?;
         Ok(Changed { offset: size, len, size: size + len })
@@ -82,6 +86,7 @@ impl Store {
         offset: u64,
         len: u64,
         reader: &mut R,
+        worm: Worm,
     ) -> StoreResult<Changed>
     where
         R: AsyncRead + Unpin + ?Sized,
@@ -92,6 +97,7 @@ impl Store {
         })?;
         let _lock = self.locks.lock(name.as_str()).await;
         let (mut file, size) = self.open_appender(name).await?;
+        self.check_unlocked(name, worm).await?;
         if offset > size {
             return Err(StoreError::invalid(format!("offset {offset} beyond file size {size}")));
         }
@@ -104,10 +110,16 @@ impl Store {
     /// is larger than the file. Truncating to the current size succeeds
     /// and changes nothing.
     #[tracing::instrument(level = "debug", skip(self, name), fields(name = %name))]
-    pub async fn truncate(&self, name: &LogicName, new_size: u64) -> StoreResult<Truncated> {
+    pub async fn truncate(
+        &self,
+        name: &LogicName,
+        new_size: u64,
+        worm: Worm,
+    ) -> StoreResult<Truncated> {
         appender_info(name)?;
         let _lock = self.locks.lock(name.as_str()).await;
         let (file, old_size) = self.open_appender(name).await?;
+        self.check_unlocked(name, worm).await?;
         if new_size > old_size {
             return Err(StoreError::invalid(format!(
                 "truncate to {new_size} beyond file size {old_size}"
@@ -125,9 +137,10 @@ impl Store {
     /// (REGENERATE_APPENDER_FILENAME) and returns the new name with the
     /// size, CRC32 and time it carries.
     #[tracing::instrument(level = "debug", skip(self, name), fields(name = %name))]
-    pub async fn regenerate_appender(&self, name: &LogicName) -> StoreResult<Stored> {
+    pub async fn regenerate_appender(&self, name: &LogicName, worm: Worm) -> StoreResult<Stored> {
         let info = appender_info(name)?;
         let _lock = self.locks.lock(name.as_str()).await;
+        self.check_unlocked(name, worm).await?;
         let path = self.paths.resolve(name)?;
         let meta_path = self.paths.meta_path(name)?;
         let buffer = self.config.buffer_size;

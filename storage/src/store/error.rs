@@ -47,6 +47,11 @@ pub enum StoreError {
         /// The bytes that were to be written.
         bytes: u64,
     },
+    /// The file's tags carry a legal hold or an unexpired retention, and
+    /// the request would delete or change it, or weaken the tags: `EPERM`
+    /// (see `store::retention`).
+    #[error("retained: {0}")]
+    Retained(String),
     /// An I/O operation failed: its errno (`EIO` when unknown).
     #[error("{op} {}: {source}", path.display())]
     Io {
@@ -69,6 +74,7 @@ impl StoreError {
             Self::Invalid(_) | Self::NotAppender(_) | Self::ShortContent { .. } => Status::EINVAL,
             Self::Decode(err) => err.status(),
             Self::NoSpace { .. } => Status::ENOSPC,
+            Self::Retained(_) => Status::EPERM,
             Self::Io { source, .. } => match Status::from_io(source) {
                 Status::OK => Status::EIO,
                 status => status,
@@ -129,6 +135,7 @@ mod tests {
             (StoreError::NotAppender("x".into()), Status::EINVAL),
             (StoreError::ShortContent { expected: 2, got: 1 }, Status::EINVAL),
             (StoreError::NoSpace { store_path: 0, bytes: 1 }, Status::ENOSPC),
+            (StoreError::Retained("x".into()), Status::EPERM),
             (DecodeError::invalid("f", "r").into(), Status::EINVAL),
             (StoreError::io("w", "/p", io::Error::from_raw_os_error(28)), Status::ENOSPC),
             (StoreError::io("w", "/p", io::Error::other("?")), Status::EIO),

@@ -20,7 +20,8 @@ use tokio::io::AsyncSeekExt;
 
 use crate::store::Store;
 use crate::store::error::{StoreError, StoreResult};
-use crate::store::fsops;
+use crate::store::retention::Worm;
+use crate::store::{fsops, meta};
 
 /// A file opened for a download.
 #[derive(Debug)]
@@ -127,16 +128,21 @@ impl Store {
     }
 
     /// Removes `name` and its `-m` metadata file (DELETE_FILE); `ENOENT`
-    /// if the file is missing.
+    /// if the file is missing, `EPERM` if `worm` enforces and its tags
+    /// lock it (checked under the file's lock, in the same blocking step).
     #[tracing::instrument(level = "debug", skip(self, name), fields(name = %name))]
-    pub async fn delete(&self, name: &LogicName) -> StoreResult<Deleted> {
+    pub async fn delete(&self, name: &LogicName, worm: Worm) -> StoreResult<Deleted> {
         let path = self.paths.resolve(name)?;
         let meta_path = self.paths.meta_path(name)?;
         let _lock = self.locks.lock(name.as_str()).await;
-        let what = name.to_string();
+        let (what, logic) = (name.to_string(), name.clone());
         fsops::blocking(move || {
             if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir()) {
                 return Err(StoreError::NotFound(what));
+            }
+            if let Worm::Enforce { now_ms } = worm {
+                let blob = meta::read_meta_blocking(&meta_path)?;
+                meta::check_blob(&logic, blob.as_deref(), now_ms)?;
             }
             std::fs::remove_file(&path)
                 .map_err(|e| StoreError::io_or_missing("delete", &path, &what, e))?;

@@ -8,6 +8,12 @@
 //! across the read-merge-write. The change is reported so the caller can
 //! log it in the binlog (FastDFS logs a created `-m` file as `C`, a
 //! rewritten one as `U`, a removed one as `D`).
+//!
+//! Under [`Worm::Enforce`] a change that would weaken the retention tags
+//! (`store::retention`) is refused with `EPERM`, and
+//! [`Store::check_unlocked`] tells the other operations whether a file's
+//! tags lock it; a file without a `-m` file costs that check one failed
+//! `open`, nothing more.
 
 use std::io;
 
@@ -19,6 +25,7 @@ use crate::store::Store;
 use crate::store::error::{StoreError, StoreResult};
 use crate::store::fsops;
 use crate::store::paths::META_SUFFIX;
+use crate::store::retention::{Retention, Worm};
 use crate::store::upload::is_file;
 
 /// Largest `-m` file read back (far above what 64-byte names and 256-byte
@@ -49,13 +56,15 @@ pub struct MetaWrite {
 
 impl Store {
     /// Applies SET_METADATA to `name`'s metadata; `ENOENT` if the file is
-    /// missing.
+    /// missing, `EPERM` if `worm` enforces and the result would break a
+    /// promise of the current retention tags.
     #[tracing::instrument(level = "debug", skip(self, name, sent), fields(name = %name))]
     pub async fn set_metadata(
         &self,
         name: &LogicName,
         op: MetaOp,
         sent: &Metadata,
+        worm: Worm,
     ) -> StoreResult<MetaWrite> {
         let meta_name = LogicName::parse(&format!("{name}{META_SUFFIX}"))?;
         let path = self.paths.resolve(name)?;
@@ -65,8 +74,15 @@ impl Store {
             return Err(StoreError::NotFound(name.to_string()));
         }
         let old = read_meta_file(&meta_path).await?;
-        let mut list = old.as_deref().map(Metadata::from_bytes).unwrap_or_default();
+        let old_list = old.as_deref().map(Metadata::from_bytes).unwrap_or_default();
+        let mut list = old_list.clone();
         list.apply(op, sent);
+        if let Worm::Enforce { now_ms } = worm {
+            let before = Retention::from_metadata(&old_list);
+            if !before.is_none() && !before.allows(&Retention::from_metadata(&list), now_ms) {
+                return Err(StoreError::Retained(name.to_string()));
+            }
+        }
         let blob = list.to_body();
         let change = match (&old, blob.is_empty()) {
             (None, true) => MetaChange::Unchanged,
@@ -112,6 +128,17 @@ impl Store {
         Ok(Metadata::from_bytes(&self.get_metadata(name).await?))
     }
 
+    /// `EPERM` ([`StoreError::Retained`]) when `worm` enforces and the tags
+    /// of `name` lock it now. The answer holds while the caller holds the
+    /// file's lock (the store's own operations do; a sync pre-check does
+    /// not need to). Costs one failed `open` when the file has no metadata.
+    pub(crate) async fn check_unlocked(&self, name: &LogicName, worm: Worm) -> StoreResult<()> {
+        let Worm::Enforce { now_ms } = worm else { return Ok(()) };
+        let meta_path = self.paths.meta_path(name)?;
+        let blob = fsops::blocking(move || read_meta_blocking(&meta_path)).await?;
+        check_blob(name, blob.as_deref(), now_ms)
+    }
+
     /// Writes `blob` to `meta_path` crash-safely, replacing the old file.
     async fn replace_meta(
         &self,
@@ -149,5 +176,35 @@ async fn read_meta_file(path: &std::path::Path) -> StoreResult<Option<Vec<u8>>> 
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(StoreError::io("read", path, e)),
+    }
+}
+
+/// [`read_meta_file`] for the blocking pool (one `open` when there is none).
+pub(crate) fn read_meta_blocking(path: &std::path::Path) -> StoreResult<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StoreError::io("open", path, e)),
+    };
+    let len = file.metadata().map_err(|e| StoreError::io("stat", path, e))?.len();
+    if len > MAX_META_FILE_LEN {
+        let err = io::Error::other(format!("metadata file of {len} bytes"));
+        return Err(StoreError::io("read", path, err));
+    }
+    let mut blob = Vec::with_capacity(len as usize);
+    file.take(MAX_META_FILE_LEN)
+        .read_to_end(&mut blob)
+        .map_err(|e| StoreError::io("read", path, e))?;
+    Ok(Some(blob))
+}
+
+/// `EPERM` when the `-m` blob of `name` (if any) locks it at `now_ms`.
+pub(crate) fn check_blob(name: &LogicName, blob: Option<&[u8]>, now_ms: u64) -> StoreResult<()> {
+    match blob {
+        Some(blob) if Retention::from_blob(blob).is_locked(now_ms) => {
+            Err(StoreError::Retained(name.to_string()))
+        }
+        _ => Ok(()),
     }
 }

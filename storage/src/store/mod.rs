@@ -29,6 +29,8 @@
 //! - `appender`: append, modify, truncate, regenerate an appender's name.
 //! - `files`: delete, file info, downloads.
 //! - `meta`: the `<file>-m` metadata files.
+//! - [`retention`]: the Object Lock tags a file carries and what they
+//!   forbid ([`Worm`]).
 //! - [`space`]: disk space and the reserve check.
 //! - `fsops`, `locks`: temp files, renames, fsyncs; per-file locks.
 //! - [`error`]: the error type, [`StoreError`].
@@ -36,6 +38,7 @@
 pub mod config;
 pub mod error;
 pub mod paths;
+pub mod retention;
 pub mod space;
 
 mod appender;
@@ -65,6 +68,7 @@ pub use self::files::{Deleted, Download, FileInfo};
 pub use self::meta::{MetaChange, MetaWrite};
 pub use self::naming::Rotation;
 pub use self::paths::StorePaths;
+pub use self::retention::{Retention, Worm};
 pub use self::space::DiskSpace;
 pub use self::upload::{Stored, UploadSpec, WriteMode, Written};
 pub use self::upload_meta::StoredWithMeta;

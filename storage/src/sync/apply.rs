@@ -27,6 +27,7 @@ use fdfs_protocol::file_id::LogicName;
 use fdfs_protocol::storage::{SyncCreateLink, SyncRange, SyncRenameFile, SyncTruncateFile};
 use tracing::debug;
 
+use super::guard;
 use super::receive::{PeerSession, already, applied, drain_then};
 use crate::binlog::{Op, Record};
 use crate::server::body::{MAX_PLAIN_BODY, Timed, read_head, read_plain};
@@ -66,8 +67,12 @@ pub(super) async fn range<const CMD: u8>(
         debug!(file = %name, size, offset = req.offset, "sync range beyond the end; asking for the file");
         return drain_then(conn, Fault::Status(Status::ENOENT), content).await;
     }
+    let worm = guard::worm(state, conn);
+    if let Err(fault) = guard::check(state, conn, &name, worm, cmd::name(CMD)).await {
+        return drain_then(conn, fault, content).await;
+    }
     let mut body = Timed::new(conn.body(content), state.network_timeout);
-    let result = state.store.modify(&name, req.offset, content, &mut body).await;
+    let result = state.store.modify(&name, req.offset, content, &mut body, worm).await;
     let left = body.get_ref().limit();
     drop(body);
     if let Err(e) = result {
@@ -101,7 +106,9 @@ pub(super) async fn truncate(
     if size < req.new_size {
         return Err(Fault::Status(Status::ENOENT));
     }
-    state.store.truncate(&name, req.new_size).await.map_err(|e| Fault::Status(e.status()))?;
+    let worm = guard::worm(state, conn);
+    guard::check(state, conn, &name, worm, "SYNC_TRUNCATE_FILE").await?;
+    state.store.truncate(&name, req.new_size, worm).await.map_err(|e| Fault::Status(e.status()))?;
     let op = Op::Truncate { old_size: req.old_size, new_size: req.new_size };
     applied(state, peer, conn, Record::replica(req.timestamp, name.as_str(), op), 0).await?;
     Ok(Reply::empty())
@@ -128,6 +135,7 @@ pub(super) async fn rename(
         let map = |e: StoreError| Fault::Status(e.status());
         Ok((paths.resolve(name).map_err(map)?, paths.meta_path(name).map_err(map)?))
     };
+    guard::check(state, conn, &src, guard::worm(state, conn), "SYNC_RENAME_FILE").await?;
     let (from, from_meta) = resolve(&src)?;
     let (to, to_meta) = resolve(&dest)?;
     let moved = tokio::task::spawn_blocking(move || move_file(&from, &to, &from_meta, &to_meta))

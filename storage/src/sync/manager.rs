@@ -69,6 +69,7 @@ impl SyncManager {
             let mut recheck = tokio::time::interval(RECHECK);
             loop {
                 let list = members.borrow_and_update().clone();
+                state.sync.set_members(list.iter().filter_map(|b| b.ip.parse().ok()));
                 self.reconcile(&state, &list, &mut running, &mut stopping);
                 tokio::select! {
                     changed = members.changed(), if feed_open => feed_open = changed.is_ok(),

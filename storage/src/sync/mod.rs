@@ -10,7 +10,8 @@
 //! # Layout
 //!
 //! - [`receive`] (+ `apply`): the receiving side — the sync commands on
-//!   the storage port; `path_binlog`: FETCH_ONE_PATH_BINLOG.
+//!   the storage port; `path_binlog`: FETCH_ONE_PATH_BINLOG; `guard`:
+//!   retention for senders that are not group members.
 //! - [`SyncManager`] (`manager`): one worker per peer from the trackers'
 //!   group list; `worker`: the per-peer loop, marks, backoff; `handshake`:
 //!   a new member's full sync; `push`: one peer connection and the command
@@ -31,6 +32,7 @@
 
 mod apply;
 mod config;
+mod guard;
 mod handshake;
 mod manager;
 mod path_binlog;

@@ -27,7 +27,7 @@ use fdfs_protocol::storage::{ReportServerId, SyncDeleteFile, SyncFile};
 use fdfs_protocol::{Header, Status, cmd};
 use tracing::debug;
 
-use super::apply;
+use super::{apply, guard};
 use crate::binlog::{META_SUFFIX, Op, Record};
 use crate::server::body::{Timed, read_head, read_plain};
 use crate::server::session::{Fault, Reply, refuse};
@@ -164,6 +164,12 @@ async fn whole<const CMD: u8>(
             _ => Err(Fault::Status(Status::ENOENT)),
         };
     }
+    if CMD == cmd::SYNC_UPDATE_FILE {
+        let worm = guard::worm(state, conn);
+        if let Err(fault) = guard::check(state, conn, &name, worm, "SYNC_UPDATE_FILE").await {
+            return drain_then(conn, fault, content).await;
+        }
+    }
     let (mode, op) = if CMD == cmd::SYNC_CREATE_FILE {
         (WriteMode::Create, Op::Create)
     } else {
@@ -209,7 +215,9 @@ async fn delete(
     let req: SyncDeleteFile = read_plain(conn, len).await?;
     state.check_group(&req.group)?;
     let name = state.logic_name(&req.filename)?;
-    match state.store.delete(&name).await {
+    let worm = guard::worm(state, conn);
+    guard::check(state, conn, &name, worm, "SYNC_DELETE_FILE").await?;
+    match state.store.delete(&name, worm).await {
         Ok(_) => {
             applied(
                 state,

@@ -4,6 +4,7 @@
 //! binlog (for `sync_replicas`).
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -26,6 +27,9 @@ pub struct SyncShared {
     acked: watch::Sender<BTreeMap<String, Position>>,
     /// Names of files deleted here lately (see `tombstones`).
     pub deleted: super::Tombstones,
+    /// The group's storages as the trackers last listed them (empty until
+    /// the first list): whose sync commands skip the retention check.
+    members: Mutex<Vec<IpAddr>>,
 }
 
 impl Default for SyncShared {
@@ -41,6 +45,7 @@ impl SyncShared {
             received: Mutex::new(BTreeMap::new()),
             acked: watch::Sender::new(BTreeMap::new()),
             deleted: super::Tombstones::default(),
+            members: Mutex::new(Vec::new()),
         }
     }
 
@@ -79,6 +84,20 @@ impl SyncShared {
             acked.insert(peer.to_string(), position);
             true
         });
+    }
+
+    /// Records the group's members (the sync manager, on every list).
+    pub fn set_members(&self, ips: impl IntoIterator<Item = IpAddr>) {
+        let list: Vec<IpAddr> = ips.into_iter().map(|ip| ip.to_canonical()).collect();
+        *self.members.lock().unwrap_or_else(PoisonError::into_inner) = list;
+    }
+
+    /// Whether `ip` is a member of the group, or no list is known yet (a
+    /// storage that has not heard from a tracker trusts every sender, as
+    /// FastDFS does).
+    pub fn member_or_unknown(&self, ip: IpAddr) -> bool {
+        let members = self.members.lock().unwrap_or_else(PoisonError::into_inner);
+        members.is_empty() || members.contains(&ip.to_canonical())
     }
 
     /// Forgets a peer that left the group (its progress no longer counts).
@@ -130,6 +149,15 @@ mod tests {
         let ts: Vec<(String, i32)> =
             s.sync_timestamps().into_iter().map(|t| (t.src_id, t.timestamp)).collect();
         assert_eq!(ts, [("127.0.0.2".to_string(), 7), ("127.0.0.3".to_string(), 10)]);
+    }
+
+    #[test]
+    fn members_are_known_once_listed() {
+        let s = SyncShared::new();
+        let (a, b) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
+        assert!(s.member_or_unknown(a) && s.member_or_unknown(b));
+        s.set_members([a]);
+        assert!(s.member_or_unknown(a) && !s.member_or_unknown(b));
     }
 
     #[tokio::test]

@@ -16,6 +16,7 @@ use fdfs_protocol::tracker::{StorageBrief, StorageStatus};
 use fdfs_storage::binlog::{Binlog, BinlogConfig, Position, Reader, Record};
 use fdfs_storage::reporter::{Dialer, InMemoryFacts, Reporter, ReporterConfig};
 use fdfs_storage::server::stats::Stats;
+use fdfs_storage::server::worm::LockAdmins;
 use fdfs_storage::server::{StorageHandler, StorageState};
 use fdfs_storage::store::{ReservedSpace, Store, StoreConfig};
 use fdfs_storage::sync::{SyncConfig, SyncManager, SyncShared};
@@ -58,8 +59,13 @@ pub struct Node {
 impl Node {
     /// A fresh storage serving on `ip` (a free port).
     pub async fn start(ip: &str) -> Self {
+        Self::start_with_admins(ip, LockAdmins::none()).await
+    }
+
+    /// [`Node::start`] whose `lock_admin_hosts` are `admins`.
+    pub async fn start_with_admins(ip: &str, admins: LockAdmins) -> Self {
         let ip: Ipv4Addr = ip.parse().unwrap();
-        Self::start_on(TcpListener::bind((ip, 0)).await.unwrap()).await
+        Self::start_on(TcpListener::bind((ip, 0)).await.unwrap(), admins).await
     }
 
     /// Two fresh storages on the same port (trackers want one port per
@@ -69,14 +75,15 @@ impl Node {
             let first = TcpListener::bind((a, 0)).await.unwrap();
             let port = first.local_addr().unwrap().port();
             if let Ok(second) = TcpListener::bind((b, port)).await {
-                return (Self::start_on(first).await, Self::start_on(second).await);
+                let none = LockAdmins::none;
+                return (Self::start_on(first, none()).await, Self::start_on(second, none()).await);
             }
         }
         panic!("no common free port on {a} and {b}");
     }
 
     /// A fresh storage serving on `listener`.
-    async fn start_on(listener: TcpListener) -> Self {
+    async fn start_on(listener: TcpListener, lock_admins: LockAdmins) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let addr = listener.local_addr().unwrap();
         let std::net::IpAddr::V4(ip) = addr.ip() else { panic!("IPv4 only") };
@@ -97,6 +104,7 @@ impl Node {
             sync: SyncShared::new(),
             sync_replicas: 1,
             reply_ip_width: Default::default(),
+            lock_admins,
         });
         let server = Some(serve_on(listener, &state));
         Self { addr, state, root, server, _dir: dir }

@@ -55,7 +55,9 @@ async fn merge_one(inner: &Inner, file_id: &str, meta: &Metadata) -> Result<(), 
 
 /// CopyObject shared the files of its source with `bucket`/`key` (whose
 /// new attributes are `info`): records the alias on each of them, so a
-/// rebuild restores the copy too. A copy onto itself records nothing.
+/// rebuild restores the copy too, an encrypted copy with its own envelope
+/// (its data key is wrapped for its own name). A copy onto itself records
+/// only a new envelope, when it re-wrapped the data key.
 /// Deleting or overwriting the copy later leaves the alias in place (a
 /// rebuild while the files still exist for the source resurrects it).
 /// In a versioned bucket the alias also records the copy's version
@@ -70,7 +72,8 @@ pub(in crate::gateway) async fn record_alias(
     seq: i64,
 ) {
     let version = info.version_id.clone();
-    if source == (bucket, key) && version.is_none() {
+    let same = source == (bucket, key);
+    if same && info.meta.encryption.is_none() && version.is_none() {
         return;
     }
     let (b, k, v) = (bucket.to_string(), key.to_string(), version.clone());
@@ -88,7 +91,12 @@ pub(in crate::gateway) async fn record_alias(
     // copies of one source never overwrite each other's alias.
     let token = crate::index::random_id(super::super::now_ms());
     let id = &token[token.len().saturating_sub(24)..];
-    let mut meta = crate::rebuild::tags::alias_metadata(id, bucket, key);
+    let envelope = info.meta.encryption.as_deref();
+    let mut meta = match envelope {
+        // A copy onto itself that is no new version only re-wrapped the key.
+        Some(e) if same && version.is_none() => crate::rebuild::tags::sse_metadata(e),
+        _ => crate::rebuild::tags::alias_metadata(id, bucket, key, envelope),
+    };
     if let Some(v) = &version {
         let tags = crate::rebuild::version_tags::alias_version_metadata(id, v, seq);
         meta.apply(MetaOp::Merge, &tags);

@@ -5,7 +5,7 @@ use fdfs_protocol::filename::{FileKind, Source};
 use fdfs_protocol::metadata::MetaOp;
 
 use super::{FailingReader, Fixture, IP, logic};
-use crate::store::{Changed, Truncated};
+use crate::store::{Changed, Truncated, Worm};
 
 const INIT: &[u8] = b"APPENDER-INIT-0123456789\n";
 
@@ -14,13 +14,13 @@ async fn the_captured_sequence() {
     // Same operations as fdfs_appender_test in fixtures/storage-appender.txt.
     let fx = Fixture::new().await;
     let name = fx.upload(INIT, "log", true).await.name;
-    let t = fx.store.truncate(&name, 12).await.unwrap();
+    let t = fx.store.truncate(&name, 12, Worm::Bypass).await.unwrap();
     assert_eq!(t, Truncated { old_size: 25, new_size: 12 });
-    let a = fx.store.append(&name, 25, &mut &INIT[..]).await.unwrap();
+    let a = fx.store.append(&name, 25, &mut &INIT[..], Worm::Bypass).await.unwrap();
     assert_eq!(a, Changed { offset: 12, len: 25, size: 37 });
-    let m = fx.store.modify(&name, 37, 25, &mut &INIT[..]).await.unwrap();
+    let m = fx.store.modify(&name, 37, 25, &mut &INIT[..], Worm::Bypass).await.unwrap();
     assert_eq!(m, Changed { offset: 37, len: 25, size: 62 });
-    let m = fx.store.modify(&name, 1, 2, &mut &b"xy"[..]).await.unwrap();
+    let m = fx.store.modify(&name, 1, 2, &mut &b"xy"[..], Worm::Bypass).await.unwrap();
     assert_eq!(m, Changed { offset: 1, len: 2, size: 62 });
     let mut want = [&INIT[..12], INIT, INIT].concat();
     want[1..3].copy_from_slice(b"xy");
@@ -36,13 +36,13 @@ async fn the_captured_sequence() {
 async fn regenerate_matches_the_fixture_crc() {
     let fx = Fixture::new().await;
     let old = fx.upload(INIT, "log", true).await.name;
-    fx.store.append(&old, 12, &mut &b"append-part\n"[..]).await.unwrap();
+    fx.store.append(&old, 12, &mut &b"append-part\n"[..], Worm::Bypass).await.unwrap();
     fx.store
-        .set_metadata(&old, MetaOp::Overwrite, &[("k", "v")].into_iter().collect())
+        .set_metadata(&old, MetaOp::Overwrite, &[("k", "v")].into_iter().collect(), Worm::Bypass)
         .await
         .unwrap();
     let rotation = fx.store.rotation();
-    let new = fx.store.regenerate_appender(&old).await.unwrap();
+    let new = fx.store.regenerate_appender(&old, Worm::Bypass).await.unwrap();
     assert_eq!(fx.store.rotation(), rotation, "no round-robin slot used");
     assert_eq!((new.size, new.crc32), (37, 0x473a_d3a8));
     let info = new.name.info().unwrap();
@@ -61,11 +61,11 @@ async fn regenerate_matches_the_fixture_crc() {
     assert_eq!(meta.get_str("k"), Some("v"), "metadata moved along");
 
     // Now a normal file: no more appender operations.
-    let err = fx.store.append(&new.name, 1, &mut &b"x"[..]).await.unwrap_err();
+    let err = fx.store.append(&new.name, 1, &mut &b"x"[..], Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::EINVAL);
-    let err = fx.store.regenerate_appender(&new.name).await.unwrap_err();
+    let err = fx.store.regenerate_appender(&new.name, Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::EINVAL);
-    let err = fx.store.regenerate_appender(&old).await.unwrap_err();
+    let err = fx.store.regenerate_appender(&old, Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::ENOENT);
 }
 
@@ -75,44 +75,56 @@ async fn appender_operations_check_their_input() {
     let normal = fx.upload(b"normal", "txt", false).await.name;
     let name = fx.upload(b"0123456789", "", true).await.name;
 
-    assert_eq!(fx.store.truncate(&normal, 1).await.unwrap_err().status(), Status::EINVAL);
-    let err = fx.store.modify(&normal, 0, 1, &mut &b"x"[..]).await.unwrap_err();
+    assert_eq!(
+        fx.store.truncate(&normal, 1, Worm::Bypass).await.unwrap_err().status(),
+        Status::EINVAL
+    );
+    let err = fx.store.modify(&normal, 0, 1, &mut &b"x"[..], Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::EINVAL);
 
-    assert_eq!(fx.store.truncate(&name, 11).await.unwrap_err().status(), Status::EINVAL);
     assert_eq!(
-        fx.store.truncate(&name, 10).await.unwrap(),
+        fx.store.truncate(&name, 11, Worm::Bypass).await.unwrap_err().status(),
+        Status::EINVAL
+    );
+    assert_eq!(
+        fx.store.truncate(&name, 10, Worm::Bypass).await.unwrap(),
         Truncated { old_size: 10, new_size: 10 }
     );
     let mut body = &b"x"[..];
-    let err = fx.store.modify(&name, 11, 1, &mut body).await.unwrap_err();
+    let err = fx.store.modify(&name, 11, 1, &mut body, Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::EINVAL);
     assert_eq!(body, b"x", "refused before reading");
-    let err = fx.store.modify(&name, u64::MAX, 2, &mut body).await.unwrap_err();
+    let err = fx.store.modify(&name, u64::MAX, 2, &mut body, Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::EINVAL);
 
     // Appender names that do not exist.
-    fx.store.delete(&name).await.unwrap();
-    let err = fx.store.append(&name, 1, &mut &b"x"[..]).await.unwrap_err();
+    fx.store.delete(&name, Worm::Bypass).await.unwrap();
+    let err = fx.store.append(&name, 1, &mut &b"x"[..], Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::ENOENT);
-    assert_eq!(fx.store.truncate(&name, 0).await.unwrap_err().status(), Status::ENOENT);
+    assert_eq!(
+        fx.store.truncate(&name, 0, Worm::Bypass).await.unwrap_err().status(),
+        Status::ENOENT
+    );
     // Names that do not decode.
     let junk = logic("M00/00/00/not-a-fastdfs-name");
-    assert_eq!(fx.store.truncate(&junk, 0).await.unwrap_err().status(), Status::EINVAL);
+    assert_eq!(
+        fx.store.truncate(&junk, 0, Worm::Bypass).await.unwrap_err().status(),
+        Status::EINVAL
+    );
 }
 
 #[tokio::test]
 async fn failed_writes_restore_the_size() {
     let fx = Fixture::new().await;
     let name = fx.upload(b"0123456789", "", true).await.name;
-    let err = fx.store.append(&name, 8, &mut &b"abc"[..]).await.unwrap_err();
+    let err = fx.store.append(&name, 8, &mut &b"abc"[..], Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::EINVAL);
     assert_eq!(fx.read(&name), b"0123456789");
     let mut failing = FailingReader { data: b"abcd".to_vec() };
-    let err = fx.store.modify(&name, 8, 6, &mut failing).await.unwrap_err();
+    let err = fx.store.modify(&name, 8, 6, &mut failing, Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::EIO);
     assert_eq!(fx.read(&name).len(), 10, "growth undone");
-    let err = fx.store.append(&name, u64::MAX / 2, &mut &b""[..]).await.unwrap_err();
+    let err = fx.store.append(&name, u64::MAX / 2, &mut &b""[..], Worm::Bypass).await.unwrap_err();
     assert_eq!(err.status(), Status::ENOSPC);
     // The lock map is empty again after every path.
     assert_eq!(fx.store.locks.len(), 0);
@@ -127,7 +139,7 @@ async fn concurrent_appends_do_not_interleave() {
             let (fx, name) = (std::sync::Arc::clone(&fx), name.clone());
             tokio::spawn(async move {
                 let chunk = [b'a' + i; 1000];
-                fx.store.append(&name, 1000, &mut &chunk[..]).await.unwrap()
+                fx.store.append(&name, 1000, &mut &chunk[..], Worm::Bypass).await.unwrap()
             })
         })
         .collect();

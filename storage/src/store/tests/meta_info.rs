@@ -7,7 +7,7 @@ use fdfs_protocol::filename::{FileKind, Source};
 use fdfs_protocol::metadata::{MetaOp, Metadata};
 
 use super::{Fixture, IP, logic};
-use crate::store::{Deleted, MetaChange};
+use crate::store::{Deleted, MetaChange, Worm};
 
 fn meta(pairs: &[(&str, &str)]) -> Metadata {
     pairs.iter().copied().collect()
@@ -20,34 +20,46 @@ async fn metadata_overwrite_merge_get_delete() {
     assert_eq!(fx.store.get_metadata(&name).await.unwrap_err().status(), Status::ENOENT);
 
     let first = meta(&[("width", "100"), ("author", "probe")]);
-    let w = fx.store.set_metadata(&name, MetaOp::Overwrite, &first).await.unwrap();
+    let w = fx.store.set_metadata(&name, MetaOp::Overwrite, &first, Worm::Bypass).await.unwrap();
     assert_eq!(w.change, MetaChange::Created);
     assert_eq!(w.meta_name.as_str(), format!("{name}-m"));
     assert_eq!(fx.store.get_metadata(&name).await.unwrap(), b"author\x02probe\x01width\x02100");
 
     let merged = meta(&[("width", "200"), ("color", "red")]);
-    let w = fx.store.set_metadata(&name, MetaOp::Merge, &merged).await.unwrap();
+    let w = fx.store.set_metadata(&name, MetaOp::Merge, &merged, Worm::Bypass).await.unwrap();
     assert_eq!(w.change, MetaChange::Updated);
     assert_eq!(
         fx.store.get_metadata(&name).await.unwrap(),
         b"author\x02probe\x01color\x02red\x01width\x02200"
     );
-    let w = fx.store.set_metadata(&name, MetaOp::Merge, &merged).await.unwrap();
+    let w = fx.store.set_metadata(&name, MetaOp::Merge, &merged, Worm::Bypass).await.unwrap();
     assert_eq!(w.change, MetaChange::Unchanged);
 
-    let w = fx.store.set_metadata(&name, MetaOp::Overwrite, &meta(&[("only", "one")])).await;
+    let w = fx
+        .store
+        .set_metadata(&name, MetaOp::Overwrite, &meta(&[("only", "one")]), Worm::Bypass)
+        .await;
     assert_eq!(w.unwrap().change, MetaChange::Updated);
     assert_eq!(fx.store.metadata(&name).await.unwrap(), meta(&[("only", "one")]));
 
-    let w = fx.store.set_metadata(&name, MetaOp::Overwrite, &Metadata::new()).await.unwrap();
+    let w = fx
+        .store
+        .set_metadata(&name, MetaOp::Overwrite, &Metadata::new(), Worm::Bypass)
+        .await
+        .unwrap();
     assert_eq!(w.change, MetaChange::Deleted);
     assert_eq!(fx.store.get_metadata(&name).await.unwrap_err().status(), Status::ENOENT);
-    let w = fx.store.set_metadata(&name, MetaOp::Overwrite, &Metadata::new()).await.unwrap();
+    let w = fx
+        .store
+        .set_metadata(&name, MetaOp::Overwrite, &Metadata::new(), Worm::Bypass)
+        .await
+        .unwrap();
     assert_eq!(w.change, MetaChange::Unchanged);
     assert_eq!(fx.temp_files(0), 0);
 
     let missing = logic("M00/00/00/fwAAAmsH8mKAFnOWAAABIhqN0Rk449.txt");
-    let err = fx.store.set_metadata(&missing, MetaOp::Merge, &meta(&[("a", "b")])).await;
+    let err =
+        fx.store.set_metadata(&missing, MetaOp::Merge, &meta(&[("a", "b")]), Worm::Bypass).await;
     assert_eq!(err.unwrap_err().status(), Status::ENOENT);
     assert_eq!(fx.store.get_metadata(&missing).await.unwrap_err().status(), Status::ENOENT);
 }
@@ -56,18 +68,24 @@ async fn metadata_overwrite_merge_get_delete() {
 async fn delete_removes_file_and_metadata() {
     let fx = Fixture::new().await;
     let name = fx.upload(b"content", "txt", false).await.name;
-    fx.store.set_metadata(&name, MetaOp::Overwrite, &meta(&[("a", "b")])).await.unwrap();
+    fx.store
+        .set_metadata(&name, MetaOp::Overwrite, &meta(&[("a", "b")]), Worm::Bypass)
+        .await
+        .unwrap();
     let meta_path = fx.store.paths().meta_path(&name).unwrap();
     assert!(meta_path.exists());
-    assert_eq!(fx.store.delete(&name).await.unwrap(), Deleted { had_metadata: true });
+    assert_eq!(fx.store.delete(&name, Worm::Bypass).await.unwrap(), Deleted { had_metadata: true });
     assert!(!fx.path(&name).exists() && !meta_path.exists());
-    assert_eq!(fx.store.delete(&name).await.unwrap_err().status(), Status::ENOENT);
+    assert_eq!(fx.store.delete(&name, Worm::Bypass).await.unwrap_err().status(), Status::ENOENT);
     let plain = fx.upload(b"x", "", false).await.name;
-    assert_eq!(fx.store.delete(&plain).await.unwrap(), Deleted { had_metadata: false });
+    assert_eq!(
+        fx.store.delete(&plain, Worm::Bypass).await.unwrap(),
+        Deleted { had_metadata: false }
+    );
     // A directory is never deleted as a file.
     let dir = logic("M00/00/00/00");
     std::fs::create_dir_all(fx.path(&dir)).unwrap();
-    assert_eq!(fx.store.delete(&dir).await.unwrap_err().status(), Status::ENOENT);
+    assert_eq!(fx.store.delete(&dir, Worm::Bypass).await.unwrap_err().status(), Status::ENOENT);
 }
 
 #[tokio::test]
@@ -83,7 +101,7 @@ async fn file_info_by_kind() {
     assert_eq!(u64::from(info.create_time), mtime.duration_since(UNIX_EPOCH).unwrap().as_secs());
 
     let appender = fx.upload(b"init", "", true).await.name;
-    fx.store.append(&appender, 4, &mut &b"more"[..]).await.unwrap();
+    fx.store.append(&appender, 4, &mut &b"more"[..], Worm::Bypass).await.unwrap();
     let info = fx.store.file_info(&appender, true).await.unwrap();
     assert_eq!((info.size, info.crc32), (8, crc32fast::hash(b"initmore")));
     assert_eq!(fx.store.file_info(&appender, false).await.unwrap().crc32, 0);
@@ -126,8 +144,11 @@ async fn names_cannot_escape_the_store_path() {
     for bad in ["M01/00/00/fwAAAmsH8mKAFnOWAAABIhqN0Rk449.txt", "M00/00/00/.tmp", "M00/00/00/."] {
         let name = logic(bad);
         assert_eq!(fx.store.open_download(&name, 0, 0).await.unwrap_err().status(), Status::EINVAL);
-        assert_eq!(fx.store.delete(&name).await.unwrap_err().status(), Status::EINVAL);
-        let err = fx.store.set_metadata(&name, MetaOp::Merge, &Metadata::new()).await;
+        assert_eq!(
+            fx.store.delete(&name, Worm::Bypass).await.unwrap_err().status(),
+            Status::EINVAL
+        );
+        let err = fx.store.set_metadata(&name, MetaOp::Merge, &Metadata::new(), Worm::Bypass).await;
         assert_eq!(err.unwrap_err().status(), Status::EINVAL, "{bad}");
     }
 }

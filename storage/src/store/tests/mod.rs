@@ -4,6 +4,7 @@
 
 mod appender;
 mod meta_info;
+mod retention;
 mod upload;
 
 use std::io;
