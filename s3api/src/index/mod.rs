@@ -47,7 +47,7 @@
 //! - `buckets`, `objects`, `listing`, `multipart`, `keys`, [`queue`],
 //!   [`intents`], `files` — the operations, as `impl Index` blocks.
 //! - [`versions`] — versioning: what a write and a delete do to the
-//!   versions of a key; `version_listing` — ListObjectVersions; `restore`
+//!   versions of a key; `version_calls` — the versioning calls; `version_listing` — ListObjectVersions; `restore`
 //!   — versions as a rebuild found them.
 //! - [`conditions`] — conditional writes, checked in the write's own
 //!   transaction.
@@ -74,6 +74,7 @@ mod restore;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod version_calls;
 mod version_listing;
 pub mod versions;
 
