@@ -10,7 +10,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from s3_helpers import aws_runner
+from s3_helpers import aws_runner, empty_and_delete_bucket
 
 BUCKET = "awscli-versioning"
 
@@ -98,14 +98,17 @@ def test_suspend_and_mfa_delete(aws, s3_target):
     bucket = BUCKET + "-s"
     s3 = s3_target.boto3_client()
     s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    kept = s3.put_object(Bucket=bucket, Key="k", Body=b"versioned")["VersionId"]
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Suspended"
     assert s3.put_object(Bucket=bucket, Key="k", Body=b"x")["VersionId"] == "null"
     assert s3.put_object(Bucket=bucket, Key="k", Body=b"y")["VersionId"] == "null"
     versions = s3.list_object_versions(Bucket=bucket)["Versions"]
-    assert [(v["VersionId"], v["IsLatest"]) for v in versions] == [("null", True)]
+    assert [(v["VersionId"], v["IsLatest"]) for v in versions] == [("null", True), (kept, False)]
     refused = api(aws, "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration",
                   "Status=Enabled,MFADelete=Enabled", "--mfa", "SERIAL 123456", check=False)
     assert refused.returncode in (254, 255) and "NotImplemented" in refused.stderr, refused.stderr
-    s3.delete_object(Bucket=bucket, Key="k", VersionId="null")
-    s3.delete_bucket(Bucket=bucket)
+    s3.delete_object(Bucket=bucket, Key="gone")
+    # The shared helper empties a versioned bucket (versions and markers).
+    empty_and_delete_bucket(s3, bucket)
