@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use rusqlite::{Connection, ToSql, params, params_from_iter};
 
 use super::codec::to_sql_u64;
-use super::conditions::{WriteCondition, check_at};
+use super::conditions::{WriteCondition, check_at, check_version_at};
 use super::error::{IndexError, Result};
 use super::rows::{META_COLS, MetaValues, find_object, object_data, owned_file_ids};
 use super::types::{
@@ -287,7 +287,7 @@ impl Index {
         for t in targets {
             let version = t.version_id.as_deref();
             let checked = check_version_id(version)
-                .and_then(|()| check_at(&tx, b.id, bucket, &t.key, &t.cond));
+                .and_then(|()| check_version_at(&tx, b.id, bucket, &t.key, version, &t.cond));
             match checked {
                 Ok(()) => {
                     let marker = t.marker_file.as_deref();

@@ -65,8 +65,9 @@ impl Index {
     /// delete marker, else the removal of the `null` object; with one, the
     /// removal of exactly that version (the newest remaining one becomes
     /// the latest). A missing key or version removes nothing (S3 answers
-    /// 204 either way). `cond` applies to the current object, as
-    /// [`Index::delete_object_if`]. `marker_file`: see `delete_version`
+    /// 204 either way). `cond` applies to the version the delete
+    /// addresses: the named one, else the current object (as
+    /// [`Index::delete_object_if`]). `marker_file`: see `delete_version`
     /// (the uploaded file recording a new marker on the storages).
     pub fn delete_version_if(
         &mut self,
@@ -80,7 +81,7 @@ impl Index {
         check_version_id(version_id)?;
         let tx = self.write_tx()?;
         let b = bucket_row(&tx, bucket)?;
-        conditions::check_at(&tx, b.id, bucket, key, cond)?;
+        conditions::check_version_at(&tx, b.id, bucket, key, version_id, cond)?;
         let out = delete_version(&tx, &b, key, version_id, marker_file, now_ms)?;
         tx.commit()?;
         Ok(out)
