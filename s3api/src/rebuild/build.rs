@@ -269,11 +269,8 @@ fn write_fresh(
         for bucket in buckets.values() {
             index.create_bucket(bucket)?;
         }
-        // The old index's state wins over what the versions suggest.
-        inferred.extend(kept.versioning);
-        for (bucket, state) in &inferred {
-            index.set_bucket_versioning(bucket, *state)?;
-        }
+        // Lone untagged objects are written while their bucket is still
+        // unversioned, so each stays the `null` version it was.
         for (bucket, objects) in &by_bucket {
             for chunk in objects.chunks(1000) {
                 index.put_objects(bucket, chunk)?;
@@ -283,6 +280,11 @@ fn write_fresh(
             for chunk in keys.chunks(1000) {
                 index.restore_versions(bucket, chunk)?;
             }
+        }
+        // The old index's state wins over what the versions suggest.
+        inferred.extend(kept.versioning);
+        for (bucket, state) in &inferred {
+            index.set_bucket_versioning(bucket, *state)?;
         }
         // Deletes still owed by the old index stay owed.
         for file_id in &kept.queued {
