@@ -57,7 +57,8 @@ def aws_runner(endpoint, home):
 
 def empty_and_delete_bucket(client, bucket):
     """Aborts the bucket's unfinished multipart uploads, deletes every
-    object (1,000 a batch), then the bucket."""
+    object (1,000 a batch) and, in a versioned bucket, every version and
+    delete marker, then the bucket."""
     for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket):
         for up in page.get("Uploads", []):
             client.abort_multipart_upload(Bucket=bucket, Key=up["Key"], UploadId=up["UploadId"])
@@ -66,4 +67,9 @@ def empty_and_delete_bucket(client, bucket):
     for i in range(0, len(keys), 1000):
         client.delete_objects(Bucket=bucket,
                               Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]]})
+    versions = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                for page in client.get_paginator("list_object_versions").paginate(Bucket=bucket)
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+    for i in range(0, len(versions), 1000):
+        client.delete_objects(Bucket=bucket, Delete={"Objects": versions[i:i + 1000]})
     client.delete_bucket(Bucket=bucket)

@@ -352,3 +352,54 @@ async fn suspended_buckets_batch_deletes_conditions_and_refusals() {
     assert_eq!(group.code(), Some("AccessDenied"));
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_part_copy_reads_the_version_it_names() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "upc").await;
+    set_versioning(&s3, "upc", BucketVersioningStatus::Enabled).await;
+    let v1 = put(&s3, "upc", "src", b"first version").await.unwrap();
+    put(&s3, "upc", "src", b"second").await;
+    let up = s3.create_multipart_upload().bucket("upc").key("dst").send().await.unwrap();
+    let id = up.upload_id().unwrap();
+    let copied = s3
+        .upload_part_copy()
+        .bucket("upc")
+        .key("dst")
+        .upload_id(id)
+        .part_number(1)
+        .copy_source(format!("upc/src?versionId={v1}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copied.copy_source_version_id(), Some(v1.as_str()));
+    let etag = copied.copy_part_result().and_then(|r| r.e_tag()).unwrap();
+    let parts = CompletedMultipartUpload::builder()
+        .parts(CompletedPart::builder().part_number(1).e_tag(etag).build())
+        .build();
+    let done = s3
+        .complete_multipart_upload()
+        .bucket("upc")
+        .key("dst")
+        .upload_id(id)
+        .multipart_upload(parts)
+        .send()
+        .await
+        .unwrap();
+    assert!(done.version_id().is_some());
+    assert_eq!(get_version(&s3, "upc", "dst", None).await, b"first version");
+    // A delete marker named as the source is refused; so is a latest one.
+    let m = s3.delete_object().bucket("upc").key("src").send().await.unwrap();
+    let marker = m.version_id().unwrap();
+    let up = s3.create_multipart_upload().bucket("upc").key("dst").send().await.unwrap();
+    let id = up.upload_id().unwrap();
+    let part = |src: String| {
+        s3.upload_part_copy().bucket("upc").key("dst").upload_id(id).part_number(1).copy_source(src)
+    };
+    let e = part(format!("upc/src?versionId={marker}")).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("InvalidRequest"));
+    let e = part("upc/src".to_string()).send().await.unwrap_err();
+    assert_eq!(e.code(), Some("NoSuchKey"));
+    stack.stop().await;
+}

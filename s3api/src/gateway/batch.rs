@@ -16,6 +16,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::delete_marker::{self, MarkerFile};
 use super::{Inner, error, now_ms, owner_of};
 use crate::index::{DeleteTarget, Deleted, IndexError, WriteCondition, is_valid_version_id};
 
@@ -45,22 +46,37 @@ pub async fn delete_objects(
         let quiet = input.delete.quiet.unwrap_or(false);
         let (valid, refused): (Vec<ObjectIdentifier>, Vec<ObjectIdentifier>) =
             input.delete.objects.into_iter().partition(|o| version_ok(o) && !o.key.is_empty());
+        let markers = marker_files(inner, &owner, &input.bucket, &valid).await?;
         let targets: Vec<DeleteTarget> = valid
             .iter()
-            .map(|o| DeleteTarget {
+            .zip(&markers)
+            .map(|(o, m)| DeleteTarget {
                 key: o.key.clone(),
                 version_id: o.version_id.clone(),
                 cond: condition(o.e_tag.as_ref()),
-                marker_file: None,
+                marker_file: m.as_ref().map(|m| m.file_id.clone()),
                 bypass,
             })
             .collect();
         let bucket = input.bucket.clone();
-        let results = inner
-            .index
-            .write(move |ix| ix.delete_versions_if(&bucket, &targets, now_ms()))
-            .await
-            .map_err(|e| error::from_index(e, &owner))?;
+        let results =
+            inner.index.write(move |ix| ix.delete_versions_if(&bucket, &targets, now_ms())).await;
+        let results = match results {
+            Ok(results) => results,
+            Err(e) => {
+                for m in markers.into_iter().flatten() {
+                    delete_marker::discard(inner, m).await;
+                }
+                return Err(error::from_index(e, &owner));
+            }
+        };
+        for (m, result) in markers.into_iter().zip(&results) {
+            match (m, result) {
+                (Some(m), Ok(d)) => delete_marker::settle(inner, m, d).await,
+                (Some(m), Err(_)) => delete_marker::discard(inner, m).await,
+                (None, _) => {}
+            }
+        }
         if results.iter().flatten().any(|d| !d.released.is_empty()) {
             inner.deletes.notify_one();
         }
@@ -82,6 +98,34 @@ pub async fn delete_objects(
     }
     .instrument(span)
     .await
+}
+
+/// The marker file of each entry that may make a delete marker (one
+/// without a version ID, in a versioned bucket; see `delete_marker`). On
+/// a failure the files stored so far are dropped.
+async fn marker_files(
+    inner: &Inner,
+    owner: &str,
+    bucket: &str,
+    entries: &[ObjectIdentifier],
+) -> S3Result<Vec<Option<MarkerFile>>> {
+    let mut out = Vec::with_capacity(entries.len());
+    for o in entries {
+        if o.version_id.is_some() {
+            out.push(None);
+            continue;
+        }
+        match delete_marker::prepare(inner, owner, bucket, &o.key).await {
+            Ok(m) => out.push(m),
+            Err(e) => {
+                for m in out.into_iter().flatten() {
+                    delete_marker::discard(inner, m).await;
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The `Deleted` entry of a delete: the version removed, or the delete

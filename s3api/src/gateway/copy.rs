@@ -134,13 +134,14 @@ pub async fn copy_object(
             })
             .await
             .map_err(|e| copy_source_error(e, &owner))?;
-        let Copied { info, source_version_id, released } = outcome?;
+        let Copied { info, source_version_id, seq, released } = outcome?;
         if !released.is_empty() {
             inner.deletes.notify_one();
         }
         // Rebuild tags: the destination shares the source's files.
         let src_ref = (src_bucket.as_str(), src_key.as_str());
-        super::object_put::record_alias(inner, src_ref, &input.bucket, &input.key, &info).await;
+        super::object_put::record_alias(inner, src_ref, &input.bucket, &input.key, &info, seq)
+            .await;
         if has_lock {
             // The shared files now carry the strongest of both locks.
             super::object_lock::retention::retag_object(inner, &input.bucket, &input.key, None)

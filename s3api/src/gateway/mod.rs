@@ -55,6 +55,7 @@ mod bucket_encryption;
 mod bucket_lifecycle;
 mod conditions;
 mod copy;
+mod delete_marker;
 mod file_fetch;
 mod group_bucket;
 mod http_fixups;

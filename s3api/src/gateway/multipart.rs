@@ -177,7 +177,7 @@ pub async fn complete_multipart_upload(
             tracing::debug!(etag = %info.etag, "completion retried: answered with its object");
         } else {
             tracing::debug!(size = info.size, parts = info.part_count, "upload completed");
-            mark_parts(inner, &input.bucket, &input.key, &info).await;
+            mark_parts(inner, &input.bucket, &input.key, &info, done.seq).await;
             super::object_lock::retag_if_locked(inner, &input.bucket, &input.key).await;
         }
         let mut out = CompleteMultipartUploadOutput {
@@ -209,7 +209,13 @@ pub async fn complete_multipart_upload(
 }
 
 /// Marks the parts of the object just completed (see the module docs).
-async fn mark_parts(inner: &Inner, bucket: &str, key: &str, info: &crate::index::ObjectInfo) {
+async fn mark_parts(
+    inner: &Inner,
+    bucket: &str,
+    key: &str,
+    info: &crate::index::ObjectInfo,
+    seq: i64,
+) {
     let (b, k, v) = (bucket.to_string(), key.to_string(), info.version_id.clone());
     let files = match inner.index.read(move |ix| ix.get_version(&b, &k, v.as_deref())).await {
         // A concurrent write may have replaced it already: nothing to mark.
@@ -222,7 +228,11 @@ async fn mark_parts(inner: &Inner, bucket: &str, key: &str, info: &crate::index:
             return;
         }
     };
-    let meta = complete_metadata(&info.etag, info.last_modified_ms, &info.meta);
+    let mut meta = complete_metadata(&info.etag, info.last_modified_ms, &info.meta);
+    if let Some(v) = &info.version_id {
+        let version = crate::rebuild::version_tags::version_metadata(v, seq);
+        meta.apply(fdfs_protocol::metadata::MetaOp::Merge, &version);
+    }
     merge_tags(inner, &files, &meta).await;
 }
 

@@ -16,7 +16,7 @@ use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
 use super::write_conditions::write_condition;
-use super::{Inner, error, now_ms, owner_of};
+use super::{Inner, delete_marker, error, now_ms, owner_of};
 
 pub async fn delete_object(
     inner: &Inner,
@@ -40,14 +40,32 @@ pub async fn delete_object(
         let bypass = req.input.bypass_governance_retention == Some(true)
             || super::object_lock::bypass_requested(&req.headers);
         let version = req.input.version_id.clone();
+        // A delete that makes a marker records it on the storages first.
+        let marker = match &version {
+            None => delete_marker::prepare(inner, &owner, &bucket, &key).await?,
+            Some(_) => None,
+        };
+        let file = marker.as_ref().map(|m| m.file_id.clone());
         let deleted = inner
             .index
             .write(move |ix| {
-                let v = version.as_deref();
-                ix.delete_version_bypass(&bucket, &key, v, None, now_ms(), &cond, bypass)
+                let (v, f) = (version.as_deref(), file.as_deref());
+                ix.delete_version_bypass(&bucket, &key, v, f, now_ms(), &cond, bypass)
             })
-            .await
-            .map_err(|e| error::from_index(e, &owner))?;
+            .await;
+        let deleted = match (deleted, marker) {
+            (Ok(d), Some(m)) => {
+                delete_marker::settle(inner, m, &d).await;
+                d
+            }
+            (Ok(d), None) => d,
+            (Err(e), m) => {
+                if let Some(m) = m {
+                    delete_marker::discard(inner, m).await;
+                }
+                return Err(error::from_index(e, &owner));
+            }
+        };
         if !deleted.released.is_empty() {
             inner.deletes.notify_one();
         }

@@ -21,6 +21,7 @@
 //! ([`super::write_conditions`]).
 
 use fdfs_protocol::filename::validate_ext;
+use fdfs_protocol::metadata::{MetaOp, Metadata};
 use s3s::dto::{PutObjectInput, PutObjectOutput};
 use s3s::{S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
@@ -41,7 +42,7 @@ mod tagging;
 mod upload;
 mod verify;
 pub(super) use tagging::{merge_tags, record_alias};
-pub(super) use upload::{Origin, Verified, reject, upload_verified};
+pub(super) use upload::{Origin, Verified, reject, store, upload_verified};
 pub(super) use verify::{EchoChecksums, verified_body};
 
 pub async fn put_object(
@@ -111,7 +112,7 @@ pub async fn put_object(
                 })
             })
             .await;
-        let Written { version_id, released } = match written {
+        let Written { version_id, seq, released } = match written {
             Ok(w) => w,
             Err(e) if condition_failed(&e) || matches!(e, IndexError::ObjectLocked(_)) => {
                 // The write changed nothing; abandoning the intent queues
@@ -127,10 +128,17 @@ pub async fn put_object(
         if !released.is_empty() {
             inner.deletes.notify_one();
         }
+        let mut tags = Metadata::new();
         if sealing.is_some() {
             // A rebuild cannot recompute an encrypted object's ETag.
-            let meta = crate::rebuild::tags::sse_etag_metadata(&etag);
-            merge_tags(inner, std::slice::from_ref(&file_id), &meta).await;
+            tags.apply(MetaOp::Merge, &crate::rebuild::tags::sse_etag_metadata(&etag));
+        }
+        if let Some(v) = &version_id {
+            // The version and its order, for a rebuild of the versions.
+            tags.apply(MetaOp::Merge, &crate::rebuild::version_tags::version_metadata(v, seq));
+        }
+        if !tags.is_empty() {
+            merge_tags(inner, std::slice::from_ref(&file_id), &tags).await;
         }
         tracing::debug!(%file_id, size = len, "stored");
         let mut out = PutObjectOutput {

@@ -108,6 +108,33 @@ pub(super) fn check_at(
     cond.check(bucket, key, current_etag(conn, bucket_row, key)?.as_deref())
 }
 
+/// Checks `cond` against the version a delete addresses: version
+/// `version_id` of `key` when one is named (a delete marker has no ETag),
+/// else the current object ([`check_at`]).
+pub(super) fn check_version_at(
+    conn: &Connection,
+    bucket_row: i64,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+    cond: &WriteCondition,
+) -> Result<()> {
+    let Some(v) = version_id else {
+        return check_at(conn, bucket_row, bucket, key, cond);
+    };
+    if cond.is_none() {
+        return Ok(());
+    }
+    let etag: Option<String> = conn
+        .prepare_cached(
+            "SELECT etag FROM objects
+             WHERE bucket_id = ?1 AND key = ?2 AND version_id = ?3 AND delete_marker = 0",
+        )?
+        .query_row(params![bucket_row, key.as_bytes(), v], |r| r.get(0))
+        .optional()?;
+    cond.check(bucket, key, etag.as_deref())
+}
+
 #[cfg(test)]
 mod tests {
     use super::WriteCondition;

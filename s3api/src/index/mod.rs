@@ -49,7 +49,9 @@
 //! - [`lifecycle`] — bucket lifecycle rules and the worker's batches
 //!   and progress.
 //! - [`versions`] — versioning: what a write and a delete do to the
-//!   versions of a key; `version_listing` — ListObjectVersions.
+//!   versions of a key; `version_calls` — the versioning calls;
+//!   `version_listing` — ListObjectVersions; `restore` — versions as a
+//!   rebuild found them.
 //! - [`object_lock`] — Object Lock: bucket configuration, retention and
 //!   legal hold per row, the guard on every removal.
 //! - [`conditions`] — conditional writes, checked in the write's own
@@ -77,9 +79,11 @@ mod lock_rules;
 mod lock_uploads;
 mod multipart;
 mod objects;
+mod restore;
 mod rows;
 #[cfg(test)]
 mod tests;
+mod version_calls;
 mod version_listing;
 pub mod versions;
 
@@ -101,6 +105,7 @@ pub use multipart::{
 pub use object_lock::{BucketLock, DefaultRetention, LockMode, ObjectLock, Period, Retention};
 pub use objects::{Copied, DeleteTarget};
 pub use queue::{QueuedDelete, RetryPolicy};
+pub use restore::{RestoredContent, RestoredVersion};
 pub use types::{
     Bucket, DeleteReason, Deleted, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,
     ObjectRecord, PartRef, Versioning, Written,

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use rusqlite::{Connection, ToSql, params, params_from_iter};
 
 use super::codec::to_sql_u64;
-use super::conditions::{WriteCondition, check_at};
+use super::conditions::{WriteCondition, check_at, check_version_at};
 use super::error::{IndexError, Result};
 use super::rows::{META_COLS, MetaValues, find_object, object_data, owned_file_ids};
 use super::types::{
@@ -182,7 +182,7 @@ impl Index {
         }
         let w = write_version(&tx, &b, key, Content::Object(obj))?;
         tx.commit()?;
-        Ok(Written { version_id: b.shown(w.version_id), released: w.released })
+        Ok(Written { version_id: b.shown(w.version_id), seq: w.seq, released: w.released })
     }
 
     /// Writes many objects in one transaction (bulk import, index rebuild).
@@ -290,7 +290,7 @@ impl Index {
         for t in targets {
             let version = t.version_id.as_deref();
             let checked = check_version_id(version)
-                .and_then(|()| check_at(&tx, b.id, bucket, &t.key, &t.cond));
+                .and_then(|()| check_version_at(&tx, b.id, bucket, &t.key, version, &t.cond));
             match checked {
                 Ok(()) => {
                     let marker = t.marker_file.as_deref();
@@ -389,7 +389,7 @@ impl Index {
             version_id: dst_bucket.shown(w.version_id),
         };
         let source_version_id = src_bucket.shown(row.info.version_id.unwrap_or_default());
-        Ok(Copied { info, source_version_id, released: w.released })
+        Ok(Copied { info, source_version_id, seq: w.seq, released: w.released })
     }
 }
 
@@ -401,6 +401,8 @@ pub struct Copied {
     /// The source version copied (`x-amz-copy-source-version-id`);
     /// `None` when the source bucket was never versioned.
     pub source_version_id: Option<String>,
+    /// The new version's `seq` (for the rebuild tags).
+    pub seq: i64,
     /// The file IDs the write put on the delete queue.
     pub released: Vec<String>,
 }

@@ -165,6 +165,9 @@ impl Versioning {
 pub struct Written {
     /// The new version's ID; `None` in a never-versioned bucket.
     pub version_id: Option<String>,
+    /// The new version's order among its key's versions (for the rebuild
+    /// tags; 0 in a never-versioned bucket).
+    pub seq: i64,
     /// The file IDs the write put on the delete queue.
     pub released: Vec<String>,
 }
@@ -178,6 +181,8 @@ pub struct Deleted {
     /// The removed or created version is a delete marker
     /// (`x-amz-delete-marker: true`).
     pub delete_marker: bool,
+    /// The `seq` of a delete marker this created (for its file's tags).
+    pub seq: i64,
     /// Something was removed or created (a delete of a missing key or
     /// version in a never-versioned bucket removes nothing).
     pub found: bool,

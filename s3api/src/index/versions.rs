@@ -29,12 +29,10 @@ use rusqlite::{Connection, OptionalExtension, ToSql, params, params_from_iter};
 
 use super::codec::to_sql_u64;
 use super::error::{IndexError, Result};
+use super::files;
 use super::objects::{insert_parts, write_object};
-use super::rows::{META_COLS, MetaValues, ObjectRow, find_version, object_data, owned_file_ids};
-use super::types::{
-    DeleteReason, Deleted, NewObject, ObjectData, ObjectInfo, ObjectMeta, ObjectRecord, Versioning,
-};
-use super::{Index, files};
+use super::rows::{META_COLS, MetaValues, ObjectRow, find_version, owned_file_ids};
+use super::types::{DeleteReason, Deleted, NewObject, ObjectData, ObjectMeta, Versioning};
 
 /// The version ID of unversioned objects and of writes to a suspended
 /// bucket.
@@ -118,6 +116,7 @@ pub(super) enum Content<'a> {
 pub(super) struct RowWritten {
     pub row_id: i64,
     pub version_id: String,
+    pub seq: i64,
     pub released: Vec<String>,
 }
 
@@ -136,7 +135,7 @@ pub(super) fn write_version(
             ));
         };
         let (row_id, released) = write_object(conn, bucket.id, key, obj)?;
-        return Ok(RowWritten { row_id, version_id: NULL_VERSION.into(), released });
+        return Ok(RowWritten { row_id, version_id: NULL_VERSION.into(), seq: 0, released });
     };
     // New references first, so a file shared with the version this
     // replaces never touches zero on the way.
@@ -171,7 +170,7 @@ pub(super) fn write_version(
         }
     };
     let row_id = insert_row(conn, bucket.id, key, content, &version_id, seq)?;
-    Ok(RowWritten { row_id, version_id, released })
+    Ok(RowWritten { row_id, version_id, seq, released })
 }
 
 /// The `seq` a new version of `key` gets: one above the newest.
@@ -286,6 +285,7 @@ pub(super) fn delete_version(
             Ok(Deleted {
                 version_id: Some(w.version_id),
                 delete_marker: true,
+                seq: w.seq,
                 found: true,
                 released: w.released,
             })
@@ -345,100 +345,4 @@ pub(super) fn readable(
     }
     row.info.version_id = bucket.shown(row.info.version_id.take().unwrap_or_default());
     Ok(row)
-}
-
-impl Index {
-    /// Bucket `name`'s versioning state (`None`: never set).
-    pub fn bucket_versioning(&mut self, name: &str) -> Result<Option<Versioning>> {
-        Ok(bucket_row(&self.conn, name)?.versioning)
-    }
-
-    /// PutBucketVersioning: sets `name`'s state. There is no way back to
-    /// never-versioned, as on S3.
-    pub fn set_bucket_versioning(&mut self, name: &str, state: Versioning) -> Result<()> {
-        let tx = self.write_tx()?;
-        let b = bucket_row(&tx, name)?;
-        super::object_lock::check_versioning_change(&tx, b.id, name, state)?;
-        tx.prepare_cached("UPDATE buckets SET versioning = ?2 WHERE id = ?1")?
-            .execute(params![b.id, state.as_str()])?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The version `version_id` of `key` (`None`: the current object) with
-    /// its manifest. A missing key is `NoSuchKey`, a missing version
-    /// `NoSuchVersion`, a malformed version ID `InvalidArgument`, and a
-    /// delete marker [`IndexError::DeleteMarker`].
-    pub fn get_version(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        version_id: Option<&str>,
-    ) -> Result<ObjectRecord> {
-        check_version_id(version_id)?;
-        let tx = self.read_tx()?;
-        let b = bucket_row(&tx, bucket)?;
-        let row = readable(&tx, &b, bucket, key, version_id)?;
-        let data = object_data(&tx, &row)?;
-        tx.commit()?;
-        Ok(ObjectRecord { info: row.info, data })
-    }
-
-    /// [`Index::get_version`] without the manifest.
-    pub fn head_version(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        version_id: Option<&str>,
-    ) -> Result<ObjectInfo> {
-        check_version_id(version_id)?;
-        let tx = self.read_tx()?;
-        let b = bucket_row(&tx, bucket)?;
-        let row = readable(&tx, &b, bucket, key, version_id)?;
-        tx.commit()?;
-        Ok(row.info)
-    }
-
-    /// DeleteObject: without `version_id`, in a versioned bucket a new
-    /// delete marker, else the removal of the `null` object; with one, the
-    /// removal of exactly that version (the newest remaining one becomes
-    /// the latest). A missing key or version removes nothing (S3 answers
-    /// 204 either way). `cond` applies to the current object, as
-    /// [`Index::delete_object_if`]. `marker_file`: see `delete_version`
-    /// (the uploaded file recording a new marker on the storages).
-    pub fn delete_version_if(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        version_id: Option<&str>,
-        marker_file: Option<&str>,
-        now_ms: i64,
-        cond: &super::WriteCondition,
-    ) -> Result<Deleted> {
-        self.delete_version_bypass(bucket, key, version_id, marker_file, now_ms, cond, false)
-    }
-
-    /// [`Index::delete_version_if`]; with `bypass`
-    /// (`x-amz-bypass-governance-retention`), a version under an unexpired
-    /// GOVERNANCE retention may be removed (a legal hold or COMPLIANCE
-    /// still refuses: [`IndexError::ObjectLocked`]).
-    #[allow(clippy::too_many_arguments)]
-    pub fn delete_version_bypass(
-        &mut self,
-        bucket: &str,
-        key: &str,
-        version_id: Option<&str>,
-        marker_file: Option<&str>,
-        now_ms: i64,
-        cond: &super::WriteCondition,
-        bypass: bool,
-    ) -> Result<Deleted> {
-        check_version_id(version_id)?;
-        let tx = self.write_tx()?;
-        let b = bucket_row(&tx, bucket)?;
-        super::conditions::check_at(&tx, b.id, bucket, key, cond)?;
-        let out = delete_version(&tx, &b, key, version_id, marker_file, now_ms, bypass)?;
-        tx.commit()?;
-        Ok(out)
-    }
 }

@@ -13,12 +13,19 @@
 //!   the source's in the copy's row; an alias of an encrypted file
 //!   without one (tagged before copies recorded it) is not restored.
 //! - When several candidates claim one key (an overwrite whose old files
-//!   were not deleted yet), the newest wins.
+//!   were not deleted yet), the newest wins — per version: files tagged
+//!   with a version (`version_tags`) are that version of the key, a file
+//!   tagged as a delete marker is one, and an untagged candidate is the
+//!   `null` version older than every tagged one. A key's versions come out
+//!   newest (highest `seq`) first; a key whose only candidates are
+//!   untagged objects comes out as one unversioned object, as before
+//!   versioning.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::tags::{Alias, FileTag};
-use crate::index::{NewObject, ObjectData, ObjectMeta, PartRef};
+use super::version_tags::VersionTag;
+use crate::index::{NULL_VERSION, NewObject, ObjectData, ObjectMeta, PartRef};
 
 /// A file that carries S3 tags, with what the storages say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,32 +44,61 @@ pub struct TaggedFile {
     pub md5: String,
 }
 
-/// A rebuilt object and where its first file lives (the bucket's home
+/// What a rebuilt version holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// An object's data and attributes.
+    Object(Box<NewObject>),
+    /// A delete marker and the file that records it.
+    Marker {
+        /// The marker's file.
+        file: String,
+        /// When it was made, unix ms.
+        modified_ms: i64,
+    },
+}
+
+/// A rebuilt version and where its first file lives (the bucket's home
 /// group when no old index row says otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rebuilt {
-    /// The object row.
-    pub object: NewObject,
+    /// The version's content.
+    pub body: Body,
     /// The group of its first file.
     pub group: String,
+    /// Its version, when tagged (resolved to `null`/0 for an untagged
+    /// candidate of a versioned key).
+    pub version: Option<VersionTag>,
 }
 
-/// Objects by (bucket, key); see the module docs.
-pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
-    let mut out: BTreeMap<(String, String), Rebuilt> = BTreeMap::new();
-    let mut offer = |bucket: &str, key: &str, candidate: Rebuilt| {
-        let slot = (bucket.to_string(), key.to_string());
-        match out.get(&slot) {
-            Some(have) if have.object.last_modified_ms >= candidate.object.last_modified_ms => {}
-            _ => {
-                out.insert(slot, candidate);
-            }
+impl Rebuilt {
+    /// When the version was written, unix ms.
+    pub fn modified_ms(&self) -> i64 {
+        match &self.body {
+            Body::Object(o) => o.last_modified_ms,
+            Body::Marker { modified_ms, .. } => *modified_ms,
         }
+    }
+}
+
+/// The versions of each (bucket, key), newest first; see the module docs.
+pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Vec<Rebuilt>> {
+    let mut out: BTreeMap<(String, String), Vec<Rebuilt>> = BTreeMap::new();
+    let mut offer = |bucket: &str, key: &str, candidate: Rebuilt| {
+        out.entry((bucket.to_string(), key.to_string())).or_default().push(candidate);
     };
     let mut uploads: HashMap<(&str, &str, &str, &str), Vec<&TaggedFile>> = HashMap::new();
     for file in files {
         let tag = &file.tag;
         match (&tag.part, &tag.complete) {
+            (None, _) if tag.delete_marker => {
+                let body = Body::Marker {
+                    file: file.file_id.clone(),
+                    modified_ms: file.create_time.saturating_mul(1000),
+                };
+                let version = tag.version.clone();
+                offer(&tag.bucket, &tag.key, Rebuilt { body, group: file.group.clone(), version });
+            }
             (None, _) => {
                 let object = NewObject {
                     data: ObjectData::Single(file.file_id.clone()),
@@ -71,7 +107,11 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
                     meta: meta(tag),
                     last_modified_ms: file.create_time.saturating_mul(1000),
                 };
-                let rebuilt = Rebuilt { object, group: file.group.clone() };
+                let rebuilt = Rebuilt {
+                    body: Body::Object(Box::new(object)),
+                    group: file.group.clone(),
+                    version: tag.version.clone(),
+                };
                 for alias in &tag.aliases {
                     if let Some(copy) = as_alias(&rebuilt, alias, tag.is_encrypted()) {
                         offer(&alias.bucket, &alias.key, copy);
@@ -116,7 +156,11 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
             meta: meta(&first.tag),
             last_modified_ms: complete.map_or(0, |c| c.completed_ms),
         };
-        let rebuilt = Rebuilt { object, group: first.group.clone() };
+        let rebuilt = Rebuilt {
+            body: Body::Object(Box::new(object)),
+            group: first.group.clone(),
+            version: first.tag.version.clone(),
+        };
         // An alias holds for the object when every part names it.
         let encrypted = first.tag.is_encrypted();
         for alias in &first.tag.aliases {
@@ -128,6 +172,37 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
         }
         offer(bucket, key, rebuilt);
     }
+    out.into_iter().map(|(slot, candidates)| (slot, resolve(candidates))).collect()
+}
+
+/// A key's candidates as its versions, newest first (see the module docs).
+fn resolve(candidates: Vec<Rebuilt>) -> Vec<Rebuilt> {
+    let versioned =
+        candidates.iter().any(|c| c.version.is_some() || matches!(c.body, Body::Marker { .. }));
+    if !versioned {
+        // As before versioning: the newest candidate is the object.
+        let newest = candidates
+            .into_iter()
+            .reduce(|a, b| if b.modified_ms() > a.modified_ms() { b } else { a });
+        return newest.into_iter().collect();
+    }
+    let mut by_id: BTreeMap<String, Rebuilt> = BTreeMap::new();
+    let rank = |c: &Rebuilt| (c.version.as_ref().map_or(0, |v| v.seq), c.modified_ms());
+    for mut c in candidates {
+        let id = c
+            .version
+            .get_or_insert_with(|| VersionTag { id: NULL_VERSION.into(), seq: 0 })
+            .id
+            .clone();
+        match by_id.get(&id) {
+            Some(have) if rank(have) >= rank(&c) => {}
+            _ => {
+                by_id.insert(id, c);
+            }
+        }
+    }
+    let mut out: Vec<Rebuilt> = by_id.into_values().collect();
+    out.sort_by_key(|c| std::cmp::Reverse(rank(c)));
     out
 }
 
@@ -135,10 +210,11 @@ pub fn assemble(files: &[TaggedFile]) -> BTreeMap<(String, String), Rebuilt> {
 /// has one; `None` for an alias of an `encrypted` file without one.
 fn as_alias(source: &Rebuilt, alias: &Alias, encrypted: bool) -> Option<Rebuilt> {
     let mut copy = source.clone();
-    match &alias.encryption {
-        Some(envelope) => copy.object.meta.encryption = Some(envelope.clone()),
-        None if encrypted => return None,
-        None => {}
+    copy.version = alias.version.clone();
+    match (&alias.encryption, &mut copy.body) {
+        (Some(envelope), Body::Object(o)) => o.meta.encryption = Some(envelope.clone()),
+        (None, _) if encrypted => return None,
+        _ => {}
     }
     Some(copy)
 }
@@ -149,9 +225,18 @@ fn meta(tag: &FileTag) -> ObjectMeta {
 
 #[cfg(test)]
 mod tests {
-    use super::{TaggedFile, assemble};
-    use crate::index::{ObjectData, ObjectMeta};
+    use super::{Body, Rebuilt, TaggedFile, assemble};
+    use crate::index::{NewObject, ObjectData, ObjectMeta};
     use crate::rebuild::tags::{Alias, CompleteTag, FileTag};
+    use crate::rebuild::version_tags::VersionTag;
+
+    fn object(r: &[Rebuilt]) -> &NewObject {
+        assert_eq!(r.len(), 1, "one unversioned object");
+        match &r[0].body {
+            Body::Object(o) => o,
+            b => panic!("{b:?}"),
+        }
+    }
 
     fn file(id: &str, tag: FileTag, time: i64) -> TaggedFile {
         TaggedFile {
@@ -188,16 +273,66 @@ mod tests {
         let objects = assemble(&files);
         let keys: Vec<_> = objects.keys().map(|(b, k)| format!("{b}/{k}")).collect();
         assert_eq!(keys, ["b/k", "b/mp", "b/mpcopy", "b2/copy"]);
-        let k = &objects[&("b".into(), "k".into())].object;
+        let k = object(&objects[&("b".into(), "k".into())]);
         assert_eq!(k.data, ObjectData::Single("g/new".into()));
         assert_eq!((k.etag.as_str(), k.last_modified_ms), ("md5-of-g/new", 2000));
         assert_eq!(k.meta.content_type.as_deref(), Some("text/plain"));
-        let mp = &objects[&("b".into(), "mp".into())].object;
+        let mp = object(&objects[&("b".into(), "mp".into())]);
         let ObjectData::Parts(parts) = &mp.data else { panic!("{mp:?}") };
         let ids: Vec<_> = parts.iter().map(|p| p.file_id.as_str()).collect();
         assert_eq!(ids, ["g/p1", "g/p2"]);
         assert_eq!((mp.size, mp.etag.as_str(), mp.last_modified_ms), (20, "abc-2", 5000));
-        assert_eq!(objects[&("b".into(), "mpcopy".into())].object.data, mp.data);
+        assert_eq!(object(&objects[&("b".into(), "mpcopy".into())]).data, mp.data);
+    }
+
+    fn version(id: &str, seq: i64) -> Option<VersionTag> {
+        Some(VersionTag { id: id.into(), seq })
+    }
+
+    #[test]
+    fn versions_and_markers_come_out_newest_first() {
+        let v = |c: char| c.to_string().repeat(32);
+        let tagged = |fid: &str, ver: Option<VersionTag>, time: i64| {
+            let mut tag = FileTag::object("b", "k", None);
+            tag.version = ver;
+            file(fid, tag, time)
+        };
+        let mut marker = FileTag::marker("b", "k");
+        marker.version = version(&v('M'), 4);
+        let mut copied = FileTag::object("b", "src", None);
+        let mut alias = Alias::new("b", "k", None);
+        alias.version = version(&v('C'), 3);
+        copied.aliases = vec![alias];
+        let files = vec![
+            // The object from before versioning: the oldest null.
+            tagged("g/untagged", None, 1),
+            tagged("g/v1", version(&v('A'), 1), 2),
+            tagged("g/v2", version(&v('B'), 2), 3),
+            file("g/m", marker, 4),
+            file("g/src", copied, 1),
+            // A suspended write made later, and the null it replaced
+            // whose file was not deleted yet.
+            tagged("g/n-old", version("null", 5), 5),
+            tagged("g/n-new", version("null", 6), 6),
+        ];
+        let objects = assemble(&files);
+        let k = &objects[&("b".into(), "k".into())];
+        let ids: Vec<(String, i64)> =
+            k.iter().map(|r| r.version.clone().map(|v| (v.id, v.seq)).unwrap()).collect();
+        assert_eq!(
+            ids,
+            [("null".into(), 6), (v('M'), 4), (v('C'), 3), (v('B'), 2), (v('A'), 1),],
+            "the untagged null gave way to the tagged one"
+        );
+        assert!(matches!(&k[1].body, Body::Marker { file, .. } if file == "g/m"));
+        assert!(
+            matches!(&k[0].body, Body::Object(o) if o.data == ObjectData::Single("g/n-new".into()))
+        );
+        // The source of the copy is unversioned: one object.
+        assert_eq!(
+            object(&objects[&("b".into(), "src".into())]).data,
+            ObjectData::Single("g/src".into())
+        );
     }
 
     #[test]
@@ -213,7 +348,7 @@ mod tests {
         let keys: Vec<_> = objects.keys().map(|(_, k)| k.as_str()).collect();
         assert_eq!(keys, ["copy", "src"]);
         let enc =
-            |k: &str| objects[&("b".to_string(), k.to_string())].object.meta.encryption.clone();
+            |k: &str| object(&objects[&("b".to_string(), k.to_string())]).meta.encryption.clone();
         assert_eq!(enc("src"), Some(vec![1, 1, 9]));
         assert_eq!(enc("copy"), Some(vec![1, 2, 7]));
     }

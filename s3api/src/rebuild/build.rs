@@ -18,6 +18,12 @@
 //! What the tags do not carry is lost: user metadata and headers other than
 //! Content-Type, checksums, multipart uploads in progress (their parts
 //! become orphans for the sweep) and upload intents.
+//!
+//! Versions: every version and delete marker found comes back with its ID,
+//! order and latest flag (`version_tags`, `assemble`). A bucket keeps the
+//! versioning state the old index had; without an old index, a bucket
+//! with tagged versions is `Enabled` (or `Suspended` when all of them are
+//! `null`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::io;
@@ -32,12 +38,15 @@ use md5::{Digest as _, Md5};
 use crate::crypto::segments::plain_len;
 use tokio::io::AsyncReadExt;
 
-use super::assemble::{TaggedFile, assemble};
+use super::assemble::{Body, Rebuilt, TaggedFile, assemble};
 use super::scan::{LiveFile, ScanError, files, store_paths};
 use super::tags::FileTag;
 use crate::gateway::DEFAULT_OWNER;
 use crate::gateway::server::index_path;
-use crate::index::{Bucket, DeleteReason, Index, IndexError, NewObject, StoredKey};
+use crate::index::{
+    Bucket, DeleteReason, Index, IndexError, NULL_VERSION, NewObject, RestoredContent,
+    RestoredVersion, StoredKey, Versioning,
+};
 
 /// Why a rebuild failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +91,7 @@ pub struct RebuildReport {
 struct Kept {
     keys: Vec<StoredKey>,
     buckets: Vec<Bucket>,
+    versioning: BTreeMap<String, Versioning>,
     queued: Vec<String>,
 }
 
@@ -194,11 +204,14 @@ fn keep_from(path: &Path) -> Result<Kept, RebuildError> {
     }
     check_not_in_use(path)?;
     let mut old = Index::open(path)?;
-    Ok(Kept {
-        keys: old.list_stored_keys()?,
-        buckets: old.list_buckets(None)?,
-        queued: old.queued_file_ids()?,
-    })
+    let buckets = old.list_buckets(None)?;
+    let mut versioning = BTreeMap::new();
+    for b in &buckets {
+        if let Some(state) = old.bucket_versioning(&b.name)? {
+            versioning.insert(b.name.clone(), state);
+        }
+    }
+    Ok(Kept { keys: old.list_stored_keys()?, buckets, versioning, queued: old.queued_file_ids()? })
 }
 
 /// Fails with [`RebuildError::InUse`] when another connection has the
@@ -228,22 +241,36 @@ fn write_fresh(
     fresh: &Path,
     target: &Path,
     kept: Kept,
-    objects: BTreeMap<(String, String), super::assemble::Rebuilt>,
+    objects: BTreeMap<(String, String), Vec<Rebuilt>>,
     locks: &[(String, crate::index::ObjectLock)],
 ) -> Result<usize, RebuildError> {
     remove_db(fresh)?;
     let now = now_ms();
     let mut by_bucket: BTreeMap<String, Vec<(String, NewObject)>> = BTreeMap::new();
+    let mut versioned: BTreeMap<String, Vec<(String, Vec<RestoredVersion>)>> = BTreeMap::new();
     let mut buckets: BTreeMap<String, Bucket> =
         kept.buckets.into_iter().map(|b| (b.name.clone(), b)).collect();
-    for ((bucket, key), rebuilt) in objects {
+    let mut inferred: BTreeMap<String, Versioning> = BTreeMap::new();
+    for ((bucket, key), versions) in objects {
+        let Some(first) = versions.first() else { continue };
         buckets.entry(bucket.clone()).or_insert_with(|| Bucket {
             name: bucket.clone(),
-            home_group: rebuilt.group.clone(),
+            home_group: first.group.clone(),
             owner: DEFAULT_OWNER.to_string(),
-            created_ms: rebuilt.object.last_modified_ms,
+            created_ms: first.modified_ms(),
         });
-        by_bucket.entry(bucket).or_default().push((key, rebuilt.object));
+        match unversioned(versions) {
+            Ok(object) => by_bucket.entry(bucket).or_default().push((key, object)),
+            Err(versions) => {
+                let restored: Vec<RestoredVersion> = versions.into_iter().map(restored).collect();
+                let named = restored.iter().any(|v| v.version_id != NULL_VERSION);
+                let slot = inferred.entry(bucket.clone()).or_insert(Versioning::Suspended);
+                if named {
+                    *slot = Versioning::Enabled;
+                }
+                versioned.entry(bucket).or_default().push((key, restored));
+            }
+        }
     }
     {
         let mut index = Index::open(fresh)?;
@@ -253,10 +280,22 @@ fn write_fresh(
         for bucket in buckets.values() {
             index.create_bucket(bucket)?;
         }
+        // Lone untagged objects are written while their bucket is still
+        // unversioned, so each stays the `null` version it was.
         for (bucket, objects) in &by_bucket {
             for chunk in objects.chunks(1000) {
                 index.put_objects(bucket, chunk)?;
             }
+        }
+        for (bucket, keys) in &versioned {
+            for chunk in keys.chunks(1000) {
+                index.restore_versions(bucket, chunk)?;
+            }
+        }
+        // The old index's state wins over what the versions suggest.
+        inferred.extend(kept.versioning);
+        for (bucket, state) in &inferred {
+            index.set_bucket_versioning(bucket, *state)?;
         }
         // Before the rename, so the index never goes live without them.
         super::lock_restore::restore(&mut index, locks)?;
@@ -276,6 +315,29 @@ fn write_fresh(
             .map_err(|source| RebuildError::Io { path: dir.to_path_buf(), source })?;
     }
     Ok(buckets.len())
+}
+
+/// A key's lone untagged object (written as before versioning), or its
+/// versions as they are.
+fn unversioned(versions: Vec<Rebuilt>) -> Result<NewObject, Vec<Rebuilt>> {
+    match <[Rebuilt; 1]>::try_from(versions) {
+        Ok([Rebuilt { body: Body::Object(object), version: None, .. }]) => Ok(*object),
+        Ok([one]) => Err(vec![one]),
+        Err(versions) => Err(versions),
+    }
+}
+
+/// A rebuilt version as the index restores it (an untagged one is the
+/// oldest `null`).
+fn restored(r: Rebuilt) -> RestoredVersion {
+    let (version_id, seq) = r.version.map_or((NULL_VERSION.to_string(), 0), |v| (v.id, v.seq));
+    let content = match r.body {
+        Body::Object(o) => RestoredContent::Object(o),
+        Body::Marker { file, modified_ms } => {
+            RestoredContent::Marker { file: Some(file), modified_ms }
+        }
+    };
+    RestoredVersion { version_id, seq, content }
 }
 
 /// Removes a database file and its WAL and shared-memory files.

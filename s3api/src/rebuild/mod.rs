@@ -14,6 +14,7 @@ pub mod lock_tags;
 pub mod scan;
 pub mod sweep;
 pub mod tags;
+pub mod version_tags;
 
 pub use build::{RebuildError, RebuildReport, rebuild_index};
 pub use scan::{LiveFile, ScanError, live_files};

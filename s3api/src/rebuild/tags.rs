@@ -16,6 +16,7 @@
 //! | `s3-m.<name>` | user metadata `x-amz-meta-<name>` (escaped) |
 //! | `s3-sse` | an encrypted object's envelope, base64 (`crate::crypto::Envelope`: the kind and the *wrapped* data key, never a clear key) |
 //! | `s3-sse-etag` | an encrypted object's ETag, merged in after the upload (the stored bytes are ciphertext, so a rebuild cannot recompute it) |
+//! | `s3-version`, `s3-seq`, `s3-delete-marker`, `s3-alias-v.<id>` | versions and delete markers: see [`super::version_tags`] |
 //!
 //! FastDFS limits names to 64 bytes and values to 256, and a value cannot
 //! hold the separators 0x01, 0x02 or NUL. S3 keys are up to 1024 bytes of
@@ -38,6 +39,7 @@ use base64::engine::general_purpose::STANDARD;
 use fdfs_protocol::consts::{MAX_META_NAME_LEN, MAX_META_VALUE_LEN};
 use fdfs_protocol::metadata::Metadata;
 
+use super::version_tags::{self, VersionTag};
 use crate::index::ObjectMeta;
 
 const BUCKET: &str = "s3-bucket";
@@ -95,6 +97,9 @@ pub struct Alias {
     /// file is encrypted; `None` for a plain file, and for copies tagged
     /// before copies recorded it (those cannot be restored).
     pub encryption: Option<Vec<u8>>,
+    /// The copy's version, when it was made in a versioned bucket
+    /// ([`super::version_tags`]).
+    pub version: Option<VersionTag>,
 }
 
 impl Alias {
@@ -104,6 +109,7 @@ impl Alias {
             bucket: bucket.to_string(),
             key: key.to_string(),
             encryption: encryption.map(<[u8]>::to_vec),
+            version: None,
         }
     }
 }
@@ -126,6 +132,10 @@ pub struct FileTag {
     /// Stored headers and user metadata by tag name (`s3-h.…`, `s3-m.…`),
     /// unescaped.
     pub attrs: BTreeMap<String, String>,
+    /// The version the file belongs to, in a versioned bucket.
+    pub version: Option<VersionTag>,
+    /// The file records a delete marker.
+    pub delete_marker: bool,
 }
 
 impl FileTag {
@@ -139,7 +149,16 @@ impl FileTag {
             complete: None,
             aliases: Vec::new(),
             attrs: BTreeMap::new(),
+            version: None,
+            delete_marker: false,
         }
+    }
+
+    /// The tag of the file recording a delete marker of `bucket`/`key`.
+    pub fn marker(bucket: &str, key: &str) -> Self {
+        let mut tag = Self::object(bucket, key, None);
+        tag.delete_marker = true;
+        tag
     }
 
     /// This tag with `meta`'s headers and user metadata recorded too
@@ -208,6 +227,10 @@ impl FileTag {
             meta.push(PART, part.number.to_string());
         }
         push_attrs(&mut meta, &self.attrs);
+        if self.delete_marker {
+            let (name, value) = version_tags::marker_entry();
+            meta.push(name, value);
+        }
         meta
     }
 
@@ -243,7 +266,17 @@ impl FileTag {
                 attrs.insert(name.to_string(), value);
             }
         }
-        Some(Self { bucket, key, content_type, part, complete, aliases: aliases(meta), attrs })
+        Some(Self {
+            bucket,
+            key,
+            content_type,
+            part,
+            complete,
+            aliases: aliases(meta),
+            attrs,
+            version: version_tags::version_of(meta),
+            delete_marker: version_tags::is_marker(meta),
+        })
     }
 }
 
@@ -393,6 +426,7 @@ fn chunked(meta: &Metadata, name: &str) -> Option<String> {
 
 /// Every alias the metadata names.
 fn aliases(meta: &Metadata) -> Vec<Alias> {
+    let versions = version_tags::alias_versions(meta);
     let mut ids = BTreeMap::new();
     for (name, _) in meta.iter() {
         let Ok(name) = std::str::from_utf8(name) else { continue };
@@ -411,7 +445,8 @@ fn aliases(meta: &Metadata) -> Vec<Alias> {
                 Some(b64) => Some(STANDARD.decode(b64).ok()?),
                 None => None,
             };
-            Some(Alias { bucket: bucket.to_string(), key: key.to_string(), encryption })
+            let version = versions.get(id).cloned();
+            Some(Alias { bucket: bucket.to_string(), key: key.to_string(), encryption, version })
         })
         .collect()
 }

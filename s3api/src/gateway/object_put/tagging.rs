@@ -60,19 +60,24 @@ async fn merge_one(inner: &Inner, file_id: &str, meta: &Metadata) -> Result<(), 
 /// only a new envelope, when it re-wrapped the data key.
 /// Deleting or overwriting the copy later leaves the alias in place (a
 /// rebuild while the files still exist for the source resurrects it).
+/// In a versioned bucket the alias also records the copy's version
+/// (`version`: its ID and seq), so a copy onto its own key (restoring an
+/// older version) is recorded too.
 pub(in crate::gateway) async fn record_alias(
     inner: &Inner,
     source: (&str, &str),
     bucket: &str,
     key: &str,
     info: &crate::index::ObjectInfo,
+    seq: i64,
 ) {
+    let version = info.version_id.clone();
     let same = source == (bucket, key);
-    if same && info.meta.encryption.is_none() {
+    if same && info.meta.encryption.is_none() && version.is_none() {
         return;
     }
-    let (b, k) = (bucket.to_string(), key.to_string());
-    let files = match inner.index.read(move |ix| ix.get_object(&b, &k)).await {
+    let (b, k, v) = (bucket.to_string(), key.to_string(), version.clone());
+    let files = match inner.index.read(move |ix| ix.get_version(&b, &k, v.as_deref())).await {
         Ok(record) if record.info.last_modified_ms == info.last_modified_ms => {
             record.data.file_ids().into_iter().map(str::to_string).collect::<Vec<_>>()
         }
@@ -87,9 +92,14 @@ pub(in crate::gateway) async fn record_alias(
     let token = crate::index::random_id(super::super::now_ms());
     let id = &token[token.len().saturating_sub(24)..];
     let envelope = info.meta.encryption.as_deref();
-    let meta = match envelope {
-        Some(e) if same => crate::rebuild::tags::sse_metadata(e),
+    let mut meta = match envelope {
+        // A copy onto itself that is no new version only re-wrapped the key.
+        Some(e) if same && version.is_none() => crate::rebuild::tags::sse_metadata(e),
         _ => crate::rebuild::tags::alias_metadata(id, bucket, key, envelope),
     };
+    if let Some(v) = &version {
+        let tags = crate::rebuild::version_tags::alias_version_metadata(id, v, seq);
+        meta.apply(MetaOp::Merge, &tags);
+    }
     merge_tags(inner, &files, &meta).await;
 }

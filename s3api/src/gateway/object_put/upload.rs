@@ -186,7 +186,7 @@ pub(in crate::gateway) async fn upload_verified(
 /// that group), so a bucket is never capped by its home group's disks
 /// (design: "The mapping"). A storage that refuses for space after the
 /// body streamed cannot be retried: that stays a 503.
-async fn store<R>(
+pub(in crate::gateway) async fn store<R>(
     inner: &Inner,
     group: &str,
     tag: &FileTag,

@@ -54,6 +54,8 @@ pub struct CompleteUpload {
 pub struct Completed {
     /// The object's attributes.
     pub info: ObjectInfo,
+    /// The new version's `seq` (for the rebuild tags; 0 for a retry).
+    pub seq: i64,
     /// File IDs put on the delete queue (parts left out, and whatever the
     /// new object replaced).
     pub released: Vec<String>,
@@ -142,7 +144,7 @@ impl Index {
                 let info =
                     completed_from(&tx, &b, key, upload_id)?.ok_or(IndexError::NoSuchUpload(id))?;
                 tx.commit()?;
-                return Ok(Completed { info, released: Vec::new(), retried: true });
+                return Ok(Completed { info, seq: 0, released: Vec::new(), retried: true });
             }
             Err(e) => return Err(e),
         };
@@ -202,7 +204,7 @@ impl Index {
             meta: obj.meta,
             version_id: b.shown(w.version_id),
         };
-        Ok(Completed { info, released, retried: false })
+        Ok(Completed { info, seq: w.seq, released, retried: false })
     }
 }
 

@@ -43,6 +43,10 @@ pub(super) fn assert_refcounts_exact(index: &Index) {
     assert_eq!(bad, 0, "a key without exactly one latest version");
 }
 
+fn cond_none() -> WriteCondition {
+    WriteCondition::none()
+}
+
 fn queued(index: &Index) -> Vec<String> {
     let mut stmt = index.conn.prepare("SELECT file_id FROM delete_queue ORDER BY file_id").unwrap();
     stmt.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
@@ -263,6 +267,16 @@ fn conditions_address_the_current_object_and_buckets_with_markers_are_not_empty(
     let any = WriteCondition::if_match("*");
     let r = index.put_version_if("b", "k", &single("f3", 1), None, &any);
     assert!(matches!(r, Err(IndexError::NoSuchKey { .. })));
+    // With a version ID, If-Match is about that version: an old one's
+    // ETag holds for it, the current object's does not.
+    let w = index.put_version_if("b", "c", &single("f4", 1), None, &cond_none()).unwrap();
+    index.put_version_if("b", "c", &single("f5", 1), None, &cond_none()).unwrap();
+    let old = w.version_id.as_deref();
+    let wrong = WriteCondition::if_match(single("f5", 1).etag);
+    let r = index.delete_version_if("b", "c", old, None, 9, &wrong);
+    assert!(matches!(r, Err(IndexError::PreconditionFailed(_))));
+    let right = WriteCondition::if_match(single("f4", 1).etag);
+    assert!(index.delete_version_if("b", "c", old, None, 9, &right).unwrap().found);
     // Only markers and old versions left: the bucket is not empty.
     assert!(matches!(index.delete_bucket("b", 1), Err(IndexError::BucketNotEmpty(_))));
     assert_refcounts_exact(&index);
