@@ -16,6 +16,7 @@ use s3s::S3Result;
 use super::object_put::{reject, store};
 use super::{Inner, error, now_ms};
 use crate::index::{Deleted, Intent, random_id};
+use crate::lifecycle::markers::{MarkerFiles, MarkerFuture, PreparedMarker};
 use crate::rebuild::tags::FileTag;
 use crate::rebuild::version_tags::version_metadata;
 
@@ -93,4 +94,48 @@ pub(super) async fn settle(inner: &Inner, marker: MarkerFile, deleted: &Deleted)
 /// After a failed index write: the marker file is dropped.
 pub(super) async fn discard(inner: &Inner, marker: MarkerFile) {
     reject(inner, marker.token).await;
+}
+
+/// The lifecycle worker's marker files, stored and settled as a DELETE's
+/// are ([`crate::lifecycle::markers`]).
+#[derive(Clone)]
+pub(crate) struct LifecycleMarkers(pub(crate) std::sync::Arc<Inner>);
+
+impl std::fmt::Debug for LifecycleMarkers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LifecycleMarkers")
+    }
+}
+
+impl MarkerFiles for LifecycleMarkers {
+    fn prepare<'a>(
+        &'a self,
+        bucket: &'a str,
+        key: &'a str,
+    ) -> MarkerFuture<'a, Option<PreparedMarker>> {
+        Box::pin(async move {
+            match prepare(&self.0, "", bucket, key).await {
+                Ok(m) => m.map(|m| PreparedMarker { token: m.token, file_id: m.file_id }),
+                Err(e) => {
+                    tracing::warn!(bucket, key, error = %e,
+                        "lifecycle cannot store a delete marker's file; the marker goes without");
+                    None
+                }
+            }
+        })
+    }
+
+    fn settle<'a>(
+        &'a self,
+        marker: PreparedMarker,
+        made: Option<&'a Deleted>,
+    ) -> MarkerFuture<'a, ()> {
+        Box::pin(async move {
+            let marker = MarkerFile { token: marker.token, file_id: marker.file_id };
+            match made {
+                Some(d) => settle(&self.0, marker, d).await,
+                None => discard(&self.0, marker).await,
+            }
+        })
+    }
 }

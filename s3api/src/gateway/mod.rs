@@ -175,6 +175,12 @@ impl Gateway {
         Self { inner: Arc::new(inner) }
     }
 
+    /// The shared state, for background work that acts as the gateway
+    /// does (the lifecycle worker's marker files).
+    pub(crate) fn inner(&self) -> Arc<Inner> {
+        Arc::clone(&self.inner)
+    }
+
     /// This gateway with lifecycle days `day` long (tests shorten them);
     /// call it before the gateway is cloned.
     pub fn with_lifecycle_day(mut self, day: Duration) -> Self {

@@ -189,11 +189,13 @@ impl GatewayServer {
             master_key.clone(),
         )
         .with_lifecycle_day(config.lifecycle.day);
+        let markers = Arc::new(super::delete_marker::LifecycleMarkers(gateway.inner()));
+        let lifecycle = LifecycleWorker::new(index.clone(), Arc::clone(&wake), config.lifecycle)
+            .with_markers(markers);
         let hosts = (!config.virtual_host_domains.is_empty()).then_some(hosts);
         let service = super::service::build(gateway, index.clone(), master_key, hosts);
         let reaper =
             Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
-        let lifecycle = LifecycleWorker::new(index.clone(), Arc::clone(&wake), config.lifecycle);
         let drainer = Drainer::new(index.clone(), tracker, storage, wake, config.drainer_idle)
             .with_sweep(config.orphan_sweep);
         let listener = listen(config.listen)

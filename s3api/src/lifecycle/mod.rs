@@ -15,11 +15,13 @@
 //! - [`eval`] — expiry dates (days rounded up to midnight UTC), the
 //!   `x-amz-expiration` header, which versions, markers and uploads go.
 //! - [`plan`] — what the rules do to one key and its versions.
+//! - [`markers`] — the files that record the delete markers it makes.
 //! - [`tags`] — the tag set filters are evaluated against (empty until
 //!   object tagging exists).
 //! - [`worker`] — the background worker, its settings and its progress.
 
 pub mod eval;
+pub mod markers;
 pub mod model;
 pub mod parse;
 pub mod plan;

@@ -21,6 +21,7 @@
 //! act within seconds. It changes the worker and the `x-amz-expiration`
 //! header alike; never set it in production.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,6 +30,7 @@ use tokio::sync::Notify;
 use tracing::{Instrument, info_span};
 
 use super::eval::{self, DAY_MS};
+use super::markers::{MarkerFiles, PreparedMarker};
 use super::model::Configuration;
 use super::plan::{KeyPlan, plan_key};
 use super::tags::object_tags;
@@ -100,12 +102,21 @@ pub struct LifecycleWorker {
     index: IndexHandle,
     wake_drainer: Arc<Notify>,
     settings: LifecycleSettings,
+    markers: Option<Arc<dyn MarkerFiles>>,
 }
 
 impl LifecycleWorker {
     /// A worker over `index` that wakes `wake_drainer` when it queued files.
     pub fn new(index: IndexHandle, wake_drainer: Arc<Notify>, settings: LifecycleSettings) -> Self {
-        Self { index, wake_drainer, settings }
+        Self { index, wake_drainer, settings, markers: None }
+    }
+
+    /// This worker recording the delete markers it makes with files
+    /// stored through `markers` (without, a marker has no file and a
+    /// rebuild cannot see it: only tests of the index go without).
+    pub fn with_markers(mut self, markers: Arc<dyn MarkerFiles>) -> Self {
+        self.markers = Some(markers);
+        self
     }
 
     /// Runs passes until `shutdown`, resuming a pass a previous process
@@ -195,22 +206,35 @@ impl LifecycleWorker {
             if shutdown.is_triggered() {
                 return Ok(false);
             }
+            let prepared = match progress.phase {
+                Phase::Objects => self.prepare_markers(progress, &config, day_ms).await?,
+                Phase::Uploads => Vec::new(),
+            };
+            let files: HashMap<String, String> =
+                prepared.iter().map(|(k, m)| (k.clone(), m.file_id.clone())).collect();
             let (phase, p, config, b) =
                 (progress.phase, progress.clone(), Arc::clone(&config), bucket.clone());
-            let (out, next) = self
+            let result = self
                 .index
                 .write(move |ix| {
                     let now = now_ms();
                     match phase {
-                        Phase::Objects => ix.lifecycle_object_batch(&p, BATCH, now, &|c| {
-                            key_plan(&config, &b, c, now, day_ms)
-                        }),
+                        Phase::Objects => ix.lifecycle_object_batch_with(
+                            &p,
+                            BATCH,
+                            now,
+                            &|c| key_plan(&config, &b, c, now, day_ms),
+                            &files,
+                        ),
                         Phase::Uploads => ix.lifecycle_upload_batch(&p, BATCH, now, &|u| {
                             upload_aborts(&config, u, now, day_ms)
                         }),
                     }
                 })
-                .await?;
+                .await;
+            let made = result.as_ref().map(|(out, _)| out.made_markers.as_slice()).unwrap_or(&[]);
+            self.settle_markers(prepared, made).await;
+            let (out, next) = result?;
             self.account(phase, &out, stats, &mut expired, &mut aborted);
             let finished = out.done && phase == Phase::Uploads;
             *progress = next;
@@ -222,6 +246,50 @@ impl LifecycleWorker {
             tracing::info!(bucket = %bucket, expired, aborted, "lifecycle applied");
         }
         Ok(true)
+    }
+
+    /// The marker files of the next object batch: one per key whose
+    /// current version it will expire in a versioned bucket.
+    async fn prepare_markers(
+        &self,
+        progress: &Progress,
+        config: &Arc<Configuration>,
+        day_ms: i64,
+    ) -> Result<Vec<(String, PreparedMarker)>, IndexError> {
+        let Some(markers) = &self.markers else {
+            return Ok(Vec::new());
+        };
+        let (p, config) = (progress.clone(), Arc::clone(config));
+        let keys = self
+            .index
+            .read(move |ix| {
+                let now = now_ms();
+                ix.lifecycle_marker_keys(&p, BATCH, &|c| {
+                    key_plan(&config, &p.bucket, c, now, day_ms)
+                })
+            })
+            .await?;
+        let mut prepared = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(m) = markers.prepare(&progress.bucket, &key).await {
+                prepared.push((key, m));
+            }
+        }
+        Ok(prepared)
+    }
+
+    /// Settles each marker file after its batch: tagged if a marker of its
+    /// key was made on it, dropped otherwise.
+    async fn settle_markers(
+        &self,
+        prepared: Vec<(String, PreparedMarker)>,
+        made: &[(String, crate::index::Deleted)],
+    ) {
+        let Some(markers) = &self.markers else { return };
+        for (key, m) in prepared {
+            let deleted = made.iter().find(|(k, _)| *k == key).map(|(_, d)| d);
+            markers.settle(m, deleted).await;
+        }
     }
 
     fn account(

@@ -80,6 +80,13 @@ async fn current_expiry_in_a_versioned_bucket_adds_a_delete_marker() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(versions(&s3, "vcur", "cur/").await, v);
     assert!(exists(&s3, "vcur", "keep/a").await);
+    // The marker is recorded on the storages too: an index rebuilt from
+    // them keeps cur/a deleted, with the same versions.
+    let (rebuilt, trigger) = stack.rebuilt_gateway("rebuilt").await;
+    assert_eq!(versions(&rebuilt, "vcur", "cur/").await, v);
+    assert!(!exists(&rebuilt, "vcur", "cur/a").await);
+    assert!(exists(&rebuilt, "vcur", "keep/a").await);
+    trigger.trigger();
     stack.stop().await;
 }
 

@@ -157,6 +157,29 @@ impl Stack {
         client_at(self.s3, secret)
     }
 
+    /// Rebuilds an index from the storages into a fresh directory under
+    /// the stack's (`fdfs gateway rebuild-index`) and starts a second
+    /// gateway on it (no orphan sweep, no lifecycle pass of its own): a
+    /// client of it, and the trigger that stops it.
+    pub async fn rebuilt_gateway(&self, name: &str) -> (Client, ShutdownTrigger) {
+        let pool = Pool::default();
+        let tracker = TrackerClient::new(vec![self.tracker], pool.clone()).unwrap();
+        let storage = fdfs_protocol::client::StorageClient::new(pool);
+        let fresh = self.dir.path().join(name);
+        std::fs::create_dir_all(&fresh).unwrap();
+        fdfs_s3api::rebuild::rebuild_index(&tracker, &storage, &fresh).await.unwrap();
+        let listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        let mut config = GatewayConfig::new(listen, vec![self.tracker], fresh);
+        config.orphan_sweep = None;
+        config.lifecycle.interval = Duration::from_secs(3600);
+        config.owner_key = Some(owner_key());
+        let gateway = GatewayServer::bind(config).await.unwrap();
+        let addr = gateway.local_addr();
+        let (trigger, shutdown) = shutdown_channel();
+        tokio::spawn(gateway.run(shutdown));
+        (client_at(addr, SECRET), trigger)
+    }
+
     /// Stops the servers, gateway first.
     pub async fn stop(self) {
         for trigger in self.triggers.iter().rev() {

@@ -1,6 +1,8 @@
 //! The worker's batches: keys with their versions, and incomplete
 //! uploads, each batch one write transaction together with its progress.
 
+use std::collections::HashMap;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::super::Index;
@@ -28,6 +30,48 @@ impl Index {
         now_ms: i64,
         plan: &dyn Fn(&KeyCandidate) -> KeyPlan,
     ) -> Result<(BatchOutcome, Progress)> {
+        self.lifecycle_object_batch_with(progress, limit, now_ms, plan, &HashMap::new())
+    }
+
+    /// The keys of the next [`Index::lifecycle_object_batch`] whose plan
+    /// expires the current version in a versioned bucket, i.e. that will
+    /// get a delete marker: the worker stores a marker file for each
+    /// first (a read; the batch itself judges again).
+    pub fn lifecycle_marker_keys(
+        &mut self,
+        progress: &Progress,
+        limit: usize,
+        plan: &dyn Fn(&KeyCandidate) -> KeyPlan,
+    ) -> Result<Vec<String>> {
+        let tx = self.read_tx()?;
+        let keys = match existing_bucket(&tx, &progress.bucket)? {
+            Some(bucket) if bucket.versioning.is_some() => {
+                let after = progress.cursor_key.as_deref().unwrap_or("");
+                key_candidates(&tx, &bucket, after, limit)?
+                    .into_iter()
+                    .filter(|c| plan(c).expire_current)
+                    .map(|c| c.key)
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        tx.commit()?;
+        Ok(keys)
+    }
+
+    /// [`Index::lifecycle_object_batch`] with marker files by key: a key
+    /// that gets a delete marker has it recorded by its file from
+    /// `markers` (see `gateway::delete_marker`); the markers made are in
+    /// [`BatchOutcome::made_markers`], and a supplied file no marker used
+    /// is the caller's to discard.
+    pub fn lifecycle_object_batch_with(
+        &mut self,
+        progress: &Progress,
+        limit: usize,
+        now_ms: i64,
+        plan: &dyn Fn(&KeyCandidate) -> KeyPlan,
+        markers: &HashMap<String, String>,
+    ) -> Result<(BatchOutcome, Progress)> {
         let tx = self.write_tx()?;
         let mut out = BatchOutcome::default();
         let mut next = progress.clone();
@@ -42,7 +86,8 @@ impl Index {
         for c in &candidates {
             let p = plan(c);
             if !p.is_empty() {
-                apply_plan(&tx, &bucket, c, &p, &lock, now_ms, &mut out)?;
+                let marker = markers.get(&c.key).map(String::as_str);
+                apply_plan(&tx, &bucket, c, &p, &lock, (marker, now_ms), &mut out)?;
             }
         }
         out.done = candidates.len() < limit;
@@ -180,7 +225,7 @@ fn apply_plan(
     c: &KeyCandidate,
     plan: &KeyPlan,
     lock: &LockGuard,
-    now_ms: i64,
+    (marker, now_ms): (Option<&str>, i64),
     out: &mut BatchOutcome,
 ) -> Result<()> {
     let mut left = c.versions.len();
@@ -214,9 +259,12 @@ fn apply_plan(
         if locked {
             out.locked += 1;
         } else {
-            let d = delete_version(conn, bucket, &c.key, None, None, now_ms, false)?;
+            let d = delete_version(conn, bucket, &c.key, None, marker, now_ms, false)?;
             out.expired += 1;
-            out.released.extend(d.released);
+            out.released.extend(d.released.iter().cloned());
+            if d.delete_marker && marker.is_some() {
+                out.made_markers.push((c.key.clone(), d));
+            }
         }
         return Ok(());
     }

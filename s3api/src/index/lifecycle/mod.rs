@@ -97,6 +97,10 @@ pub struct BatchOutcome {
     pub locked: usize,
     /// File IDs put on the delete queue.
     pub released: Vec<String>,
+    /// Delete markers made on a marker file the caller supplied: the key
+    /// and what the delete did (its version ID and seq go into the file's
+    /// tags).
+    pub made_markers: Vec<(String, super::types::Deleted)>,
     /// The phase is finished (fewer than `limit` rows were left).
     pub done: bool,
 }
