@@ -711,7 +711,8 @@ async fn rebuild_index_restores_locks() {
     let s3 = stack.client(SECRET);
     make_lock_bucket(&s3, "rbl").await;
     let until = in_secs(3600);
-    s3.put_object()
+    let kept = s3
+        .put_object()
         .bucket("rbl")
         .key("kept")
         .object_lock_mode(ObjectLockMode::Compliance)
@@ -720,6 +721,7 @@ async fn rebuild_index_restores_locks() {
         .send()
         .await
         .unwrap();
+    let kept_version = kept.version_id().unwrap().to_string();
     s3.put_object()
         .bucket("rbl")
         .key("held")
@@ -744,7 +746,7 @@ async fn rebuild_index_restores_locks() {
     let report = rebuild_index(&tracker, &storage, &fresh).await.unwrap();
     assert_eq!((report.objects, report.locked_files), (3, 2), "{report:?}");
     let mut index = Index::open(index_path(&fresh)).unwrap();
-    let kept = index.object_lock("rbl", "kept", None).unwrap();
+    let kept = index.object_lock("rbl", "kept", Some(&kept_version)).unwrap();
     let want = Retention { mode: LockMode::Compliance, until_ms: until.secs() * 1000 };
     assert_eq!(kept, ObjectLock { retention: Some(want), legal_hold: false });
     assert!(index.object_lock("rbl", "held", None).unwrap().legal_hold);
@@ -752,7 +754,7 @@ async fn rebuild_index_restores_locks() {
     // The bucket is a lock bucket again, so the versions stay protected.
     assert!(index.get_bucket_lock("rbl").unwrap().is_some());
     assert!(matches!(
-        index.delete_version_if("rbl", "kept", Some("null"), None, 0, &Default::default()),
+        index.delete_version_if("rbl", "kept", Some(&kept_version), None, 0, &Default::default()),
         Err(IndexError::ObjectLocked(_))
     ));
     stack.stop().await;
