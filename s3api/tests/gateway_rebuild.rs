@@ -13,7 +13,6 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
@@ -23,7 +22,6 @@ use fdfs_protocol::Status;
 use fdfs_protocol::client::{Content, Pool, StorageClient, TrackerClient, storage_socket_addr};
 use fdfs_protocol::connection::ConnError;
 use fdfs_protocol::metadata::Metadata;
-use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
 use fdfs_s3api::rebuild::tags::FileTag;
 use fdfs_s3api::rebuild::{RebuildError, rebuild_index, sweep_orphans};
 use support::{SECRET, Stack, body};
@@ -47,22 +45,6 @@ async fn snapshot(
         out.push((key, obj.size().unwrap(), obj.e_tag().unwrap().to_string(), ct, body(got).await));
     }
     out
-}
-
-/// A gateway on `data` (owner key set), serving until the trigger fires.
-async fn second_gateway(
-    stack: &Stack,
-    data: std::path::PathBuf,
-) -> (Client, fdfs_protocol::server::ShutdownTrigger) {
-    let mut config =
-        GatewayConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), vec![stack.tracker], data);
-    config.orphan_sweep = None;
-    config.owner_key = Some(support::owner_key());
-    let gateway = GatewayServer::bind(config).await.unwrap();
-    let addr = gateway.local_addr();
-    let (trigger, shutdown) = fdfs_protocol::server::shutdown_channel();
-    tokio::spawn(gateway.run(shutdown));
-    (support::client_at(addr, SECRET), trigger)
 }
 
 #[tokio::test]
@@ -151,7 +133,7 @@ async fn rebuilt_index_serves_the_same_objects() {
     let report = rebuild_index(&tracker, &storage, &fresh).await.unwrap();
     assert_eq!((report.buckets, report.objects), (2, 7), "{report:?}");
 
-    let (s3b, trigger) = second_gateway(&stack, fresh.clone()).await;
+    let (s3b, trigger) = stack.gateway_on(fresh.clone()).await;
     for (i, b) in ["rba", "rbb"].into_iter().enumerate() {
         assert_eq!(snapshot(&s3b, b).await, before[i], "bucket {b}");
     }

@@ -10,7 +10,6 @@
 
 mod support;
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use aws_sdk_s3::Client;
@@ -19,7 +18,6 @@ use aws_sdk_s3::types::{
     BucketVersioningStatus, CompletedMultipartUpload, CompletedPart, VersioningConfiguration,
 };
 use fdfs_protocol::client::{Pool, StorageClient, TrackerClient};
-use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
 use fdfs_s3api::rebuild::{RebuildError, rebuild_index};
 use support::{SECRET, Stack, body};
 
@@ -66,21 +64,6 @@ async fn snapshot(s3: &Client, bucket: &str) -> Vec<Seen> {
     }
     out.sort();
     out
-}
-
-async fn second_gateway(
-    stack: &Stack,
-    data: std::path::PathBuf,
-) -> (Client, fdfs_protocol::server::ShutdownTrigger) {
-    let mut config =
-        GatewayConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)), vec![stack.tracker], data);
-    config.orphan_sweep = None;
-    config.owner_key = Some(support::owner_key());
-    let gateway = GatewayServer::bind(config).await.unwrap();
-    let addr = gateway.local_addr();
-    let (trigger, shutdown) = fdfs_protocol::server::shutdown_channel();
-    tokio::spawn(gateway.run(shutdown));
-    (support::client_at(addr, SECRET), trigger)
 }
 
 async fn state(s3: &Client, bucket: &str) -> Option<BucketVersioningStatus> {
@@ -160,7 +143,7 @@ async fn rebuild_restores_versions_and_delete_markers() {
     let fresh = stack.dir.path().join("rebuilt");
     std::fs::create_dir_all(&fresh).unwrap();
     rebuild_index(&tracker, &storage, &fresh).await.unwrap();
-    let (s3b, trigger) = second_gateway(&stack, fresh.clone()).await;
+    let (s3b, trigger) = stack.gateway_on(fresh.clone()).await;
     assert_eq!(snapshot(&s3b, "rbv").await, before[0], "rbv after the rebuild");
     assert_eq!(snapshot(&s3b, "rbs").await, before[1], "rbs after the rebuild");
     // Without an old index, tagged versions make a bucket Enabled.
@@ -183,7 +166,7 @@ async fn rebuild_restores_versions_and_delete_markers() {
             other => break other.map(|_| ()).unwrap(),
         }
     }
-    let (s3c, _trigger) = second_gateway(&stack, fresh).await;
+    let (s3c, _trigger) = stack.gateway_on(fresh).await;
     assert_eq!(state(&s3c, "rbs").await, Some(BucketVersioningStatus::Suspended));
     assert_eq!(snapshot(&s3c, "rbv").await, before[0], "rbv after a second rebuild");
     stack.stop().await;

@@ -318,23 +318,6 @@ async fn what_is_not_built_is_refused() {
     stack.stop().await;
 }
 
-/// A gateway on data directory `data` (sharing the stack's cluster).
-async fn second_gateway(
-    stack: &Stack,
-    data: std::path::PathBuf,
-) -> (Client, fdfs_protocol::server::ShutdownTrigger) {
-    use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
-    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let mut config = GatewayConfig::new(listen, vec![stack.tracker], data);
-    config.orphan_sweep = None;
-    config.owner_key = Some(support::owner_key());
-    let gateway = GatewayServer::bind(config).await.unwrap();
-    let addr = gateway.local_addr();
-    let (trigger, shutdown) = fdfs_protocol::server::shutdown_channel();
-    tokio::spawn(gateway.run(shutdown));
-    (support::client_at(addr, SECRET), trigger)
-}
-
 /// The envelope (wrapped key only) and ETag ride in the file's tags, so a
 /// rebuilt index serves encrypted objects; the tags never hold a clear
 /// key.
@@ -388,7 +371,7 @@ async fn rebuild_index_restores_encrypted_objects() {
         .unwrap();
     let report = rebuild_index(&tracker, &storage, &fresh).await.unwrap();
     assert_eq!(report.objects, 2, "{report:?}");
-    let (s3b, trigger) = second_gateway(&stack, fresh).await;
+    let (s3b, trigger) = stack.gateway_on(fresh).await;
     let got =
         s3b.get_object().bucket("rbe").key("s3").range("bytes=60000-69999").send().await.unwrap();
     assert_eq!(got.server_side_encryption(), Some(&ServerSideEncryption::Aes256));

@@ -53,23 +53,6 @@ fn no_retry(s3: &Client) -> Client {
     Client::from_conf(s3.config().to_builder().retry_config(RetryConfig::disabled()).build())
 }
 
-/// A gateway on data directory `data` (sharing the stack's cluster).
-async fn second_gateway(
-    stack: &Stack,
-    data: std::path::PathBuf,
-) -> (Client, fdfs_protocol::server::ShutdownTrigger) {
-    use fdfs_s3api::gateway::server::{GatewayConfig, GatewayServer};
-    let listen = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
-    let mut config = GatewayConfig::new(listen, vec![stack.tracker], data);
-    config.orphan_sweep = None;
-    config.owner_key = Some(support::owner_key());
-    let gateway = GatewayServer::bind(config).await.unwrap();
-    let addr = gateway.local_addr();
-    let (trigger, shutdown) = fdfs_protocol::server::shutdown_channel();
-    tokio::spawn(gateway.run(shutdown));
-    (support::client_at(addr, SECRET), trigger)
-}
-
 /// Copies of an SSE-S3 and an SSE-C object (to SSE-C under another key,
 /// and to SSE-S3) survive `rebuild-index`, each readable with its own key.
 #[tokio::test]
@@ -129,7 +112,7 @@ async fn rebuild_index_restores_encrypted_copies() {
         (TrackerClient::new(vec![stack.tracker], pool.clone()).unwrap(), StorageClient::new(pool));
     let report = rebuild_index(&tracker, &storage, &fresh).await.unwrap();
     assert_eq!(report.objects, 5, "{report:?}");
-    let (s3b, trigger) = second_gateway(&stack, fresh).await;
+    let (s3b, trigger) = stack.gateway_on(fresh).await;
     let get = |key: &'static str, k: Option<(&str, &str)>| {
         let mut r = s3b.get_object().bucket("rbc").key(key);
         if let Some((key, md5)) = k {

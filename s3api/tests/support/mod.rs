@@ -157,10 +157,9 @@ impl Stack {
         client_at(self.s3, secret)
     }
 
-    /// Rebuilds an index from the storages into a fresh directory under
-    /// the stack's (`fdfs gateway rebuild-index`) and starts a second
-    /// gateway on it (no orphan sweep, no lifecycle pass of its own): a
-    /// client of it, and the trigger that stops it.
+    /// Rebuilds an index from the storages into a fresh directory `name`
+    /// under the stack's (`fdfs gateway rebuild-index`) and starts a
+    /// second gateway on it ([`Stack::gateway_on`]).
     pub async fn rebuilt_gateway(&self, name: &str) -> (Client, ShutdownTrigger) {
         let pool = Pool::default();
         let tracker = TrackerClient::new(vec![self.tracker], pool.clone()).unwrap();
@@ -168,8 +167,15 @@ impl Stack {
         let fresh = self.dir.path().join(name);
         std::fs::create_dir_all(&fresh).unwrap();
         fdfs_s3api::rebuild::rebuild_index(&tracker, &storage, &fresh).await.unwrap();
+        self.gateway_on(fresh).await
+    }
+
+    /// A second gateway on data directory `data`, sharing the stack's
+    /// cluster (owner key set, no orphan sweep, no lifecycle pass within
+    /// a test's time): a client of it, and the trigger that stops it.
+    pub async fn gateway_on(&self, data: std::path::PathBuf) -> (Client, ShutdownTrigger) {
         let listen = SocketAddr::from(([127, 0, 0, 1], 0));
-        let mut config = GatewayConfig::new(listen, vec![self.tracker], fresh);
+        let mut config = GatewayConfig::new(listen, vec![self.tracker], data);
         config.orphan_sweep = None;
         config.lifecycle.interval = Duration::from_secs(3600);
         config.owner_key = Some(owner_key());
