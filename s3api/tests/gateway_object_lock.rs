@@ -759,3 +759,56 @@ async fn rebuild_index_restores_locks() {
     ));
     stack.stop().await;
 }
+
+/// GetObjectLegalHold of a version whose hold was never set is 404
+/// NoSuchObjectLockConfiguration, as on AWS; once set (by the call or by
+/// the header, ON or OFF) it reads back.
+#[tokio::test]
+async fn a_legal_hold_never_set_is_404() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_lock_bucket(&s3, "holds").await;
+    let status = |key: &'static str| {
+        let s3 = s3.clone();
+        async move {
+            match s3.get_object_legal_hold().bucket("holds").key(key).send().await {
+                Ok(got) => Ok(got.legal_hold().and_then(|h| h.status()).cloned()),
+                Err(e) => Err(failure(&e)),
+            }
+        }
+    };
+    let put = |key: &'static str, hold: Option<ObjectLockLegalHoldStatus>| {
+        s3.put_object()
+            .bucket("holds")
+            .key(key)
+            .set_object_lock_legal_hold_status(hold)
+            .body(ByteStream::from_static(b"h"))
+            .send()
+    };
+    put("plain", None).await.unwrap();
+    put("off", Some(ObjectLockLegalHoldStatus::Off)).await.unwrap();
+    put("on", Some(ObjectLockLegalHoldStatus::On)).await.unwrap();
+    let none = (404, "NoSuchObjectLockConfiguration".to_string());
+    assert_eq!(status("plain").await, Err(none));
+    assert_eq!(status("off").await, Ok(Some(ObjectLockLegalHoldStatus::Off)));
+    assert_eq!(status("on").await, Ok(Some(ObjectLockLegalHoldStatus::On)));
+    s3.put_object_legal_hold()
+        .bucket("holds")
+        .key("plain")
+        .legal_hold(hold(false))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status("plain").await, Ok(Some(ObjectLockLegalHoldStatus::Off)));
+    // A copy made with the header is set too.
+    s3.copy_object()
+        .bucket("holds")
+        .key("copy")
+        .copy_source("holds/off")
+        .object_lock_legal_hold_status(ObjectLockLegalHoldStatus::Off)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status("copy").await, Ok(Some(ObjectLockLegalHoldStatus::Off)));
+    stack.stop().await;
+}

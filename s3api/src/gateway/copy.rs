@@ -75,6 +75,7 @@ pub async fn copy_object(
         )
         .await?;
         let has_lock = lock.is_some_and(|l| l != crate::index::ObjectLock::default());
+        let hold_given = lock.is_some() && input.object_lock_legal_hold_status.is_some();
         let source_key = super::sse::customer_key(
             input.copy_source_sse_customer_algorithm.as_deref(),
             input.copy_source_sse_customer_key.as_deref(),
@@ -128,6 +129,9 @@ pub async fn copy_object(
                     )?;
                     if let (Ok(_), Some(lock)) = (&out, &lock) {
                         ix.lock_new_object(dst.0, dst.1, lock)?;
+                        if hold_given {
+                            ix.mark_legal_hold_set(dst.0, dst.1)?;
+                        }
                     }
                     Ok(out)
                 })

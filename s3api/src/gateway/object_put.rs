@@ -68,6 +68,8 @@ pub async fn put_object(
             now_ms(),
         )
         .await?;
+        // An explicit hold (ON or OFF) reads back as set; none is 404.
+        let hold_given = lock.is_some() && req.input.object_lock_legal_hold_status.is_some();
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();
         meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
@@ -107,6 +109,9 @@ pub async fn put_object(
                     let w = ix.put_version_if(&b, &k, &object, Some(&t), &cond)?;
                     if let Some(lock) = &lock {
                         ix.lock_new_object(&b, &k, lock)?;
+                    }
+                    if hold_given {
+                        ix.mark_legal_hold_set(&b, &k)?;
                     }
                     Ok(w)
                 })

@@ -90,6 +90,13 @@ pub(super) fn write_row_lock(conn: &Connection, row: i64, lock: &ObjectLock) -> 
     Ok(())
 }
 
+/// Marks object row `row`'s legal hold as set (see migration 10).
+fn mark_hold_set(conn: &Connection, row: i64) -> Result<()> {
+    conn.prepare_cached("UPDATE objects SET legal_hold_set = 1 WHERE id = ?1")?
+        .execute(params![row])?;
+    Ok(())
+}
+
 /// Refuses the removal (or in-place replacement) of object row `row`
 /// while its lock protects it; `bypass` lifts a GOVERNANCE retention.
 pub(super) fn guard_removal(
@@ -225,8 +232,38 @@ impl Index {
         let mut lock = row_lock(&tx, row)?;
         lock.legal_hold = on;
         write_row_lock(&tx, row, &lock)?;
+        mark_hold_set(&tx, row)?;
         tx.commit()?;
         Ok(lock)
+    }
+
+    /// Records that the current version of `key` was written with an
+    /// explicit `x-amz-object-lock-legal-hold` (ON or OFF): its hold then
+    /// reads as set (call it in the write's [`Index::atomically`]).
+    pub fn mark_legal_hold_set(&mut self, bucket: &str, key: &str) -> Result<()> {
+        let tx = self.write_tx()?;
+        let row = target_row(&tx, bucket, key, None)?;
+        mark_hold_set(&tx, row)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The legal hold of version `version_id` of `key`: `None` when none
+    /// was ever set on it (GetObjectLegalHold answers 404 then), else
+    /// whether it is on.
+    pub fn legal_hold(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Option<bool>> {
+        let tx = self.read_tx()?;
+        let row = target_row(&tx, bucket, key, version_id)?;
+        let (hold, set): (i64, i64) = tx
+            .prepare_cached("SELECT legal_hold, legal_hold_set FROM objects WHERE id = ?1")?
+            .query_row(params![row], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        tx.commit()?;
+        Ok((hold != 0 || set != 0).then_some(hold != 0))
     }
 
     /// Puts `lock` on the object just written at `key` (call it in the

@@ -224,6 +224,12 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE uploads ADD COLUMN lock_until_ms INTEGER;
     ALTER TABLE uploads ADD COLUMN legal_hold INTEGER NOT NULL DEFAULT 0
         CHECK (legal_hold IN (0, 1));",
+    // 10: whether a version's legal hold was ever set (ON or OFF), so
+    // GetObjectLegalHold of a version never held is 404
+    // NoSuchObjectLockConfiguration as on AWS, not OFF. A hold that is ON
+    // counts as set without it.
+    "ALTER TABLE objects ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
+        CHECK (legal_hold_set IN (0, 1));",
 ];
 
 /// The schema version this build writes.

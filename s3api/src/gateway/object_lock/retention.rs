@@ -146,12 +146,23 @@ pub async fn get_object_legal_hold(
     let span = info_span!("s3.get_object_legal_hold", %bucket, %key);
     async {
         require_lock_bucket(inner, &bucket, &owner).await?;
-        let lock = read_lock(inner, &req.input, &owner).await?;
-        let status = if lock.legal_hold {
-            ObjectLockLegalHoldStatus::ON
-        } else {
-            ObjectLockLegalHoldStatus::OFF
+        let (b, k, v) = req.input.address();
+        let hold = inner
+            .index
+            .read(move |ix| ix.legal_hold(&b, &k, v.as_deref()))
+            .await
+            .map_err(|e| error::from_index(e, &owner))?;
+        // A version whose hold was never set has none to show, as on AWS.
+        let Some(on) = hold else {
+            let mut e = S3Error::with_message(
+                S3ErrorCode::NoSuchObjectLockConfiguration,
+                "The specified object does not have a ObjectLock configuration",
+            );
+            e.set_status_code(http::StatusCode::NOT_FOUND);
+            return Err(e);
         };
+        let status =
+            if on { ObjectLockLegalHoldStatus::ON } else { ObjectLockLegalHoldStatus::OFF };
         Ok(S3Response::new(GetObjectLegalHoldOutput {
             legal_hold: Some(ObjectLockLegalHold {
                 status: Some(ObjectLockLegalHoldStatus::from_static(status)),
