@@ -47,10 +47,7 @@ pub async fn get_object(
         let (b, k, v) = (input.bucket.clone(), input.key.clone(), input.version_id.clone());
         let (record, lock) = inner
             .index
-            .read(move |ix| {
-                let v = v.as_deref();
-                Ok((ix.get_version(&b, &k, v)?, ix.object_lock(&b, &k, v)?))
-            })
+            .read(move |ix| ix.get_version_with_lock(&b, &k, v.as_deref()))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
@@ -98,13 +95,8 @@ pub async fn head_object(
         let conditions = input.preflight()?;
         check_owner(inner, &input.bucket, &owner).await?;
         let (b, k, v) = (input.bucket.clone(), input.key.clone(), input.version_id.clone());
-        let record = inner
-            .index
-            .read(move |ix| {
-                let v = v.as_deref();
-                Ok((ix.get_version(&b, &k, v)?, ix.object_lock(&b, &k, v)?))
-            })
-            .await;
+        let record =
+            inner.index.read(move |ix| ix.get_version_with_lock(&b, &k, v.as_deref())).await;
         let (record, lock) = record.map_err(|e| error::from_index(e, &owner))?;
         let unlocked = unlock(inner, &input, &record.info, transport.as_ref())?;
         let part = input.part_number.is_some();

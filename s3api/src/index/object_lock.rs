@@ -21,7 +21,8 @@ use rusqlite::{Connection, params};
 use super::Index;
 use super::buckets::bucket_id;
 use super::error::{IndexError, Result};
-use super::types::Versioning;
+use super::rows::object_data;
+use super::types::{ObjectRecord, Versioning};
 use super::versions::{bucket_row, check_version_id, readable};
 
 pub use super::lock_rules::{
@@ -197,6 +198,25 @@ impl Index {
         let tx = self.read_tx()?;
         let row = target_row(&tx, bucket, key, version_id)?;
         row_lock(&tx, row)
+    }
+
+    /// [`Index::get_version`] and that version's lock, read in one
+    /// snapshot from one row lookup (GET and HEAD answer both), so a
+    /// concurrent write cannot pair a version with another's lock.
+    pub fn get_version_with_lock(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<(ObjectRecord, ObjectLock)> {
+        check_version_id(version_id)?;
+        let tx = self.read_tx()?;
+        let b = bucket_row(&tx, bucket)?;
+        let row = readable(&tx, &b, bucket, key, version_id)?;
+        let data = object_data(&tx, &row)?;
+        let lock = row_lock(&tx, row.id)?;
+        tx.commit()?;
+        Ok((ObjectRecord { info: row.info, data }, lock))
     }
 
     /// Sets the retention of the object at `key` to `new` (`None`
