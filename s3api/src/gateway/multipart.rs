@@ -90,6 +90,7 @@ pub async fn create_multipart_upload(
             now_ms(),
         )
         .await?;
+        let hold_given = input.object_lock_legal_hold_status.is_some();
         let (b, k) = (input.bucket.clone(), input.key.clone());
         let upload_id = inner
             .index
@@ -98,6 +99,9 @@ pub async fn create_multipart_upload(
                     let id = ix.create_upload(&b, &k, &meta, now_ms())?;
                     if let Some(lock) = &lock {
                         ix.set_upload_lock(&b, &k, &id, lock)?;
+                    }
+                    if hold_given {
+                        ix.mark_upload_hold_set(&b, &k, &id)?;
                     }
                     Ok(id)
                 })

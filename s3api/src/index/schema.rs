@@ -230,6 +230,10 @@ pub const MIGRATIONS: &[&str] = &[
     // counts as set without it.
     "ALTER TABLE objects ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
         CHECK (legal_hold_set IN (0, 1));",
+    // 11: the same mark on multipart uploads, so a legal hold given as OFF
+    // at CreateMultipartUpload reads as set (OFF) on the completed object.
+    "ALTER TABLE uploads ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
+        CHECK (legal_hold_set IN (0, 1));",
 ];
 
 /// The schema version this build writes.

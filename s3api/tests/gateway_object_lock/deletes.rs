@@ -241,5 +241,39 @@ async fn a_legal_hold_never_set_is_404() {
         .await
         .unwrap();
     assert_eq!(status("copy").await, Ok(Some(ObjectLockLegalHoldStatus::Off)));
+    // A multipart upload remembers the header from its creation to its
+    // completion: OFF reads OFF, no header reads 404.
+    for (key, hold) in [("mp-off", Some(ObjectLockLegalHoldStatus::Off)), ("mp-none", None)] {
+        let created = s3
+            .create_multipart_upload()
+            .bucket("holds")
+            .key(key)
+            .set_object_lock_legal_hold_status(hold)
+            .send()
+            .await
+            .unwrap();
+        let id = created.upload_id().unwrap();
+        let part = s3
+            .upload_part()
+            .bucket("holds")
+            .key(key)
+            .upload_id(id)
+            .part_number(1)
+            .body(ByteStream::from_static(b"part"))
+            .send()
+            .await
+            .unwrap();
+        let done = CompletedPart::builder().part_number(1).e_tag(part.e_tag().unwrap()).build();
+        s3.complete_multipart_upload()
+            .bucket("holds")
+            .key(key)
+            .upload_id(id)
+            .multipart_upload(CompletedMultipartUpload::builder().parts(done).build())
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(status("mp-off").await, Ok(Some(ObjectLockLegalHoldStatus::Off)));
+    assert_eq!(status("mp-none").await, Err((404, "NoSuchObjectLockConfiguration".to_string())));
     stack.stop().await;
 }
