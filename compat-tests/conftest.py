@@ -110,6 +110,9 @@ class Cluster:
 
     TRACKER_IPS = ["127.0.0.10", "127.0.0.20"]
     LAYOUT = {"group1": ["127.0.0.11", "127.0.0.12"], "group2": ["127.0.0.13"]}
+    # Extra flags for every storage (S3Cluster names its gateway's host as
+    # the one allowed to tag and delete Object Lock files).
+    storage_args = ()
 
     def __init__(self, tracker_args=(), trackers=1):
         self.tracker_args = list(tracker_args)
@@ -152,7 +155,7 @@ class Cluster:
             self.spawn(f"storage-{ip}", [
                 "storage", "--listen", f"{ip}:{port}", "--group", group, *self.tracker_flags(),
                 "--data", os.path.join(self.dir, ip), "--heart-beat-interval", "1",
-                "--stat-report-interval", "1", *RESERVE,
+                "--stat-report-interval", "1", *RESERVE, *self.storage_args,
             ], ip, port)
         self.wait_active()
 

@@ -35,6 +35,12 @@ IP_SIZE = 15  # IPv4 fields of a cluster answering as FastDFS 6.15+
 
 
 class S3Cluster(Cluster):
+    # The storages take the gateway's Object Lock tags and its deletes of
+    # files whose retention was lifted (`--lock-admin-host`). The gateway
+    # listens on GATEWAY_IP, but its own connections to 127.0.0.x leave
+    # from 127.0.0.1 (the loopback route's source address).
+    storage_args = ("--lock-admin-host", "127.0.0.1")
+
     def __init__(self, tracker_args=(), trackers=2):
         super().__init__(tracker_args, trackers=trackers)
         self.port = free_port(GATEWAY_IP)

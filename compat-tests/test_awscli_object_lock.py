@@ -1,4 +1,5 @@
-"""Object Lock with aws-cli's `aws s3api` against `fdfs server`: a bucket
+"""Object Lock with aws-cli's `aws s3api` against `fdfs server` and the
+cluster (whose storages name the gateway with `--lock-admin-host`): a bucket
 created with --object-lock-enabled-for-bucket (and so versioned, for good),
 put/get-object-lock-configuration with a default retention, put-object with
 lock headers, put/get-object-retention, put/get-object-legal-hold,
@@ -23,8 +24,8 @@ BUCKET = "lock-compat"
 
 
 @pytest.fixture(scope="module")
-def aws(s3_server, tmp_path_factory):
-    return aws_runner(s3_server.endpoint, tmp_path_factory.mktemp("aws-home"))
+def aws(s3_target, tmp_path_factory):
+    return aws_runner(s3_target.endpoint, tmp_path_factory.mktemp("aws-home"))
 
 
 def api(aws, *command):
