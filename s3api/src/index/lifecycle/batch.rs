@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::super::Index;
 use super::super::codec::{from_sql_u64, key_from_blob};
 use super::super::error::{IndexError, Result};
 use super::super::multipart::drop_upload;
+use super::super::object_lock::row_lock;
 use super::super::types::{DeleteReason, Versioning};
 use super::super::versions::{BucketRow, NULL_VERSION, bucket_row, delete_version};
 use super::{
@@ -81,13 +82,12 @@ impl Index {
         };
         let after = progress.cursor_key.as_deref().unwrap_or("");
         let candidates = key_candidates(&tx, &bucket, after, limit)?;
-        let lock = LockGuard::new(&tx)?;
         out.scanned = candidates.len();
         for c in &candidates {
             let p = plan(c);
             if !p.is_empty() {
                 let marker = markers.get(&c.key).map(String::as_str);
-                apply_plan(&tx, &bucket, c, &p, &lock, (marker, now_ms), &mut out)?;
+                apply_plan(&tx, &bucket, c, &p, (marker, now_ms), &mut out)?;
             }
         }
         out.done = candidates.len() < limit;
@@ -224,14 +224,13 @@ fn apply_plan(
     bucket: &BucketRow,
     c: &KeyCandidate,
     plan: &KeyPlan,
-    lock: &LockGuard,
     (marker, now_ms): (Option<&str>, i64),
     out: &mut BatchOutcome,
 ) -> Result<()> {
     let mut left = c.versions.len();
     for id in &plan.remove {
         let Some(v) = c.versions.iter().find(|v| v.version_id == *id) else { continue };
-        if lock.protects(conn, v.row_id, now_ms)? {
+        if locked(conn, v.row_id, now_ms)? {
             out.locked += 1;
             continue;
         }
@@ -253,7 +252,7 @@ fn apply_plan(
             Some(Versioning::Enabled) => None,
         };
         let locked = match removed {
-            Some(v) => lock.protects(conn, v.row_id, now_ms)?,
+            Some(v) => locked(conn, v.row_id, now_ms)?,
             None => false,
         };
         if locked {
@@ -280,37 +279,9 @@ fn apply_plan(
     Ok(())
 }
 
-/// Object Lock as the worker sees it: a version under a running retention
-/// (either mode: the worker has no bypass) or a legal hold is never
-/// removed. The lock columns are looked up rather than assumed, so this
-/// module works on an index with or without Object Lock's migration.
-struct LockGuard {
-    columns: bool,
-}
-
-impl LockGuard {
-    fn new(conn: &Connection) -> Result<Self> {
-        let n: i64 = conn
-            .prepare_cached(
-                "SELECT COUNT(*) FROM pragma_table_info('objects')
-                 WHERE name IN ('lock_until_ms', 'legal_hold')",
-            )?
-            .query_row([], |r| r.get(0))?;
-        Ok(Self { columns: n == 2 })
-    }
-
-    /// Whether row `row` may not be removed at `now_ms`.
-    fn protects(&self, conn: &Connection, row: i64, now_ms: i64) -> Result<bool> {
-        if !self.columns {
-            return Ok(false);
-        }
-        let locked: Option<bool> = conn
-            .prepare_cached(
-                "SELECT legal_hold = 1 OR COALESCE(lock_until_ms > ?2, 0) FROM objects
-                 WHERE id = ?1",
-            )?
-            .query_row(params![row, now_ms], |r| r.get(0))
-            .optional()?;
-        Ok(locked.unwrap_or(false))
-    }
+/// Whether object row `row` may not be removed by the worker at `now_ms`:
+/// a running retention of either mode (the worker has no bypass) or a
+/// legal hold keeps it.
+fn locked(conn: &Connection, row: i64, now_ms: i64) -> Result<bool> {
+    Ok(row_lock(conn, row)?.protects(now_ms, false))
 }
