@@ -477,6 +477,23 @@ pub enum GatewayCommand {
     /// (stop the gateway first; access keys and buckets of an existing
     /// index are kept).
     RebuildIndex,
+    /// Write every bucket with its configuration (versioning, Object Lock,
+    /// lifecycle, default encryption) as JSON: `rebuild-index` restores
+    /// objects from the storages, not bucket configuration, which lives
+    /// only in the index.
+    ExportConfig {
+        /// The file to write (replaced atomically) [default: standard
+        /// output].
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Apply an `export-config` file to the index, all or nothing: missing
+    /// buckets are created, each bucket's configuration becomes the file's.
+    ImportConfig {
+        /// The export to apply (`-` for standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Run the orphan sweep once: delete files tagged by this gateway that
     /// no index row references and that are older than the grace period.
     Sweep {

@@ -3,7 +3,10 @@
 //! over S3; the index refused while the gateway holds it; the gateway
 //! stopped and its index deleted; the index rebuilt from the storages'
 //! binlogs and tags; a new gateway serving the same objects, headers and
-//! user metadata; a sweep that keeps everything referenced.
+//! user metadata; the bucket configuration (versioning, lifecycle,
+//! encryption), which the storages do not hold, exported while the gateway
+//! ran and imported after the rebuild; a sweep that keeps everything
+//! referenced.
 
 mod support;
 
@@ -15,7 +18,12 @@ use std::time::{Duration, Instant};
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::{
+    BucketLifecycleConfiguration, BucketVersioningStatus, CompletedMultipartUpload, CompletedPart,
+    ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration,
+    ServerSideEncryptionRule, VersioningConfiguration,
+};
 use support::process::{FdfsProcess, TempDir, free_addr, storage, tracker};
 
 const KEY_ID: &str = "REBUILDCLI0000000001";
@@ -160,9 +168,19 @@ async fn an_index_lost_with_the_gateway_is_rebuilt_from_the_storages() {
     assert_eq!(before[0].1.0, small);
     assert_eq!(before[1].1.0, big);
 
-    // While the gateway holds the index, a rebuild is refused.
+    // Bucket configuration lives only in the index: an export taken while
+    // the gateway runs brings it back after the rebuild.
+    configure_bucket(&s3).await;
     let tracker_arg = tracker_addr.to_string();
     let d = data.to_str().unwrap();
+    let backup = dir.path().join("config.json");
+    let exported =
+        fdfs(&["gateway", "export-config", "--data", d, "--out", backup.to_str().unwrap()]);
+    assert!(exported.status.success(), "{exported:?}");
+    let text = std::fs::read_to_string(&backup).unwrap();
+    assert!(text.contains("<LifecycleConfiguration>"), "{text}");
+
+    // While the gateway holds the index, a rebuild is refused.
     let refused = fdfs(&["gateway", "rebuild-index", "--tracker", &tracker_arg, "--data", d]);
     assert!(!refused.status.success(), "a rebuild ran under a live gateway");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("in use"), "{refused:?}");
@@ -177,6 +195,10 @@ async fn an_index_lost_with_the_gateway_is_rebuilt_from_the_storages() {
     }
     let rebuilt = fdfs(&["gateway", "rebuild-index", "--tracker", &tracker_arg, "--data", d]);
     assert!(rebuilt.status.success(), "{rebuilt:?}");
+    let imported = fdfs(&["gateway", "import-config", "--data", d, backup.to_str().unwrap()]);
+    assert!(imported.status.success(), "{imported:?}");
+    let said = String::from_utf8_lossy(&imported.stdout);
+    assert!(said.contains("imported 1 buckets (0 created), 3 configurations"), "{said}");
 
     // A new gateway on the rebuilt index serves the same objects.
     let gw_addr = free_addr(84);
@@ -199,6 +221,8 @@ async fn an_index_lost_with_the_gateway_is_rebuilt_from_the_storages() {
     assert_eq!(head.metadata().and_then(|m| m.get("kind")).map(String::as_str), Some("multi"));
     assert_eq!(head.content_language(), Some("fr"));
 
+    check_bucket_configuration(&s3).await;
+
     // A sweep with the gateway stopped keeps every referenced file.
     assert!(gw.terminate(Duration::from_secs(10)));
     let swept =
@@ -210,4 +234,61 @@ async fn an_index_lost_with_the_gateway_is_rebuilt_from_the_storages() {
     for (key, (body, _)) in &before {
         assert_eq!(&get(&s3, key).await.0, body, "{key} after the sweep");
     }
+}
+
+/// Versioning, a lifecycle rule and default encryption on the bucket.
+async fn configure_bucket(s3: &Client) {
+    s3.put_bucket_versioning()
+        .bucket(BUCKET)
+        .versioning_configuration(
+            VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let rule = LifecycleRule::builder()
+        .id("tmp")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("tmp/").build())
+        .expiration(LifecycleExpiration::builder().days(7).build())
+        .build()
+        .unwrap();
+    s3.put_bucket_lifecycle_configuration()
+        .bucket(BUCKET)
+        .lifecycle_configuration(
+            BucketLifecycleConfiguration::builder().rules(rule).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let default = ServerSideEncryptionByDefault::builder()
+        .sse_algorithm(ServerSideEncryption::Aes256)
+        .build()
+        .unwrap();
+    let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(default);
+    s3.put_bucket_encryption()
+        .bucket(BUCKET)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder().rules(rule.build()).build().unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// What [`configure_bucket`] set, as a gateway on the restored index answers.
+async fn check_bucket_configuration(s3: &Client) {
+    let v = s3.get_bucket_versioning().bucket(BUCKET).send().await.unwrap();
+    assert_eq!(v.status(), Some(&BucketVersioningStatus::Enabled));
+    let l = s3.get_bucket_lifecycle_configuration().bucket(BUCKET).send().await.unwrap();
+    let rule = &l.rules()[0];
+    assert_eq!(rule.id(), Some("tmp"));
+    assert_eq!(rule.expiration().and_then(|e| e.days()), Some(7));
+    let e = s3.get_bucket_encryption().bucket(BUCKET).send().await.unwrap();
+    let default = e
+        .server_side_encryption_configuration()
+        .and_then(|c| c.rules().first())
+        .and_then(|r| r.apply_server_side_encryption_by_default())
+        .map(|d| d.sse_algorithm().clone());
+    assert_eq!(default, Some(ServerSideEncryption::Aes256));
 }

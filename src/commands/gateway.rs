@@ -1,8 +1,9 @@
 //! `fdfs gateway`: the S3 gateway in front of a cluster until SIGINT or
 //! SIGTERM (see `signals`), `fdfs gateway key create|list|delete` for
 //! its access keys, which live in the gateway's index, `fdfs gateway
-//! rebuild-index` to rebuild that index from the storages, and `fdfs
-//! gateway sweep` to run the orphan sweep once.
+//! rebuild-index` to rebuild that index from the storages, `fdfs gateway
+//! export-config|import-config` to back its bucket configuration up (see
+//! `config_backup`), and `fdfs gateway sweep` to run the orphan sweep once.
 //!
 //! Settings come from `--config FILE` (TOML, `deploy/gateway.toml`), with
 //! every flag overriding the file; `--data` and the trackers apply to the
@@ -23,6 +24,7 @@ use fdfs_s3api::index::private::private_dir;
 use fdfs_s3api::index::{AccessKey, Index, IndexHandle, MIN_SECRET_LEN};
 use fdfs_s3api::rebuild::{rebuild_index, sweep_orphans};
 
+use super::config_backup;
 use super::signals::{reload_on_sighup, wait_for_signals};
 use crate::cli::{GatewayArgs, GatewayCommand, KeyCommand};
 use crate::config;
@@ -41,6 +43,18 @@ pub async fn run(mut args: GatewayArgs) -> anyhow::Result<()> {
         }
         Some(GatewayCommand::RebuildIndex) => return rebuild(&args).await,
         Some(GatewayCommand::Sweep { grace_secs }) => return sweep(&args, grace_secs).await,
+        Some(GatewayCommand::ExportConfig { out }) => {
+            let data = args.data.clone();
+            return tokio::task::spawn_blocking(move || {
+                config_backup::export(&data, out.as_deref())
+            })
+            .await?;
+        }
+        Some(GatewayCommand::ImportConfig { file }) => {
+            let data = args.data.clone();
+            return tokio::task::spawn_blocking(move || config_backup::import(&data, &file))
+                .await?;
+        }
         None => {}
     }
     if args.trackers.is_empty() {

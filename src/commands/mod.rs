@@ -8,6 +8,7 @@
 //! - `tracker`: run a tracker until SIGINT/SIGTERM.
 //! - `storage`: run a storage server until SIGINT/SIGTERM.
 //! - `gateway`: run the S3 gateway until SIGINT/SIGTERM; manage its keys.
+//! - `config_backup`: the gateway's bucket configuration to and from JSON.
 //! - `signals`: the SIGINT/SIGTERM handling both share, and SIGHUP reloads.
 //! - `exposure`: the start-up warning for a native port open to everyone.
 //! - `monitor`: print the cluster a tracker knows; delete a storage.
@@ -17,6 +18,7 @@
 //!   `fdfs server`'s storage lets lift an S3 retention.
 
 mod bench;
+mod config_backup;
 mod exposure;
 mod files;
 mod gateway;

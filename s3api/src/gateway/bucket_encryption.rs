@@ -80,16 +80,8 @@ pub async fn get_bucket_encryption(
             e.set_status_code(http::StatusCode::NOT_FOUND);
             return Err(e);
         };
-        let rule = ServerSideEncryptionRule {
-            apply_server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
-                sse_algorithm: ServerSideEncryption::from(algorithm),
-                kms_master_key_id: None,
-            }),
-            bucket_key_enabled: Some(false),
-        };
-        let config = ServerSideEncryptionConfiguration { rules: vec![rule] };
         Ok(S3Response::new(GetBucketEncryptionOutput {
-            server_side_encryption_configuration: Some(config),
+            server_side_encryption_configuration: Some(config_of(algorithm)),
         }))
     }
     .instrument(span)
@@ -117,9 +109,23 @@ pub async fn delete_bucket_encryption(
     .await
 }
 
+/// The configuration GetBucketEncryption answers for default `algorithm`.
+pub(in crate::gateway) fn config_of(algorithm: String) -> ServerSideEncryptionConfiguration {
+    let rule = ServerSideEncryptionRule {
+        apply_server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
+            sse_algorithm: ServerSideEncryption::from(algorithm),
+            kms_master_key_id: None,
+        }),
+        bucket_key_enabled: Some(false),
+    };
+    ServerSideEncryptionConfiguration { rules: vec![rule] }
+}
+
 /// The algorithm a configuration sets as default: exactly one rule with
 /// `AES256`; KMS is 501, anything else 400.
-fn default_of(config: &ServerSideEncryptionConfiguration) -> S3Result<&'static str> {
+pub(in crate::gateway) fn default_of(
+    config: &ServerSideEncryptionConfiguration,
+) -> S3Result<&'static str> {
     let malformed = |msg: &str| S3Error::with_message(S3ErrorCode::MalformedXML, msg.to_string());
     let [rule] = config.rules.as_slice() else {
         return Err(malformed("exactly one encryption rule is required"));

@@ -41,6 +41,7 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod config_backup;
 pub mod drainer;
 pub mod error;
 #[doc(hidden)]

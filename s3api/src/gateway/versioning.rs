@@ -80,7 +80,9 @@ pub async fn get_bucket_versioning(
 
 /// The requested state: `Enabled` or `Suspended`; anything else (or none)
 /// is MalformedXML, as on S3.
-fn state_of(status: Option<&BucketVersioningStatus>) -> S3Result<Versioning> {
+pub(in crate::gateway) fn state_of(
+    status: Option<&BucketVersioningStatus>,
+) -> S3Result<Versioning> {
     status.and_then(|s| Versioning::parse(s.as_str())).ok_or_else(|| {
         S3Error::with_message(
             S3ErrorCode::MalformedXML,

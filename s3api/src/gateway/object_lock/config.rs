@@ -73,26 +73,8 @@ pub async fn get_object_lock_configuration(
                 "Object Lock configuration does not exist for this bucket",
             ));
         };
-        let rule = config.default.map(|d| {
-            let (days, years) = match d.period {
-                Period::Days(n) => (Some(n as i32), None),
-                Period::Years(n) => (None, Some(n as i32)),
-            };
-            ObjectLockRule {
-                default_retention: Some(DefaultRetentionDto {
-                    days,
-                    years,
-                    mode: Some(ObjectLockRetentionMode::from(d.mode.as_str().to_string())),
-                }),
-            }
-        });
         Ok(S3Response::new(GetObjectLockConfigurationOutput {
-            object_lock_configuration: Some(ObjectLockConfiguration {
-                object_lock_enabled: Some(ObjectLockEnabled::from_static(
-                    ObjectLockEnabled::ENABLED,
-                )),
-                rule,
-            }),
+            object_lock_configuration: Some(to_dto(&config)),
         }))
     }
     .instrument(span)
@@ -126,9 +108,30 @@ fn malformed(why: &str) -> S3Error {
     )
 }
 
+/// `config` as GetObjectLockConfiguration answers it.
+pub(in crate::gateway) fn to_dto(config: &BucketLock) -> ObjectLockConfiguration {
+    let rule = config.default.map(|d| {
+        let (days, years) = match d.period {
+            Period::Days(n) => (Some(n as i32), None),
+            Period::Years(n) => (None, Some(n as i32)),
+        };
+        ObjectLockRule {
+            default_retention: Some(DefaultRetentionDto {
+                days,
+                years,
+                mode: Some(ObjectLockRetentionMode::from(d.mode.as_str().to_string())),
+            }),
+        }
+    });
+    ObjectLockConfiguration {
+        object_lock_enabled: Some(ObjectLockEnabled::from_static(ObjectLockEnabled::ENABLED)),
+        rule,
+    }
+}
+
 /// The configuration of a PutObjectLockConfiguration body, checked as AWS
 /// checks it.
-fn parse(dto: Option<&ObjectLockConfiguration>) -> S3Result<BucketLock> {
+pub(in crate::gateway) fn parse(dto: Option<&ObjectLockConfiguration>) -> S3Result<BucketLock> {
     let dto = dto.ok_or_else(|| malformed("no ObjectLockConfiguration"))?;
     match dto.object_lock_enabled.as_ref().map(ObjectLockEnabled::as_str) {
         Some(ObjectLockEnabled::ENABLED) => {}

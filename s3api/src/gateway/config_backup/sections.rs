@@ -1,0 +1,122 @@
+//! The configurations a backup carries, one [`Section`] each: how to read
+//! it from the index as its S3 XML body, and how to put an XML body back,
+//! validated as the S3 `Put` call validates it.
+//!
+//! Order matters on import: versioning comes before Object Lock, which
+//! needs it Enabled.
+
+use s3s::dto::{
+    BucketLifecycleConfiguration, BucketVersioningStatus, MFADelete, ObjectLockConfiguration,
+    ServerSideEncryptionConfiguration, VersioningConfiguration,
+};
+
+use super::xml::{from_xml, to_xml};
+use crate::gateway::{bucket_encryption, object_lock, versioning};
+use crate::index::{Index, Versioning};
+use crate::lifecycle::parse;
+
+/// One kind of bucket configuration.
+pub(super) struct Section {
+    /// Its key in a backup: the S3 sub-resource naming it.
+    pub name: &'static str,
+    /// Its XML body, `None` when the bucket has none.
+    pub export: fn(&mut Index, &str) -> Result<Option<String>, String>,
+    /// Applies a body, or (`None`) the bucket's lack of one.
+    pub import: fn(&mut Index, &str, Option<&str>) -> Result<(), String>,
+}
+
+/// Every configuration, in import order.
+pub(super) const SECTIONS: &[Section] = &[
+    Section { name: "versioning", export: export_versioning, import: import_versioning },
+    Section { name: "object-lock", export: export_lock, import: import_lock },
+    Section { name: "lifecycle", export: export_lifecycle, import: import_lifecycle },
+    Section { name: "encryption", export: export_encryption, import: import_encryption },
+];
+
+fn index_error(e: crate::index::IndexError) -> String {
+    e.to_string()
+}
+
+fn s3_error(e: &s3s::S3Error) -> String {
+    format!("{}: {}", e.code().as_str(), e.message().unwrap_or(""))
+}
+
+fn export_versioning(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    let Some(state) = ix.bucket_versioning(bucket).map_err(index_error)? else {
+        return Ok(None);
+    };
+    let dto = VersioningConfiguration {
+        mfa_delete: None,
+        status: Some(BucketVersioningStatus::from(state.as_str().to_string())),
+    };
+    to_xml(&dto).map(Some)
+}
+
+/// Versioning never returns to unversioned on S3, so a bucket without it
+/// in the file keeps what it has.
+fn import_versioning(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    let Some(body) = body else { return Ok(()) };
+    let dto: VersioningConfiguration = from_xml(body)?;
+    if dto.mfa_delete.as_ref().is_some_and(|m| m.as_str() == MFADelete::ENABLED) {
+        return Err("MFA delete is not supported".into());
+    }
+    let state = versioning::state_of(dto.status.as_ref()).map_err(|e| s3_error(&e))?;
+    ix.set_bucket_versioning(bucket, state).map_err(index_error)
+}
+
+fn export_lock(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    match ix.get_bucket_lock(bucket).map_err(index_error)? {
+        Some(lock) => to_xml(&object_lock::config::to_dto(&lock)).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Object Lock cannot be turned off once on, so a bucket without it in
+/// the file keeps what it has; turning it on needs versioning Enabled, as
+/// PutObjectLockConfiguration does.
+fn import_lock(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    let Some(body) = body else { return Ok(()) };
+    let dto: ObjectLockConfiguration = from_xml(body)?;
+    let lock = object_lock::config::parse(Some(&dto)).map_err(|e| s3_error(&e))?;
+    if ix.bucket_versioning(bucket).map_err(index_error)? != Some(Versioning::Enabled) {
+        return Err("Object Lock needs versioning Enabled on the bucket".into());
+    }
+    ix.set_bucket_lock(bucket, &lock).map_err(index_error)
+}
+
+fn export_lifecycle(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    match ix.get_lifecycle(bucket).map_err(index_error)? {
+        Some(config) => {
+            let dto = BucketLifecycleConfiguration { rules: parse::to_dto(&config) };
+            to_xml(&dto).map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+fn import_lifecycle(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    let Some(body) = body else {
+        return ix.delete_lifecycle(bucket).map_err(index_error);
+    };
+    let dto: BucketLifecycleConfiguration = from_xml(body)?;
+    let config = parse::from_dto(Some(&dto)).map_err(|e| s3_error(&e))?;
+    ix.put_lifecycle(bucket, &config).map_err(index_error)
+}
+
+fn export_encryption(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    match ix.get_bucket_encryption(bucket).map_err(index_error)? {
+        Some(algorithm) => to_xml(&bucket_encryption::config_of(algorithm)).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn import_encryption(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    let algorithm = match body {
+        Some(body) => {
+            let dto: ServerSideEncryptionConfiguration = from_xml(body)?;
+            Some(bucket_encryption::default_of(&dto).map_err(|e| s3_error(&e))?)
+        }
+        None => None,
+    };
+    ix.set_bucket_encryption(bucket, algorithm).map_err(index_error)
+}
