@@ -13,6 +13,8 @@
 //!   documents for the code ([`super::error::default_message`]). Only a
 //!   small, complete XML error body (status 400 and up) is rewritten, so
 //!   no stream is ever held up.
+//! - a ListObjectVersions page lists its versions and delete markers
+//!   interleaved in the page's order, as AWS does ([`super::version_order`]).
 //! - every response carries `x-amz-request-id` and `x-amz-id-2`, every
 //!   error body `<RequestId>` and `<HostId>` ([`super::request_id`]); each
 //!   error is logged once ([`super::refusal_log`]) and every request, when
@@ -109,6 +111,7 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
                     result?
                 };
                 fix(head, &mut resp);
+                super::version_order::interleave(&mut resp);
                 rid.stamp(&mut resp);
                 let target = slot.get().unwrap_or(fallback);
                 if resp.status().as_u16() >= 400 {

@@ -4,9 +4,9 @@
 //! markers, and `encoding-type=url`, which `s3s` leaves to us as it does
 //! for ListObjects.
 //!
-//! `s3s` serializes the versions and the delete markers as two lists, each
-//! in listing order; SDKs read them into two lists anyway, so the order
-//! within each is what clients see.
+//! `s3s` serializes the versions and the delete markers as two lists; the
+//! page's order rides in the response's extensions and `version_order`
+//! interleaves the elements back into it, as AWS answers.
 
 use s3s::dto::{
     DeleteMarkerEntry, ETag, ListObjectVersionsInput, ListObjectVersionsOutput, ObjectVersion,
@@ -17,6 +17,7 @@ use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
 use super::list::{max_keys, url_encoding};
+use super::version_order::VersionOrder;
 use super::{Inner, error, owner_of, timestamp};
 use crate::encoding::encode_if;
 use crate::index::{VersionEntry, VersionPage, VersionQuery, is_valid_version_id};
@@ -60,7 +61,8 @@ pub async fn list_object_versions(
             .iter()
             .map(|p| s3s::dto::CommonPrefix { prefix: Some(encode_if(url, p).into_owned()) })
             .collect();
-        Ok(S3Response::new(ListObjectVersionsOutput {
+        let order = page.entries.iter().map(|e| e.delete_marker).collect();
+        let mut resp = S3Response::new(ListObjectVersionsOutput {
             name: Some(input.bucket.clone()),
             prefix: Some(encode_if(url, &prefix).into_owned()),
             key_marker: Some(encode_if(url, key_marker.as_deref().unwrap_or("")).into_owned()),
@@ -78,7 +80,9 @@ pub async fn list_object_versions(
             delete_markers: (!markers.is_empty()).then_some(markers),
             common_prefixes: (!prefixes.is_empty()).then_some(prefixes),
             ..ListObjectVersionsOutput::default()
-        }))
+        });
+        resp.extensions.insert(VersionOrder(order));
+        Ok(resp)
     }
     .instrument(span)
     .await

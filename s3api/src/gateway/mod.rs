@@ -84,6 +84,7 @@ mod service;
 mod sigv4_fixups;
 mod sse;
 mod sse_copy;
+mod version_order;
 mod versioning;
 mod vhost;
 mod write_conditions;
