@@ -9,6 +9,7 @@
 //! (`PreconditionFailed`, or `NoSuchKey` when there is none); that check
 //! runs in the deleting transaction. Quiet mode reports failures only.
 
+use futures_util::{StreamExt, stream};
 use s3s::dto::{
     DeleteObjectsInput, DeleteObjectsOutput, DeletedObject, ETag, Error, ObjectIdentifier,
 };
@@ -64,19 +65,15 @@ pub async fn delete_objects(
         let results = match results {
             Ok(results) => results,
             Err(e) => {
-                for m in markers.into_iter().flatten() {
-                    delete_marker::discard(inner, m).await;
-                }
+                stream::iter(markers.into_iter().flatten())
+                    .for_each_concurrent(MARKER_CONCURRENCY, |m| delete_marker::discard(inner, m))
+                    .await;
                 return Err(error::from_index(e, &owner));
             }
         };
-        for (m, result) in markers.into_iter().zip(&results) {
-            match (m, result) {
-                (Some(m), Ok(d)) => delete_marker::settle(inner, m, d).await,
-                (Some(m), Err(_)) => delete_marker::discard(inner, m).await,
-                (None, _) => {}
-            }
-        }
+        let settles: Vec<_> =
+            markers.into_iter().zip(&results).map(|(m, r)| settle(inner, m, r)).collect();
+        stream::iter(settles).buffer_unordered(MARKER_CONCURRENCY).collect::<()>().await;
         if results.iter().flatten().any(|d| !d.released.is_empty()) {
             inner.deletes.notify_one();
         }
@@ -100,32 +97,66 @@ pub async fn delete_objects(
     .await
 }
 
+/// Keeps marker file `m` when its entry's delete made a marker, drops it
+/// otherwise.
+async fn settle(inner: &Inner, m: Option<MarkerFile>, result: &Result<Deleted, IndexError>) {
+    match (m, result) {
+        (Some(m), Ok(d)) => delete_marker::settle(inner, m, d).await,
+        (Some(m), Err(_)) => delete_marker::discard(inner, m).await,
+        (None, _) => {}
+    }
+}
+
+/// The marker file of entry `o`, when it may make a delete marker.
+async fn marker_file(
+    inner: &Inner,
+    owner: &str,
+    bucket: &str,
+    o: &ObjectIdentifier,
+) -> S3Result<Option<MarkerFile>> {
+    match o.version_id {
+        Some(_) => Ok(None),
+        None => delete_marker::prepare(inner, owner, bucket, &o.key).await,
+    }
+}
+
+/// Marker files stored (and later settled) at once: a batch of a
+/// thousand keys in a versioned bucket would otherwise wait on a thousand
+/// small uploads in turn.
+const MARKER_CONCURRENCY: usize = 8;
+
 /// The marker file of each entry that may make a delete marker (one
-/// without a version ID, in a versioned bucket; see `delete_marker`). On
-/// a failure the files stored so far are dropped.
+/// without a version ID, in a versioned bucket; see `delete_marker`),
+/// [`MARKER_CONCURRENCY`] uploads at a time, in the entries' order. On a
+/// failure the files stored are dropped.
 async fn marker_files(
     inner: &Inner,
     owner: &str,
     bucket: &str,
     entries: &[ObjectIdentifier],
 ) -> S3Result<Vec<Option<MarkerFile>>> {
-    let mut out = Vec::with_capacity(entries.len());
-    for o in entries {
-        if o.version_id.is_some() {
-            out.push(None);
-            continue;
-        }
-        match delete_marker::prepare(inner, owner, bucket, &o.key).await {
+    // The futures made first, then polled: a closure returning them inside
+    // the stream would need to be generic over the entries' lifetime.
+    let uploads: Vec<_> = entries.iter().map(|o| marker_file(inner, owner, bucket, o)).collect();
+    let results: Vec<S3Result<Option<MarkerFile>>> =
+        stream::iter(uploads).buffered(MARKER_CONCURRENCY).collect().await;
+    let mut out = Vec::with_capacity(results.len());
+    let mut failure = None;
+    for r in results {
+        match r {
             Ok(m) => out.push(m),
-            Err(e) => {
-                for m in out.into_iter().flatten() {
-                    delete_marker::discard(inner, m).await;
-                }
-                return Err(e);
-            }
+            Err(e) => failure = failure.or(Some(e)),
         }
     }
-    Ok(out)
+    match failure {
+        None => Ok(out),
+        Some(e) => {
+            stream::iter(out.into_iter().flatten())
+                .for_each_concurrent(MARKER_CONCURRENCY, |m| delete_marker::discard(inner, m))
+                .await;
+            Err(e)
+        }
+    }
 }
 
 /// The `Deleted` entry of a delete: the version removed, or the delete
