@@ -191,6 +191,10 @@ pub struct TrackerCmdArgs {
     /// else a FastDFS tracker.conf.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print the effective settings (the config file with every flag
+    /// applied, defaults filled in) as TOML, and exit without serving.
+    #[arg(long)]
+    pub print_config: bool,
     /// Address to listen on [default: 127.0.0.1:22122, this machine only].
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<SocketAddr>,
@@ -281,6 +285,10 @@ pub struct StorageCmdArgs {
     /// else a FastDFS storage.conf.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Print the effective settings (the config file with every flag
+    /// applied, defaults filled in) as TOML, and exit without serving.
+    #[arg(long)]
+    pub print_config: bool,
     /// This storage's address, a specific IPv4 (its identity); the port
     /// defaults to 23000 [default: 127.0.0.1:23000].
     #[arg(long, value_name = "IP[:PORT]")]
@@ -426,6 +434,10 @@ pub struct GatewayArgs {
     /// the same setting of the file.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
+    /// Print the effective settings (the config file with every flag
+    /// applied, defaults filled in) as TOML, and exit without serving.
+    #[arg(long)]
+    pub print_config: bool,
     /// The S3 listen address [default: 127.0.0.1:9000].
     #[arg(long, value_name = "ADDR:PORT")]
     pub listen: Option<SocketAddr>,

@@ -32,6 +32,9 @@ use crate::config::gateway::GatewaySettings;
 
 pub async fn run(mut args: GatewayArgs) -> anyhow::Result<()> {
     let settings = settings(&args)?;
+    if args.print_config {
+        return super::print_config::print(&settings);
+    }
     // The subcommands below read the merged values from `args`.
     args.data = settings.data_dir.clone();
     args.trackers = settings.trackers.clone();

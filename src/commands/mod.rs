@@ -14,6 +14,7 @@
 //! - `monitor`: print the cluster a tracker knows; delete a storage.
 //! - `timefmt`: unix seconds as `YYYY-MM-DD hh:mm:ss`, shared by the tools.
 //! - `bench`: load generators measuring a running cluster.
+//! - `print_config`: `--print-config` of the tracker, storage and gateway.
 //! - `lock_admin`: the embedded gateway's source address, the one client
 //!   `fdfs server`'s storage lets lift an S3 retention.
 
@@ -25,6 +26,7 @@ mod gateway;
 mod info;
 mod lock_admin;
 mod monitor;
+mod print_config;
 mod server;
 mod signals;
 mod storage;

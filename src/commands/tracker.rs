@@ -13,6 +13,9 @@ use crate::cli::TrackerCmdArgs;
 use crate::config;
 
 pub async fn run(args: TrackerCmdArgs) -> anyhow::Result<()> {
+    if args.print_config {
+        return super::print_config::print(&settings(args)?);
+    }
     // Signal handlers before anything binds: a SIGTERM that arrives as soon
     // as a port accepts connections must stop the process cleanly, not kill it.
     let (trigger, shutdown) = shutdown_channel();
