@@ -230,6 +230,13 @@ pub const MIGRATIONS: &[&str] = &[
     // counts as set without it.
     "ALTER TABLE objects ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
         CHECK (legal_hold_set IN (0, 1));",
+    // 11: tagging. Each version's tag set (and an upload's, handed to the
+    // object it completes into), encoded as user metadata is (empty: no
+    // tags); a bucket's tag set (NULL: none, GetBucketTagging answers
+    // NoSuchTagSet).
+    "ALTER TABLE objects ADD COLUMN tags BLOB NOT NULL DEFAULT X'';
+    ALTER TABLE uploads ADD COLUMN tags BLOB NOT NULL DEFAULT X'';
+    ALTER TABLE buckets ADD COLUMN tags BLOB;",
 ];
 
 /// The schema version this build writes.

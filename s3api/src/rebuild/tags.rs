@@ -524,6 +524,7 @@ mod tests {
                 .collect(),
             checksums: Default::default(),
             encryption: None,
+            tags: Default::default(),
         };
         let tag = FileTag::object("b", "k", Some("image/png")).with_meta(&object);
         let meta = tag.to_metadata();
