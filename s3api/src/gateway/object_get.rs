@@ -66,6 +66,7 @@ pub async fn get_object(
         .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         let mut resp = Reply::new(&record.info, sel, &input, None).get(body);
         let info = &record.info;
+        super::tagging::add_count(&mut resp.headers, &info.meta.tags);
         // Announced for the current version only (a read without versionId).
         if input.version_id.is_none() {
             resp.output.expiration =
@@ -111,6 +112,7 @@ pub async fn head_object(
         }
         let mut resp = Reply::new(&record.info, sel, &input, None).head();
         let info = &record.info;
+        super::tagging::add_count(&mut resp.headers, &info.meta.tags);
         // Announced for the current version only (a read without versionId).
         if input.version_id.is_none() {
             resp.output.expiration =
