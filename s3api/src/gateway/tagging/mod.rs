@@ -21,6 +21,7 @@ pub mod rules;
 
 pub(super) mod bucket;
 pub(super) mod object;
+pub(super) mod record;
 
 use std::collections::BTreeMap;
 

@@ -15,6 +15,7 @@ use tracing::{Instrument, info_span};
 
 use super::super::bucket::check_owner;
 use super::super::{Inner, error, owner_of};
+use super::record::{Target, record_tags};
 use super::rules::TagTarget;
 use super::{from_dto, to_dto};
 
@@ -90,11 +91,12 @@ async fn write(
     version_id: Option<String>,
     tags: BTreeMap<String, String>,
 ) -> S3Result<Option<String>> {
-    let (b, k) = (bucket.to_string(), key.to_string());
+    let (b, k, set) = (bucket.to_string(), key.to_string(), tags.clone());
     let written = inner
         .index
-        .write(move |ix| ix.set_object_tags(&b, &k, version_id.as_deref(), &tags))
+        .write(move |ix| ix.set_object_tags(&b, &k, version_id.as_deref(), &set))
         .await
         .map_err(|e| error::from_index(e, owner))?;
+    record_tags(inner, &Target { bucket, key, written: &written }, &tags).await;
     Ok(written.version_id)
 }
