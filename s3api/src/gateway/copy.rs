@@ -172,6 +172,7 @@ pub async fn copy_object(
                 &input.key,
                 info.size,
                 info.last_modified_ms,
+                &info.meta.tags,
             )
             .await,
             ..CopyObjectOutput::default()

@@ -195,6 +195,7 @@ pub async fn complete_multipart_upload(
                 &input.key,
                 info.size,
                 info.last_modified_ms,
+                &info.meta.tags,
             )
             .await,
             ..CompleteMultipartUploadOutput::default()

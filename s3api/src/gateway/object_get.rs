@@ -69,8 +69,9 @@ pub async fn get_object(
         super::tagging::add_count(&mut resp.headers, &info.meta.tags);
         // Announced for the current version only (a read without versionId).
         if input.version_id.is_none() {
+            let (size, created, tags) = (info.size, info.last_modified_ms, &info.meta.tags);
             resp.output.expiration =
-                expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+                expiration(inner, &input.bucket, &info.key, size, created, tags).await;
         }
         let o = &mut resp.output;
         o.version_id = record.info.version_id.clone();
@@ -115,8 +116,9 @@ pub async fn head_object(
         super::tagging::add_count(&mut resp.headers, &info.meta.tags);
         // Announced for the current version only (a read without versionId).
         if input.version_id.is_none() {
+            let (size, created, tags) = (info.size, info.last_modified_ms, &info.meta.tags);
             resp.output.expiration =
-                expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+                expiration(inner, &input.bucket, &info.key, size, created, tags).await;
         }
         let o = &mut resp.output;
         o.version_id = record.info.version_id.clone();
