@@ -99,7 +99,8 @@ pub async fn delete_bucket_lifecycle(
 }
 
 /// The `x-amz-expiration` value for the current object `key` of `bucket`
-/// (`size` bytes, created at `created_ms`): the earliest expiry among the
+/// (`size` bytes, created at `created_ms`, tag set `object_tags`, all from
+/// the row the request read or wrote): the earliest expiry among the
 /// bucket's enabled rules that apply, or `None`. A failed lookup only
 /// costs the header, never the request it decorates. The configuration
 /// comes from [`super::lifecycle_cache`], not an index read per request.
@@ -109,6 +110,7 @@ pub(super) async fn expiration(
     key: &str,
     size: u64,
     created_ms: i64,
+    object_tags: &std::collections::BTreeMap<String, String>,
 ) -> Option<String> {
     let config = match inner.lifecycle_rules.get(&inner.index, bucket).await {
         Ok(c) => c?,
@@ -117,7 +119,7 @@ pub(super) async fn expiration(
             return None;
         }
     };
-    let tags = tags::object_tags(bucket, key);
+    let tags = tags::object_tags(object_tags);
     let (at, rule) =
         eval::current_expiry(&config, key, size, created_ms, &tags, inner.lifecycle_day_ms)?;
     eval::expiration_header(at, &rule.id)

@@ -10,6 +10,8 @@
 //! `If-None-Match: *`, which are about the destination
 //! ([`super::write_conditions`]; 412 when they fail).
 
+use std::collections::BTreeMap;
+
 use s3s::dto::{
     CopyObjectInput, CopyObjectOutput, CopyObjectResult, CopySource, ETag, MetadataDirective,
 };
@@ -109,6 +111,14 @@ pub async fn copy_object(
         let conditions = conditions(&input)?;
         // A `REPLACE` copy gives the destination the request's metadata.
         let new_meta = replace.then(|| input.requested_meta());
+        // `x-amz-tagging-directive: REPLACE` gives it the request's tags
+        // (none without `x-amz-tagging`); COPY keeps the source's.
+        let new_tags = match super::tagging::replaces(input.tagging_directive.as_ref())? {
+            true => Some(
+                super::tagging::header::parse_opt(input.tagging.as_deref())?.unwrap_or_default(),
+            ),
+            false => None,
+        };
         let (src_bucket, src_key) = (src.bucket.clone(), src.key.clone());
         let (dst_bucket, dst_key) = (input.bucket.clone(), input.key.clone());
         let crypto_job = crypto.clone();
@@ -123,7 +133,7 @@ pub async fn copy_object(
                         &src,
                         dst,
                         (&conditions, &dst_cond),
-                        new_meta,
+                        (new_meta, new_tags),
                         &crypto_job,
                         now,
                     )?;
@@ -162,6 +172,7 @@ pub async fn copy_object(
                 &input.key,
                 info.size,
                 info.last_modified_ms,
+                &info.meta.tags,
             )
             .await,
             ..CopyObjectOutput::default()
@@ -181,7 +192,7 @@ fn copy_job(
     src: &Source,
     dst: (&str, &str),
     (conditions, dst_cond): (&Conditions, &WriteCondition),
-    new_meta: Option<ObjectMeta>,
+    (new_meta, new_tags): (Option<ObjectMeta>, Option<BTreeMap<String, String>>),
     crypto: &CopyCrypto,
     now_ms: i64,
 ) -> Result<Outcome, IndexError> {
@@ -196,12 +207,16 @@ fn copy_job(
         Err(e) => return Ok(Err(e)),
     };
     let directive = match new_meta {
-        None if encryption.is_none() => MetaDirective::Copy,
-        None => MetaDirective::Replace(Box::new(ObjectMeta { encryption, ..head.meta })),
+        None if encryption.is_none() && new_tags.is_none() => MetaDirective::Copy,
+        None => {
+            let tags = new_tags.unwrap_or(head.meta.tags);
+            MetaDirective::Replace(Box::new(ObjectMeta { encryption, tags, ..head.meta }))
+        }
         Some(mut meta) => {
             // The bytes are the same, so their checksums still hold.
             meta.checksums = head.meta.checksums;
             meta.encryption = encryption;
+            meta.tags = new_tags.unwrap_or(head.meta.tags);
             MetaDirective::Replace(Box::new(meta))
         }
     };

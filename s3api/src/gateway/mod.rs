@@ -35,6 +35,7 @@
 //!   `x-amz-expiration` header (the worker is [`crate::lifecycle`]).
 //! - `object_lock` — Object Lock: bucket configuration, retention and
 //!   legal hold, the lock headers of writes and reads.
+//! - `tagging` — object (per version) and bucket tagging, `x-amz-tagging`.
 //! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS
 //!   refused) as the parameter of the write and read paths;
 //!   [`transport`] — whether a request came over a secure transport.
@@ -84,6 +85,7 @@ mod service;
 mod sigv4_fixups;
 mod sse;
 mod sse_copy;
+mod tagging;
 mod version_order;
 mod versioning;
 mod vhost;
@@ -521,5 +523,53 @@ impl S3 for Gateway {
         req: S3Request<s3s::dto::GetObjectLegalHoldInput>,
     ) -> S3Result<S3Response<s3s::dto::GetObjectLegalHoldOutput>> {
         object_lock::retention::get_object_legal_hold(&self.inner, req).await
+    }
+
+    // Slice `tagging`: object and bucket tagging (see `tagging`).
+
+    async fn put_object_tagging(
+        &self,
+        req: S3Request<s3s::dto::PutObjectTaggingInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutObjectTaggingOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        tagging::object::put_object_tagging(&self.inner, req).await
+    }
+
+    async fn get_object_tagging(
+        &self,
+        req: S3Request<s3s::dto::GetObjectTaggingInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectTaggingOutput>> {
+        tagging::object::get_object_tagging(&self.inner, req).await
+    }
+
+    async fn delete_object_tagging(
+        &self,
+        req: S3Request<s3s::dto::DeleteObjectTaggingInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteObjectTaggingOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        tagging::object::delete_object_tagging(&self.inner, req).await
+    }
+
+    async fn put_bucket_tagging(
+        &self,
+        req: S3Request<s3s::dto::PutBucketTaggingInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketTaggingOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        tagging::bucket::put_bucket_tagging(&self.inner, req).await
+    }
+
+    async fn get_bucket_tagging(
+        &self,
+        req: S3Request<s3s::dto::GetBucketTaggingInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketTaggingOutput>> {
+        tagging::bucket::get_bucket_tagging(&self.inner, req).await
+    }
+
+    async fn delete_bucket_tagging(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketTaggingInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketTaggingOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        tagging::bucket::delete_bucket_tagging(&self.inner, req).await
     }
 }

@@ -80,6 +80,9 @@ pub async fn create_multipart_upload(
         let sealing = asked.seal(inner, &input.bucket, &input.key);
         let mut meta = input.requested_meta();
         meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
+        // Tags too: the completed object gets them.
+        meta.tags =
+            super::tagging::header::parse_opt(input.tagging.as_deref())?.unwrap_or_default();
         // Kept on the upload, handed to the object at completion.
         let lock = super::object_lock::for_new_object(
             inner,
@@ -196,6 +199,7 @@ pub async fn complete_multipart_upload(
                 &input.key,
                 info.size,
                 info.last_modified_ms,
+                &info.meta.tags,
             )
             .await,
             ..CompleteMultipartUploadOutput::default()

@@ -66,10 +66,12 @@ pub async fn get_object(
         .map_err(|e| file_fetch::report(e, &input.bucket, &input.key))?;
         let mut resp = Reply::new(&record.info, sel, &input, None).get(body);
         let info = &record.info;
+        super::tagging::add_count(&mut resp.headers, &info.meta.tags);
         // Announced for the current version only (a read without versionId).
         if input.version_id.is_none() {
+            let (size, created, tags) = (info.size, info.last_modified_ms, &info.meta.tags);
             resp.output.expiration =
-                expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+                expiration(inner, &input.bucket, &info.key, size, created, tags).await;
         }
         let o = &mut resp.output;
         o.version_id = record.info.version_id.clone();
@@ -111,10 +113,12 @@ pub async fn head_object(
         }
         let mut resp = Reply::new(&record.info, sel, &input, None).head();
         let info = &record.info;
+        super::tagging::add_count(&mut resp.headers, &info.meta.tags);
         // Announced for the current version only (a read without versionId).
         if input.version_id.is_none() {
+            let (size, created, tags) = (info.size, info.last_modified_ms, &info.meta.tags);
             resp.output.expiration =
-                expiration(inner, &input.bucket, &info.key, info.size, info.last_modified_ms).await;
+                expiration(inner, &input.bucket, &info.key, size, created, tags).await;
         }
         let o = &mut resp.output;
         o.version_id = record.info.version_id.clone();

@@ -70,8 +70,11 @@ pub async fn put_object(
         .await?;
         // An explicit hold (ON or OFF) reads back as set; none is 404.
         let hold_given = lock.is_some() && req.input.object_lock_legal_hold_status.is_some();
+        let object_tags = super::tagging::header::parse_opt(req.input.tagging.as_deref())?;
+        let object_tags = object_tags.unwrap_or_default();
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();
+        meta.tags = object_tags.clone();
         meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
         let mut tag = FileTag::object(&bucket.name, &input.key, input.content_type.as_deref())
             .with_meta(&meta);
@@ -159,6 +162,7 @@ pub async fn put_object(
             &input.key,
             len,
             last_modified_ms,
+            &object_tags,
         )
         .await;
         let md5 = sealing.as_ref().and_then(|s| s.customer_md5.as_deref());

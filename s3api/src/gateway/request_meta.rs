@@ -35,6 +35,9 @@ macro_rules! requested_meta {
                         .unwrap_or_default(),
                     checksums: Default::default(),
                     encryption: None,
+                    // `x-amz-tagging` is parsed and validated apart
+                    // (`tagging::header`), where its errors are answered.
+                    tags: Default::default(),
                 }
             }
         }

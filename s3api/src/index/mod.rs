@@ -54,6 +54,7 @@
 //!   rebuild found them.
 //! - [`object_lock`] — Object Lock: bucket configuration, retention and
 //!   legal hold per row, the guard on every removal.
+//! - [`tagging`] — object (per version) and bucket tag sets.
 //! - [`conditions`] — conditional writes, checked in the write's own
 //!   transaction.
 //! - [`handle`] — the async facade.
@@ -67,6 +68,7 @@ pub mod object_lock;
 pub mod private;
 pub mod queue;
 pub mod schema;
+pub mod tagging;
 pub mod types;
 
 mod bucket_sse;
@@ -106,6 +108,7 @@ pub use object_lock::{BucketLock, DefaultRetention, LockMode, ObjectLock, Period
 pub use objects::{Copied, DeleteTarget};
 pub use queue::{QueuedDelete, RetryPolicy};
 pub use restore::{RestoredContent, RestoredVersion};
+pub use tagging::{TagsWritten, VersionTags};
 pub use types::{
     Bucket, DeleteReason, Deleted, MetaDirective, NewObject, ObjectData, ObjectInfo, ObjectMeta,
     ObjectRecord, PartRef, Versioning, Written,

@@ -27,7 +27,7 @@ static INSERT_OBJECT: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO objects (bucket_id, key, file_id, part_count, size, etag,
          last_modified_ms, {META_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
-         ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT DO NOTHING"
+         ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) ON CONFLICT DO NOTHING"
     )
 });
 
@@ -94,7 +94,7 @@ pub(super) fn write_object(
              size = ?5, etag = ?6, last_modified_ms = ?7, content_type = ?8,
              content_encoding = ?9, content_disposition = ?10, content_language = ?11,
              cache_control = ?12, expires = ?13, storage_class = ?14, user_meta = ?15,
-             checksums = ?16, encryption = ?17, upload_id = NULL WHERE id = ?18",
+             checksums = ?16, encryption = ?17, tags = ?18, upload_id = NULL WHERE id = ?19",
         )?
         .execute(params_from_iter(values))?;
         (row.id, old_files)

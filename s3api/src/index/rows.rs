@@ -9,12 +9,12 @@ use super::types::{ObjectData, ObjectInfo, ObjectMeta, PartRef};
 /// The metadata columns, in the order [`MetaValues`] binds them and
 /// [`meta_from_row`] reads them.
 pub const META_COLS: &str = "content_type, content_encoding, content_disposition, \
-    content_language, cache_control, expires, storage_class, user_meta, checksums, encryption";
+    content_language, cache_control, expires, storage_class, user_meta, checksums, encryption, tags";
 
 /// The columns of an object row read by [`object_from_row`].
 pub const OBJECT_COLS: &str = "id, key, file_id, part_count, size, etag, last_modified_ms, \
     content_type, content_encoding, content_disposition, content_language, cache_control, \
-    expires, storage_class, user_meta, checksums, encryption, version_id, seq, is_latest, \
+    expires, storage_class, user_meta, checksums, encryption, tags, version_id, seq, is_latest, \
     delete_marker";
 
 /// An [`ObjectMeta`] encoded for binding.
@@ -23,16 +23,22 @@ pub struct MetaValues<'a> {
     meta: &'a ObjectMeta,
     user: Vec<u8>,
     checksums: Vec<u8>,
+    tags: Vec<u8>,
 }
 
 impl<'a> MetaValues<'a> {
     /// Encodes the maps of `meta`.
     pub fn new(meta: &'a ObjectMeta) -> Result<Self> {
-        Ok(Self { meta, user: encode_map(&meta.user)?, checksums: encode_map(&meta.checksums)? })
+        Ok(Self {
+            meta,
+            user: encode_map(&meta.user)?,
+            checksums: encode_map(&meta.checksums)?,
+            tags: encode_map(&meta.tags)?,
+        })
     }
 
-    /// The ten values in [`META_COLS`] order.
-    pub fn values(&self) -> [&dyn rusqlite::ToSql; 10] {
+    /// The eleven values in [`META_COLS`] order.
+    pub fn values(&self) -> [&dyn rusqlite::ToSql; 11] {
         let m = self.meta;
         [
             &m.content_type,
@@ -45,14 +51,16 @@ impl<'a> MetaValues<'a> {
             &self.user,
             &self.checksums,
             &m.encryption,
+            &self.tags,
         ]
     }
 }
 
-/// Reads the ten [`META_COLS`] starting at column `at`.
+/// Reads the eleven [`META_COLS`] starting at column `at`.
 pub fn meta_from_row(row: &Row<'_>, at: usize) -> Result<ObjectMeta> {
     let user: Vec<u8> = row.get(at + 7)?;
     let checksums: Vec<u8> = row.get(at + 8)?;
+    let tags: Vec<u8> = row.get(at + 10)?;
     Ok(ObjectMeta {
         content_type: row.get(at)?,
         content_encoding: row.get(at + 1)?,
@@ -64,6 +72,7 @@ pub fn meta_from_row(row: &Row<'_>, at: usize) -> Result<ObjectMeta> {
         user: decode_map(&user)?,
         checksums: decode_map(&checksums)?,
         encryption: row.get(at + 9)?,
+        tags: decode_map(&tags)?,
     })
 }
 
@@ -90,7 +99,7 @@ pub fn object_from_row(row: &Row<'_>) -> Result<ObjectRow> {
     let id: i64 = row.get(0)?;
     let file_id: Option<String> = row.get(2)?;
     let part_count = from_sql_u32(row.get(3)?, "part_count")?;
-    let delete_marker: bool = row.get(20)?;
+    let delete_marker: bool = row.get(21)?;
     let consistent =
         if delete_marker { part_count == 0 } else { file_id.is_some() != (part_count > 0) };
     if !consistent {
@@ -108,9 +117,9 @@ pub fn object_from_row(row: &Row<'_>) -> Result<ObjectRow> {
             last_modified_ms: row.get(6)?,
             part_count,
             meta: meta_from_row(row, 7)?,
-            version_id: Some(row.get(17)?),
+            version_id: Some(row.get(18)?),
         },
-        is_latest: row.get(19)?,
+        is_latest: row.get(20)?,
         delete_marker,
     })
 }

@@ -234,6 +234,13 @@ pub const MIGRATIONS: &[&str] = &[
     // at CreateMultipartUpload reads as set (OFF) on the completed object.
     "ALTER TABLE uploads ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
         CHECK (legal_hold_set IN (0, 1));",
+    // 12: tagging. Each version's tag set (and an upload's, handed to the
+    // object it completes into), encoded as user metadata is (empty: no
+    // tags); a bucket's tag set (NULL: none, GetBucketTagging answers
+    // NoSuchTagSet).
+    "ALTER TABLE objects ADD COLUMN tags BLOB NOT NULL DEFAULT X'';
+    ALTER TABLE uploads ADD COLUMN tags BLOB NOT NULL DEFAULT X'';
+    ALTER TABLE buckets ADD COLUMN tags BLOB;",
 ];
 
 /// The schema version this build writes.

@@ -83,6 +83,9 @@ pub struct ObjectMeta {
     /// wrapped data key, never a clear key); `None` for plaintext. The
     /// index stores it opaquely. `size` is the plaintext's.
     pub encryption: Option<Vec<u8>>,
+    /// The object's tag set (PutObjectTagging, `x-amz-tagging`), validated
+    /// by `crate::index::tagging` before it gets here; empty: no tags.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// An object's stored attributes, without its part manifest.

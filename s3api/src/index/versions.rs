@@ -229,7 +229,7 @@ pub(super) fn insert_row_as(
         "INSERT INTO objects (bucket_id, key, file_id, part_count, size, etag,
          last_modified_ms, {META_COLS}, version_id, seq, is_latest, delete_marker)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-         ?18, ?19, ?20, ?21)"
+         ?18, ?19, ?20, ?21, ?22)"
     ))?
     .execute(params_from_iter(values))?;
     let row_id = conn.last_insert_rowid();

@@ -16,9 +16,9 @@
 //!
 //! # Tags
 //!
-//! A tag filter is evaluated against the tag set the caller passes; until
-//! object tagging exists the gateway passes [`super::tags::object_tags`]'s
-//! empty set, so a rule with a tag filter matches nothing (see there).
+//! A tag filter is evaluated against the tag set the caller passes: the
+//! version's own tags (see [`super::tags`]); a rule matches when every tag
+//! it names is among them.
 
 use s3s::dto::TimestampFormat;
 

@@ -41,12 +41,11 @@ impl KeyPlan {
 }
 
 /// The plan for `key` with `versions` (newest first) under `config` at
-/// `now_ms`; `tags` is the key's tag set.
+/// `now_ms`; each version's tag filter is matched against its own tags.
 pub fn plan_key(
     config: &Configuration,
     key: &str,
     versions: &[VersionCandidate],
-    tags: &[(String, String)],
     now_ms: i64,
     day_ms: i64,
 ) -> KeyPlan {
@@ -55,8 +54,8 @@ pub fn plan_key(
         return plan;
     };
     if !latest.delete_marker {
-        let expiry =
-            eval::current_expiry(config, key, latest.size, latest.last_modified_ms, tags, day_ms);
+        let (size, created, tags) = (latest.size, latest.last_modified_ms, &latest.tags);
+        let expiry = eval::current_expiry(config, key, size, created, tags, day_ms);
         plan.expire_current = expiry.is_some_and(|(at, _)| now_ms >= at);
     }
     for (i, pair) in versions.windows(2).enumerate() {
@@ -64,7 +63,7 @@ pub fn plan_key(
         let candidate = NoncurrentVersion {
             key,
             size: v.size,
-            tags,
+            tags: &v.tags,
             since_ms: successor.last_modified_ms,
             newer_noncurrent: u32::try_from(i).unwrap_or(u32::MAX),
         };

@@ -1,15 +1,16 @@
-//! The tag set a lifecycle tag filter is evaluated against.
+//! The tag set a lifecycle tag filter is evaluated against: a version's
+//! own tags, from its index row (`crate::index::tagging`).
 //!
-//! Object tagging (PutObjectTagging, `x-amz-tagging`) is not built yet
-//! (issue 12), so every object's tag set is empty and a rule with a tag
-//! filter matches nothing: it is stored and validated as AWS does, and
-//! starts to apply once tags exist. This function is the one place the
-//! worker and the `x-amz-expiration` header read tags through; tagging
-//! replaces its body.
+//! The worker reads them in its batch's own query (each
+//! `crate::index::lifecycle::VersionCandidate` carries its version's
+//! tags), so a tag filter costs no lookup per object; the
+//! `x-amz-expiration` header reads them from the row its request already
+//! read ([`object_tags`]). A delete marker has no tags.
 
-/// The tags of object `key` of `bucket` (always none for now; see the
-/// module docs).
-pub fn object_tags(bucket: &str, key: &str) -> Vec<(String, String)> {
-    let _ = (bucket, key);
-    Vec::new()
+use std::collections::BTreeMap;
+
+/// The tag set of a version whose stored tags are `tags`, as
+/// `crate::lifecycle::model::Filter::matches` takes it.
+pub fn object_tags(tags: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }

@@ -33,7 +33,6 @@ use super::eval::{self, DAY_MS};
 use super::markers::{MarkerFiles, PreparedMarker};
 use super::model::Configuration;
 use super::plan::{KeyPlan, plan_key};
-use super::tags::object_tags;
 use crate::gateway::now_ms;
 use crate::index::lifecycle::{BatchOutcome, KeyCandidate, Phase, Progress, UploadCandidate};
 use crate::index::{IndexError, IndexHandle};
@@ -212,8 +211,7 @@ impl LifecycleWorker {
             };
             let files: HashMap<String, String> =
                 prepared.iter().map(|(k, m)| (k.clone(), m.file_id.clone())).collect();
-            let (phase, p, config, b) =
-                (progress.phase, progress.clone(), Arc::clone(&config), bucket.clone());
+            let (phase, p, config) = (progress.phase, progress.clone(), Arc::clone(&config));
             let result = self
                 .index
                 .write(move |ix| {
@@ -223,7 +221,7 @@ impl LifecycleWorker {
                             &p,
                             BATCH,
                             now,
-                            &|c| key_plan(&config, &b, c, now, day_ms),
+                            &|c| key_plan(&config, c, now, day_ms),
                             &files,
                         ),
                         Phase::Uploads => ix.lifecycle_upload_batch(&p, BATCH, now, &|u| {
@@ -264,9 +262,7 @@ impl LifecycleWorker {
             .index
             .read(move |ix| {
                 let now = now_ms();
-                ix.lifecycle_marker_keys(&p, BATCH, &|c| {
-                    key_plan(&config, &p.bucket, c, now, day_ms)
-                })
+                ix.lifecycle_marker_keys(&p, BATCH, &|c| key_plan(&config, c, now, day_ms))
             })
             .await?;
         let mut prepared = Vec::with_capacity(keys.len());
@@ -321,16 +317,10 @@ impl LifecycleWorker {
     }
 }
 
-/// What happens to key `c` of `bucket` at `now_ms`.
-fn key_plan(
-    config: &Configuration,
-    bucket: &str,
-    c: &KeyCandidate,
-    now_ms: i64,
-    day_ms: i64,
-) -> KeyPlan {
-    let tags = object_tags(bucket, &c.key);
-    plan_key(config, &c.key, &c.versions, &tags, now_ms, day_ms)
+/// What happens to key `c` at `now_ms` (each version's tags came with
+/// the batch).
+fn key_plan(config: &Configuration, c: &KeyCandidate, now_ms: i64, day_ms: i64) -> KeyPlan {
+    plan_key(config, &c.key, &c.versions, now_ms, day_ms)
 }
 
 /// Whether upload `u` is aborted at `now_ms`.

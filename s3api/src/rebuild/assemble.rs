@@ -211,6 +211,9 @@ fn resolve(candidates: Vec<Rebuilt>) -> Vec<Rebuilt> {
 fn as_alias(source: &Rebuilt, alias: &Alias, encrypted: bool) -> Option<Rebuilt> {
     let mut copy = source.clone();
     copy.version = alias.version.clone();
+    if let (Some(tags), Body::Object(o)) = (&alias.tags, &mut copy.body) {
+        o.meta.tags = tags.clone();
+    }
     match (&alias.encryption, &mut copy.body) {
         (Some(envelope), Body::Object(o)) => o.meta.encryption = Some(envelope.clone()),
         (None, _) if encrypted => return None,

@@ -11,6 +11,7 @@ mod assemble;
 pub mod build;
 pub mod lock_restore;
 pub mod lock_tags;
+pub mod object_tags;
 pub mod scan;
 pub mod sweep;
 pub mod tags;

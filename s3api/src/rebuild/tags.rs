@@ -17,6 +17,7 @@
 //! | `s3-sse` | an encrypted object's envelope, base64 (`crate::crypto::Envelope`: the kind and the *wrapped* data key, never a clear key) |
 //! | `s3-sse-etag` | an encrypted object's ETag, merged in after the upload (the stored bytes are ciphertext, so a rebuild cannot recompute it) |
 //! | `s3-version`, `s3-seq`, `s3-delete-marker`, `s3-alias-v.<id>` | versions and delete markers: see [`super::version_tags`] |
+//! | `s3-tags`, `s3-tags.<n>`, `s3-alias-t.<id>`… | object tags (the file's own version's, an alias's): see [`super::object_tags`] |
 //!
 //! FastDFS limits names to 64 bytes and values to 256, and a value cannot
 //! hold the separators 0x01, 0x02 or NUL. S3 keys are up to 1024 bytes of
@@ -37,8 +38,9 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use fdfs_protocol::consts::{MAX_META_NAME_LEN, MAX_META_VALUE_LEN};
-use fdfs_protocol::metadata::Metadata;
+use fdfs_protocol::metadata::{MetaOp, Metadata};
 
+use super::object_tags::{self, TAGS};
 use super::version_tags::{self, VersionTag};
 use crate::index::ObjectMeta;
 
@@ -100,6 +102,9 @@ pub struct Alias {
     /// The copy's version, when it was made in a versioned bucket
     /// ([`super::version_tags`]).
     pub version: Option<VersionTag>,
+    /// The copy's tag set, when recorded ([`super::object_tags`]); `None`:
+    /// the copy has the file's own version's tags.
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 impl Alias {
@@ -110,6 +115,7 @@ impl Alias {
             key: key.to_string(),
             encryption: encryption.map(<[u8]>::to_vec),
             version: None,
+            tags: None,
         }
     }
 }
@@ -136,6 +142,9 @@ pub struct FileTag {
     pub version: Option<VersionTag>,
     /// The file records a delete marker.
     pub delete_marker: bool,
+    /// The tag set of the file's own version, when recorded
+    /// ([`super::object_tags`]).
+    pub tags: Option<BTreeMap<String, String>>,
 }
 
 impl FileTag {
@@ -151,6 +160,7 @@ impl FileTag {
             attrs: BTreeMap::new(),
             version: None,
             delete_marker: false,
+            tags: None,
         }
     }
 
@@ -165,6 +175,7 @@ impl FileTag {
     /// (its Content-Type is the tag's own field).
     pub fn with_meta(mut self, meta: &ObjectMeta) -> Self {
         self.attrs = meta_attrs(meta);
+        self.tags = (!meta.tags.is_empty()).then(|| meta.tags.clone());
         self
     }
 
@@ -189,6 +200,7 @@ impl FileTag {
             *slot = Some(value.clone());
         }
         meta.encryption = self.attrs.get(SSE).and_then(|v| STANDARD.decode(v).ok());
+        meta.tags = self.tags.clone().unwrap_or_default();
         meta
     }
 
@@ -227,6 +239,9 @@ impl FileTag {
             meta.push(PART, part.number.to_string());
         }
         push_attrs(&mut meta, &self.attrs);
+        if let Some(tags) = &self.tags {
+            meta.apply(MetaOp::Merge, &object_tags::tags_metadata(TAGS, tags));
+        }
         if self.delete_marker {
             let (name, value) = version_tags::marker_entry();
             meta.push(name, value);
@@ -276,6 +291,7 @@ impl FileTag {
             attrs,
             version: version_tags::version_of(meta),
             delete_marker: version_tags::is_marker(meta),
+            tags: object_tags::read(meta, TAGS),
         })
     }
 }
@@ -293,6 +309,9 @@ pub fn complete_metadata(etag: &str, completed_ms: i64, object: &ObjectMeta) -> 
         meta.push(CONTENT_TYPE, ct);
     }
     push_attrs(&mut meta, &meta_attrs(object));
+    if !object.tags.is_empty() {
+        meta.apply(MetaOp::Merge, &object_tags::tags_metadata(TAGS, &object.tags));
+    }
     meta
 }
 
@@ -426,7 +445,15 @@ fn chunked(meta: &Metadata, name: &str) -> Option<String> {
 
 /// Every alias the metadata names.
 fn aliases(meta: &Metadata) -> Vec<Alias> {
+    aliases_by_id(meta).into_values().collect()
+}
+
+/// Every alias the metadata names, by its alias ID (the `<id>` of
+/// `s3-alias.<id>`), so a later change to one copy (its tags) can be
+/// recorded beside that alias.
+pub fn aliases_by_id(meta: &Metadata) -> BTreeMap<String, Alias> {
     let versions = version_tags::alias_versions(meta);
+    let tag_sets = object_tags::alias_tags(meta);
     let mut ids = BTreeMap::new();
     for (name, _) in meta.iter() {
         let Ok(name) = std::str::from_utf8(name) else { continue };
@@ -436,7 +463,7 @@ fn aliases(meta: &Metadata) -> Vec<Alias> {
             ids.insert(id.to_string(), ());
         }
     }
-    ids.keys()
+    ids.into_keys()
         .filter_map(|id| {
             let name = format!("{ALIAS}{id}");
             let text = unescape(&chunked(meta, &name)?)?;
@@ -445,8 +472,16 @@ fn aliases(meta: &Metadata) -> Vec<Alias> {
                 Some(b64) => Some(STANDARD.decode(b64).ok()?),
                 None => None,
             };
-            let version = versions.get(id).cloned();
-            Some(Alias { bucket: bucket.to_string(), key: key.to_string(), encryption, version })
+            let version = versions.get(&id).cloned();
+            let tags = tag_sets.get(&id).cloned();
+            let alias = Alias {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                encryption,
+                version,
+                tags,
+            };
+            Some((id, alias))
         })
         .collect()
 }
@@ -524,6 +559,7 @@ mod tests {
                 .collect(),
             checksums: Default::default(),
             encryption: None,
+            tags: Default::default(),
         };
         let tag = FileTag::object("b", "k", Some("image/png")).with_meta(&object);
         let meta = tag.to_metadata();

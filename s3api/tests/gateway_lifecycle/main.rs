@@ -7,12 +7,14 @@
 //! - `unversioned` — expiry by prefix and size, `x-amz-expiration`, stale
 //!   multipart uploads;
 //! - `versioned` — delete markers, noncurrent versions, lone markers,
-//!   suspended buckets.
+//!   suspended buckets;
+//! - `tags` — Tag and And{Prefix, Tags} filters over each version's tags.
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod config;
+mod tags;
 mod unversioned;
 mod versioned;
 

@@ -46,7 +46,7 @@ pub struct BucketConfig {
     pub home_group: String,
     pub created_ms: i64,
     /// Configuration name (`versioning`, `object-lock`, `lifecycle`,
-    /// `encryption`) to the XML its S3 `Get` call answers.
+    /// `encryption`, `tagging`) to the XML its S3 `Get` call answers.
     pub configs: BTreeMap<String, String>,
 }
 
@@ -100,7 +100,7 @@ pub fn export(index: &mut Index, now_ms: i64) -> Result<Backup, BackupError> {
 /// Applies `backup` to `index` in one transaction: a bucket it lacks is
 /// created (owner, home group and creation time from the file); each
 /// bucket's configurations become the file's — a removable one (lifecycle,
-/// encryption) the file lacks is removed, while versioning and Object
+/// encryption, tags) the file lacks is removed, while versioning and Object
 /// Lock, which S3 never turns off, are left as they are when absent.
 /// A bucket the index has under another owner is refused.
 pub fn import(index: &mut Index, backup: &Backup) -> Result<ImportReport, BackupError> {

@@ -7,11 +7,12 @@
 
 use s3s::dto::{
     BucketLifecycleConfiguration, BucketVersioningStatus, MFADelete, ObjectLockConfiguration,
-    ServerSideEncryptionConfiguration, VersioningConfiguration,
+    ServerSideEncryptionConfiguration, Tagging, VersioningConfiguration,
 };
 
 use super::xml::{from_xml, to_xml};
-use crate::gateway::{bucket_encryption, object_lock, versioning};
+use crate::gateway::tagging::rules::TagTarget;
+use crate::gateway::{bucket_encryption, object_lock, tagging, versioning};
 use crate::index::{Index, Versioning};
 use crate::lifecycle::parse;
 
@@ -31,6 +32,7 @@ pub(super) const SECTIONS: &[Section] = &[
     Section { name: "object-lock", export: export_lock, import: import_lock },
     Section { name: "lifecycle", export: export_lifecycle, import: import_lifecycle },
     Section { name: "encryption", export: export_encryption, import: import_encryption },
+    Section { name: "tagging", export: export_tagging, import: import_tagging },
 ];
 
 fn index_error(e: crate::index::IndexError) -> String {
@@ -119,4 +121,22 @@ fn import_encryption(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result
         None => None,
     };
     ix.set_bucket_encryption(bucket, algorithm).map_err(index_error)
+}
+
+fn export_tagging(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    match ix.get_bucket_tags(bucket).map_err(index_error)? {
+        Some(tags) => to_xml(&Tagging { tag_set: tagging::to_dto(tags) }).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn import_tagging(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    let tags = match body {
+        Some(body) => {
+            let dto: Tagging = from_xml(body)?;
+            Some(tagging::from_dto(dto.tag_set, TagTarget::Bucket).map_err(|e| s3_error(&e))?)
+        }
+        None => None,
+    };
+    ix.set_bucket_tags(bucket, tags.as_ref()).map_err(index_error)
 }

@@ -27,6 +27,8 @@ fn configured() -> (tempfile::TempDir, Index) {
     let dto: s3s::dto::BucketLifecycleConfiguration = xml::from_xml(LIFECYCLE).unwrap();
     ix.put_lifecycle("locked", &crate::lifecycle::parse::from_dto(Some(&dto)).unwrap()).unwrap();
     ix.set_bucket_encryption("locked", Some("AES256")).unwrap();
+    let tags = [("team".to_string(), "media".to_string())].into_iter().collect();
+    ix.set_bucket_tags("locked", Some(&tags)).unwrap();
     (dir, ix)
 }
 
@@ -37,7 +39,7 @@ fn an_export_restores_every_configuration_on_an_empty_index() {
     let (_d, mut source) = configured();
     let backup = export(&mut source, 99).unwrap();
     let names: Vec<_> = backup.buckets[0].configs.keys().cloned().collect();
-    assert_eq!(names, ["encryption", "lifecycle", "object-lock", "versioning"]);
+    assert_eq!(names, ["encryption", "lifecycle", "object-lock", "tagging", "versioning"]);
     assert!(backup.buckets[1].configs.is_empty());
     // Through JSON, as the command line does.
     let text = backup.to_json();
@@ -46,7 +48,7 @@ fn an_export_restores_every_configuration_on_an_empty_index() {
 
     let (_e, mut target) = open();
     let report = import(&mut target, &read).unwrap();
-    assert_eq!(report, ImportReport { created: 2, buckets: 2, configs: 4 });
+    assert_eq!(report, ImportReport { created: 2, buckets: 2, configs: 5 });
     assert_eq!(target.get_bucket("plain").unwrap().owner, "bob");
     assert_eq!(target.bucket_versioning("locked").unwrap(), Some(Versioning::Enabled));
     assert_eq!(
@@ -55,6 +57,10 @@ fn an_export_restores_every_configuration_on_an_empty_index() {
     );
     assert_eq!(target.get_lifecycle("locked").unwrap(), source.get_lifecycle("locked").unwrap());
     assert_eq!(target.get_bucket_encryption("locked").unwrap().as_deref(), Some("AES256"));
+    assert_eq!(
+        target.get_bucket_tags("locked").unwrap(),
+        source.get_bucket_tags("locked").unwrap()
+    );
     // The import's own export is the same document.
     assert_eq!(export(&mut target, 99).unwrap(), backup);
 }
@@ -68,7 +74,9 @@ fn an_import_makes_removable_configurations_match_the_file() {
     locked.configs.remove("encryption");
     locked.configs.remove("versioning");
     locked.configs.remove("object-lock");
+    locked.configs.remove("tagging");
     import(&mut ix, &backup).unwrap();
+    assert_eq!(ix.get_bucket_tags("locked").unwrap(), None);
     assert_eq!(ix.get_lifecycle("locked").unwrap(), None);
     assert_eq!(ix.get_bucket_encryption("locked").unwrap(), None);
     // Versioning and Object Lock are never turned off.
@@ -128,6 +136,16 @@ fn a_bad_file_changes_nothing() {
             }),
         ),
         ("owner", Box::new(|b| b.buckets[0].owner = "mallory".into())),
+        (
+            "aws: tag",
+            Box::new(|b| {
+                b.buckets[1].configs.insert(
+                "tagging".into(),
+                "<Tagging><TagSet><Tag><Key>aws:x</Key><Value>v</Value></Tag></TagSet></Tagging>"
+                    .into(),
+            );
+            }),
+        ),
     ];
     for (what, spoil) in cases {
         let (_e, mut target) = open();
@@ -147,6 +165,7 @@ fn a_bad_file_changes_nothing() {
             "invalid rule" => "ExpiredObjectDeleteMarker",
             "lock without versioning" => "needs versioning",
             "KMS" => "NotImplemented",
+            "aws: tag" => "InvalidTag",
             _ => "mallory",
         };
         assert!(e.contains(why), "{what}: {e}");

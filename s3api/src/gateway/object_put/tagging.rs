@@ -57,7 +57,9 @@ async fn merge_one(inner: &Inner, file_id: &str, meta: &Metadata) -> Result<(), 
 /// new attributes are `info`): records the alias on each of them, so a
 /// rebuild restores the copy too, an encrypted copy with its own envelope
 /// (its data key is wrapped for its own name). A copy onto itself records
-/// only a new envelope, when it re-wrapped the data key.
+/// only a new envelope, when it re-wrapped the data key, and its tags
+/// (`crate::gateway::tagging::record`); every alias records the copy's
+/// tag set.
 /// Deleting or overwriting the copy later leaves the alias in place (a
 /// rebuild while the files still exist for the source resurrects it).
 /// In a versioned bucket the alias also records the copy's version
@@ -73,9 +75,6 @@ pub(in crate::gateway) async fn record_alias(
 ) {
     let version = info.version_id.clone();
     let same = source == (bucket, key);
-    if same && info.meta.encryption.is_none() && version.is_none() {
-        return;
-    }
     let (b, k, v) = (bucket.to_string(), key.to_string(), version.clone());
     let files = match inner.index.read(move |ix| ix.get_version(&b, &k, v.as_deref())).await {
         Ok(record) if record.info.last_modified_ms == info.last_modified_ms => {
@@ -87,19 +86,38 @@ pub(in crate::gateway) async fn record_alias(
             return;
         }
     };
+    let envelope = info.meta.encryption.as_deref();
+    if same && version.is_none() {
+        // A copy onto itself that is no new version: the same version with
+        // maybe a re-wrapped data key and new tags.
+        if let Some(e) = envelope {
+            merge_tags(inner, &files, &crate::rebuild::tags::sse_metadata(e)).await;
+        }
+        let written = crate::index::TagsWritten {
+            version_id: None,
+            stored_version_id: crate::index::NULL_VERSION.to_string(),
+            file_ids: files,
+            versioned: false,
+        };
+        let target = crate::gateway::tagging::record::Target { bucket, key, written: &written };
+        crate::gateway::tagging::record::record_tags(inner, &target, &info.meta.tags).await;
+        return;
+    }
     // 96 random bits of a fresh token: unique per copy, so concurrent
     // copies of one source never overwrite each other's alias.
     let token = crate::index::random_id(super::super::now_ms());
     let id = &token[token.len().saturating_sub(24)..];
-    let envelope = info.meta.encryption.as_deref();
-    let mut meta = match envelope {
-        // A copy onto itself that is no new version only re-wrapped the key.
-        Some(e) if same && version.is_none() => crate::rebuild::tags::sse_metadata(e),
-        _ => crate::rebuild::tags::alias_metadata(id, bucket, key, envelope),
-    };
+    let mut meta = crate::rebuild::tags::alias_metadata(id, bucket, key, envelope);
     if let Some(v) = &version {
         let tags = crate::rebuild::version_tags::alias_version_metadata(id, v, seq);
         meta.apply(MetaOp::Merge, &tags);
     }
+    // The copy's own tag set, even an empty one: else a rebuild would
+    // give it the tags its source has by then.
+    let tag_name = format!("{}{id}", crate::rebuild::object_tags::ALIAS_TAGS);
+    meta.apply(
+        MetaOp::Merge,
+        &crate::rebuild::object_tags::tags_metadata(&tag_name, &info.meta.tags),
+    );
     merge_tags(inner, &files, &meta).await;
 }

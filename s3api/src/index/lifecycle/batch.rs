@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{Connection, params};
 
 use super::super::Index;
-use super::super::codec::{from_sql_u64, key_from_blob};
+use super::super::codec::{decode_map, from_sql_u64, key_from_blob};
 use super::super::error::{IndexError, Result};
 use super::super::multipart::drop_upload;
 use super::super::object_lock::row_lock;
@@ -194,7 +194,7 @@ fn key_candidates(
         return Ok(Vec::new());
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT id, key, version_id, is_latest, delete_marker, size, last_modified_ms
+        "SELECT id, key, version_id, is_latest, delete_marker, size, last_modified_ms, tags
          FROM objects WHERE bucket_id = ?1 AND key > ?2 AND key <= ?3 ORDER BY key, seq DESC",
     )?;
     let mut rows = stmt.query(params![bucket.id, after.as_bytes(), last])?;
@@ -208,6 +208,7 @@ fn key_candidates(
             delete_marker: row.get::<_, i64>(4)? == 1,
             size: from_sql_u64(row.get(5)?, "object size")?,
             last_modified_ms: row.get(6)?,
+            tags: decode_map(&row.get::<_, Vec<u8>>(7)?)?.into_iter().collect(),
         };
         match out.last_mut() {
             Some(c) if c.key == key => c.versions.push(version),

@@ -64,6 +64,9 @@ pub struct VersionCandidate {
     pub size: u64,
     /// Its creation time, unix ms.
     pub last_modified_ms: i64,
+    /// Its tag set (empty for a delete marker), read in the batch's own
+    /// query, so tag filters cost no lookup per object.
+    pub tags: Vec<(String, String)>,
 }
 
 /// A key and its versions, newest first.

@@ -156,7 +156,7 @@ impl Index {
         tx.execute(
             &format!(
                 "INSERT INTO uploads (upload_id, bucket_id, key, created_ms, {META_COLS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
             ),
             rusqlite::params_from_iter(values),
         )?;

@@ -13,6 +13,7 @@ mod objects;
 mod persist;
 mod queue;
 mod sealed_keys;
+mod tagging;
 mod upload_listing;
 mod versions;
 
@@ -100,5 +101,6 @@ pub(super) fn rich_meta() -> ObjectMeta {
         user: BTreeMap::from([("color".into(), "blau".into()), ("ünï".into(), "".into())]),
         checksums: BTreeMap::from([("CRC32".into(), "AAAAAA==".into())]),
         encryption: Some(vec![1, 1, 0xfe, 0]),
+        tags: BTreeMap::from([("project".into(), "blue".into()), ("empty".into(), "".into())]),
     }
 }
