@@ -41,8 +41,12 @@ class S3Cluster(Cluster):
     # from 127.0.0.1 (the loopback route's source address).
     storage_args = ("--lock-admin-host", "127.0.0.1")
 
-    def __init__(self, tracker_args=(), trackers=2):
+    def __init__(self, tracker_args=(), trackers=2, gateway_args=(), gateway_env=None):
         super().__init__(tracker_args, trackers=trackers)
+        # Further `fdfs gateway` flags and environment (e.g. the lifecycle
+        # test's interval and time scale).
+        self.gateway_args = list(gateway_args)
+        self.gateway_env = dict(gateway_env or {})
         self.port = free_port(GATEWAY_IP)
         self.endpoint = f"http://{GATEWAY_IP}:{self.port}"
         self.gateway_dir = os.path.join(self.dir, "gateway")
@@ -51,10 +55,11 @@ class S3Cluster(Cluster):
 
     def start(self):
         super().start()
-        env = dict(os.environ, FDFS_ACCESS_KEY_ID=ACCESS_KEY, FDFS_SECRET_ACCESS_KEY=SECRET_KEY)
+        env = dict(os.environ, FDFS_ACCESS_KEY_ID=ACCESS_KEY, FDFS_SECRET_ACCESS_KEY=SECRET_KEY,
+                   **self.gateway_env)
         self.proc = self.spawn("gateway", [
             "gateway", "--listen", f"{GATEWAY_IP}:{self.port}", *self.tracker_flags(),
-            "--data", self.gateway_dir,
+            "--data", self.gateway_dir, *self.gateway_args,
         ], GATEWAY_IP, self.port, env=env)
         self.wait_http()
         self.wait_writable()

@@ -1,4 +1,5 @@
-"""aws-cli's lifecycle commands against an `fdfs server` whose lifecycle day
+"""aws-cli's lifecycle commands against an `fdfs server`, and the cluster's
+`fdfs gateway`, whose lifecycle day
 is three seconds (FDFS_LIFECYCLE_DAY_SECONDS=3, the test-only time scale:
 long enough for aws-cli, which takes about a second per command, to see an
 object before it expires) and whose worker runs every second
@@ -26,12 +27,20 @@ from s3_helpers import aws_runner
 BUCKET = "lifecycle-compat"
 
 
-@pytest.fixture(scope="module")
-def server():
-    from s3_server import S3Server
+ARGS = ["--lifecycle-interval", "1"]
+ENV = {"FDFS_LIFECYCLE_DAY_SECONDS": "3"}
 
-    s = S3Server(extra_args=["--lifecycle-interval", "1"],
-                 extra_env={"FDFS_LIFECYCLE_DAY_SECONDS": "3"})
+
+@pytest.fixture(scope="module", params=["server", "cluster"])
+def server(request):
+    if request.param == "server":
+        from s3_server import S3Server
+
+        s = S3Server(extra_args=ARGS, extra_env=ENV)
+    else:
+        from s3_cluster import S3Cluster
+
+        s = S3Cluster(gateway_args=ARGS, gateway_env=ENV)
     try:
         s.start()
         yield s
