@@ -195,8 +195,10 @@ pub struct TrackerCmdArgs {
     /// applied, defaults filled in) as TOML, and exit without serving.
     #[arg(long)]
     pub print_config: bool,
-    /// Address to listen on [default: 127.0.0.1:22122, this machine only].
-    #[arg(long, value_name = "ADDR:PORT")]
+    /// Address to listen on; the port defaults to 22122, as `fdfs storage
+    /// --listen` defaults its own [default: 127.0.0.1:22122, this machine
+    /// only].
+    #[arg(long, value_name = "ADDR[:PORT]", value_parser = tracker_listen)]
     pub listen: Option<SocketAddr>,
     /// Directory of the tracker database [default: data/tracker].
     #[arg(long = "data", value_name = "DIR")]
@@ -541,4 +543,37 @@ pub enum KeyCommand {
         /// The access key ID.
         access_key_id: String,
     },
+}
+
+/// The tracker's port when `--listen` names only an address (FastDFS's
+/// default).
+const TRACKER_PORT: u16 = 22122;
+
+/// `ADDR:PORT`, or a bare `ADDR` (IPv4, or IPv6 with or without brackets)
+/// on port 22122.
+fn tracker_listen(value: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = value.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let bare = value.trim_start_matches('[').trim_end_matches(']');
+    match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => Ok(SocketAddr::new(ip, TRACKER_PORT)),
+        Err(_) => Err(format!("{value:?} is not an IP address with an optional :PORT")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tracker_listen;
+
+    #[test]
+    fn a_tracker_listen_address_takes_the_default_port() {
+        assert_eq!(tracker_listen("127.0.0.7").unwrap().to_string(), "127.0.0.7:22122");
+        assert_eq!(tracker_listen("127.0.0.7:9").unwrap().to_string(), "127.0.0.7:9");
+        assert_eq!(tracker_listen("::1").unwrap().to_string(), "[::1]:22122");
+        assert_eq!(tracker_listen("[::1]").unwrap().to_string(), "[::1]:22122");
+        assert_eq!(tracker_listen("[::1]:7").unwrap().to_string(), "[::1]:7");
+        assert!(tracker_listen("localhost").is_err());
+        assert!(tracker_listen("1.2.3.4:x").is_err());
+    }
 }

@@ -40,6 +40,9 @@ fn each_role_prints_its_effective_settings() {
     round_trip("tracker", &["--listen", "127.0.0.9:22999"], "listen = \"127.0.0.9:22999\"");
     round_trip("storage", &["--group", "group7"], "group = \"group7\"");
     round_trip("gateway", &["--listen", "127.0.0.9:9999"], "listen = \"127.0.0.9:9999\"");
+    // A bare address listens on FastDFS's port, as `fdfs storage` does.
+    let bare = print_config("tracker", &["--listen", "127.0.0.9"]);
+    assert!(bare.contains("listen = \"127.0.0.9:22122\""), "{bare}");
     // Without a file: the defaults.
     let defaults = print_config("gateway", &[]);
     assert!(defaults.contains("listen = \"127.0.0.1:9000\""), "{defaults}");

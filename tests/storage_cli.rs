@@ -233,7 +233,16 @@ fn storage_serves_clients_and_http_and_restarts() {
     // Delete: the download fails, HTTP says 404.
     fdfs_ok(&["delete", "--tracker", &t, &id]);
     let out = dir.path().join("gone").display().to_string();
-    assert!(!fdfs(&["download", "--tracker", &t, &id, &out]).status.success());
+    let gone = fdfs(&["download", "--tracker", &t, &id, &out]);
+    assert!(!gone.status.success());
+    // The status is said in words, with its raw form.
+    let said = String::from_utf8_lossy(&gone.stderr);
+    assert!(said.contains("no such file (ENOENT(2))"), "{said}");
+    let twice = fdfs(&["delete", "--tracker", &t, &id]);
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("no such file"), "{twice:?}");
+    let nogroup = fdfs(&["upload", "--tracker", &t, "--group", "group9", local.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&nogroup.stderr);
+    assert!(said.contains("no such group"), "{said}");
     assert_eq!(http(h_addr, "GET", &path, &[]).status, 404);
 
     // SIGTERM: a clean exit; a restart on the same data still has the file.

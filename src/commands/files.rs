@@ -15,6 +15,7 @@ use fdfs_protocol::file_id::FileId;
 use fdfs_protocol::filename::validate_ext;
 use tokio::io::AsyncWriteExt;
 
+use super::status_words::{Step, explain};
 use crate::cli::{AppendArgs, DownloadArgs, FileIdArgs, TrackerArgs, UploadArgs};
 
 fn clients(trackers: &TrackerArgs) -> anyhow::Result<(TrackerClient, StorageClient)> {
@@ -41,7 +42,12 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot open {}", args.file.display()))?;
     let len = file.metadata().await?.len();
     let (tracker, storage) = clients(&args.trackers)?;
-    let target = tracker.query_store(args.group.as_deref()).await.context("tracker query")?;
+    let group_given = args.group.is_some();
+    let target = tracker
+        .query_store(args.group.as_deref())
+        .await
+        .map_err(|e| explain(Step::TrackerStore { group_given }, e))
+        .context("tracker query")?;
     let addr = storage_socket_addr(&target.storage)?;
     let stored = storage
         .upload(
@@ -52,6 +58,7 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<()> {
             Content { len, reader: &mut file },
         )
         .await
+        .map_err(|e| explain(Step::Upload, e))
         .with_context(|| format!("upload to {addr}"))?;
     println!("{}", stored.file_id());
     Ok(())
@@ -60,12 +67,16 @@ pub async fn upload(args: UploadArgs) -> anyhow::Result<()> {
 pub async fn download(args: DownloadArgs) -> anyhow::Result<()> {
     let id = FileId::parse(&args.file_id).context("bad file ID")?;
     let (tracker, storage) = clients(&args.trackers)?;
-    let target =
-        tracker.query_fetch(id.group(), id.logic().as_str()).await.context("tracker query")?;
+    let target = tracker
+        .query_fetch(id.group(), id.logic().as_str())
+        .await
+        .map_err(|e| explain(Step::TrackerFile, e))
+        .context("tracker query")?;
     let addr = storage_socket_addr(&target.storage)?;
     let mut body = storage
         .download(addr, id.group(), id.logic().as_str(), args.offset, args.length)
         .await
+        .map_err(|e| explain(Step::StorageFile, e))
         .with_context(|| format!("download from {addr}"))?;
     if args.output.as_os_str() == "-" {
         let mut out = tokio::io::stdout();
@@ -100,8 +111,11 @@ async fn source_storage(
 ) -> anyhow::Result<(FileId, StorageClient, std::net::SocketAddr)> {
     let id = FileId::parse(file_id).context("bad file ID")?;
     let (tracker, storage) = clients(trackers)?;
-    let target =
-        tracker.query_update(id.group(), id.logic().as_str()).await.context("tracker query")?;
+    let target = tracker
+        .query_update(id.group(), id.logic().as_str())
+        .await
+        .map_err(|e| explain(Step::TrackerFile, e))
+        .context("tracker query")?;
     let addr = storage_socket_addr(&target.storage)?;
     Ok((id, storage, addr))
 }
@@ -111,6 +125,7 @@ pub async fn delete(args: FileIdArgs) -> anyhow::Result<()> {
     storage
         .delete(addr, id.group(), id.logic().as_str())
         .await
+        .map_err(|e| explain(Step::StorageFile, e))
         .with_context(|| format!("delete on {addr}"))?;
     Ok(())
 }
@@ -124,6 +139,7 @@ pub async fn append(args: AppendArgs) -> anyhow::Result<()> {
     storage
         .append(addr, id.logic().as_str(), Content { len, reader: &mut file })
         .await
+        .map_err(|e| explain(Step::StorageFile, e))
         .with_context(|| format!("append on {addr}"))?;
     Ok(())
 }

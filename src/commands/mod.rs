@@ -4,6 +4,7 @@
 //!
 //! - `info`: decode a file ID locally.
 //! - `files`: upload, download, delete and append through a tracker.
+//! - `status_words`: what a FastDFS status byte means, in their errors.
 //! - `server`: a tracker, one storage and the S3 gateway in one process.
 //! - `tracker`: run a tracker until SIGINT/SIGTERM.
 //! - `storage`: run a storage server until SIGINT/SIGTERM.
@@ -29,6 +30,7 @@ mod monitor;
 mod print_config;
 mod server;
 mod signals;
+mod status_words;
 mod storage;
 mod timefmt;
 mod tracker;
