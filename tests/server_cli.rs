@@ -81,6 +81,23 @@ async fn server_serves_s3_stops_on_sigterm_and_restarts() {
     assert!(proc.terminate(Duration::from_secs(10)), "no clean exit:\n{}", proc.log_text());
     assert!(stopped.elapsed() < Duration::from_secs(10));
 
+    // Keys made by hand meanwhile, one an admin whose ID sorts first, do not
+    // take the server's own key's place in what a restart prints.
+    let gateway_data = data.join("gateway");
+    for extra in [&["--admin"][..], &[]] {
+        let mut create = vec!["gateway", "key", "create", "--data", gateway_data.to_str().unwrap()];
+        create.extend_from_slice(extra);
+        create.extend_from_slice(&["--access-key-id", "AAAAFIRSTBYNAME0000"]);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fdfs")).args(&create).output();
+        let out = out.unwrap();
+        if extra.is_empty() {
+            // The same ID twice is refused; only the admin one was made.
+            assert!(!out.status.success());
+        } else {
+            assert!(out.status.success(), "{out:?}");
+        }
+    }
+
     // Same data: the key is reused (id printed, no new secret), the object
     // is still there.
     let mut proc = FdfsProcess::spawn(&args, s3, log);

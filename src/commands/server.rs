@@ -149,7 +149,11 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
 /// is a tenant's, never promoted: a new admin key is made instead).
 fn ensure_first_key(dir: &Path, master: Option<&Path>) -> anyhow::Result<()> {
     let (mut index, master) = super::gateway::open_sealed(dir, master)?;
-    let keys = index.list_access_keys()?;
+    let mut keys = index.list_access_keys()?;
+    // The server's own key is the first made: the oldest admin key of the
+    // default owner, before any later `key create --admin` (the listing is
+    // in key ID order, which says nothing about which came first).
+    keys.sort_by_key(|k| (k.owner != DEFAULT_OWNER, k.created_ms));
     if let Some(key) = keys.iter().find(|k| k.admin) {
         println!("access key id: {} (existing; secret as first printed)", key.access_key_id);
         return Ok(());
