@@ -229,6 +229,8 @@ fn tracker_serves_monitor_stops_on_sigterm_and_remembers_on_restart() {
     assert!(out.contains("group count: 0\n"), "{out}");
     assert!(out.contains(&format!("tracker server is {}\n", tracker.addr)), "{out}");
     assert!(out.contains("server_count=1, server_index=0"), "{out}");
+    let build = format!("fdfs version {} (FastDFS protocol 6.16.1)", env!("CARGO_PKG_VERSION"));
+    assert!(out.contains(&build), "{out}");
 
     let storage = StorageConn::come_up(tracker.addr, loopback(42), "group1");
     let out = tracker.monitor(&["list"]);

@@ -61,6 +61,14 @@ async fn list(
 ) -> anyhow::Result<String> {
     let mut out = String::new();
     let trackers = client.trackers();
+    // Each storage's `version` below is the FastDFS version the wire
+    // protocol reports (clients parse it); this names the build itself.
+    let _ = writeln!(
+        out,
+        "fdfs version {} (FastDFS protocol {})\n",
+        env!("CARGO_PKG_VERSION"),
+        fdfs_protocol::consts::FDFS_VERSION
+    );
     let _ = writeln!(out, "server_count={}, server_index={index}\n", trackers.len());
     let _ = writeln!(out, "tracker server is {}\n", trackers[0]);
     match client.get_leader().await {
