@@ -123,3 +123,76 @@ async fn server_serves_s3_stops_on_sigterm_and_restarts() {
     }
     assert!(proc.terminate(Duration::from_secs(10)), "no clean exit:\n{}", proc.log_text());
 }
+
+/// A restart on another `--storage-listen` IP is the same storage at a new
+/// address: its old entry goes from the tracker (no OFFLINE ghost to sync
+/// to) and its objects are still served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storage_moved_to_another_ip_leaves_no_ghost() {
+    let dir = TempDir::new("server-moved");
+    let data = dir.path().join("data");
+    let s3 = free_addr(66);
+    let tracker = free_addr(67);
+    let args = |storage: std::net::SocketAddr| -> Vec<String> {
+        let d = data.to_str().unwrap().to_string();
+        ["server", "--data", &d, "--listen", &s3.to_string()]
+            .into_iter()
+            .map(String::from)
+            .chain(["--tracker-listen".into(), tracker.to_string()])
+            .chain(["--storage-listen".into(), storage.to_string()])
+            .collect()
+    };
+    let mut proc = FdfsProcess::spawn(&args(free_addr(68)), s3, dir.path().join("one.log"));
+    let text = proc.log_text();
+    let id = printed(&text, "access key id").expect("key id printed");
+    let secret = printed(&text, "secret access key").expect("secret printed");
+    let s3c = client(s3, &id, &secret);
+    s3c.create_bucket().bucket("moved").send().await.expect("create bucket");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while let Err(e) = s3c
+        .put_object()
+        .bucket("moved")
+        .key("k")
+        .body(ByteStream::from_static(b"still here"))
+        .send()
+        .await
+    {
+        assert!(Instant::now() < deadline, "put failed: {e:?}\n{}", proc.log_text());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(proc.terminate(Duration::from_secs(10)), "no clean exit:\n{}", proc.log_text());
+
+    let mut proc = FdfsProcess::spawn(&args(free_addr(69)), s3, dir.path().join("two.log"));
+    let monitor = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fdfs"))
+            .args(["monitor", "--tracker", &tracker.to_string()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let listed = monitor();
+        let settled = listed.contains("127.0.0.69") && listed.contains("ACTIVE");
+        if settled && !listed.contains("OFFLINE") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "ghost left:\n{listed}\n{}", proc.log_text());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match s3c.get_object().bucket("moved").key("k").send().await {
+            Ok(out) => {
+                assert_eq!(out.body.collect().await.unwrap().into_bytes().as_ref(), b"still here");
+                break;
+            }
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("get not yet served: {e:?}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("get after the move failed: {e:?}\n{}", proc.log_text()),
+        }
+    }
+    assert!(proc.terminate(Duration::from_secs(10)), "no clean exit:\n{}", proc.log_text());
+}

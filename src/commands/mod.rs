@@ -6,6 +6,7 @@
 //! - `files`: upload, download, delete and append through a tracker.
 //! - `status_words`: what a FastDFS status byte means, in their errors.
 //! - `server`: a tracker, one storage and the S3 gateway in one process.
+//! - `moved_storage`: `fdfs server`'s storage restarted on a new IP.
 //! - `tracker`: run a tracker until SIGINT/SIGTERM.
 //! - `storage`: run a storage server until SIGINT/SIGTERM.
 //! - `gateway`: run the S3 gateway until SIGINT/SIGTERM; manage its keys.
@@ -27,6 +28,7 @@ mod gateway;
 mod info;
 mod lock_admin;
 mod monitor;
+mod moved_storage;
 mod print_config;
 mod server;
 mod signals;

@@ -99,6 +99,11 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     }
     let storage_config = storage_settings.to_config().context("invalid storage settings")?;
     let storage = StorageServer::bind(storage_config).await.context("storage failed to start")?;
+    let moved = super::moved_storage::moved_from(&args.data, args.storage_listen)
+        .context("cannot record the storage's address")?;
+    if let Some(old) = moved {
+        tokio::spawn(super::moved_storage::forget(tracker_addr, GROUP, old));
+    }
 
     let gateway_dir = args.data.join("gateway");
     let env_key = super::gateway::owner_key_from_env()?;
