@@ -19,7 +19,9 @@
 //!   asked, in the access log ([`super::access_log`]); a request runs in
 //!   an `s3.request` span carrying its ID.
 //! - SigV4 details `s3s` lacks, before it sees the request: presigned URL
-//!   lifetimes, `Date` for `x-amz-date` ([`super::sigv4_fixups`]).
+//!   lifetimes, `Date` for `x-amz-date` ([`super::sigv4_fixups`]); an
+//!   empty Content-MD5 and unparseable conditional dates
+//!   ([`super::request_fixups`]).
 //! - an error answering an HTTP/1 request that has a body closes the
 //!   connection (`Connection: close`): the body may be unread, and its
 //!   bytes must not be parsed as the next request.
@@ -47,7 +49,7 @@ use tracing::Instrument as _;
 
 use super::request_id::RequestId;
 use super::request_target::{self, TargetSlot};
-use super::{access_log, refusal_log, sigv4_fixups};
+use super::{access_log, refusal_log, request_fixups, sigv4_fixups};
 
 use super::net::activity::Activity;
 use super::net::stall::{StallBody, StallFlag};
@@ -90,7 +92,10 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
         req.extensions_mut().insert(slot.clone());
         let span = tracing::info_span!("s3.request", id = %rid.id, %method, %path);
         sigv4_fixups::date_as_amz_date(req.headers_mut());
-        let expiry = sigv4_fixups::check_presigned_expiry(req.uri().query());
+        let query = req.uri().query().map(str::to_string);
+        request_fixups::drop_unparseable_dates(req.headers_mut(), query.as_deref());
+        let expiry = sigv4_fixups::check_presigned_expiry(query.as_deref())
+            .and_then(|()| request_fixups::check_content_md5(req.headers()));
         let continue_empty = expects_continue(req.headers()) && !has_body(req.headers());
         let service = self.service.clone();
         Box::pin(

@@ -77,6 +77,7 @@ mod principal;
 mod read_plan;
 mod read_reply;
 mod refusal_log;
+mod request_fixups;
 mod request_id;
 mod request_meta;
 mod request_target;
