@@ -1,14 +1,15 @@
 //! Small gaps real clients met (issue 12) that the SDK cannot send, as
 //! hand-signed HTTP over a plain socket: an object PUT without a
 //! Content-Type is served as binary/octet-stream; an empty Content-MD5 is
-//! 400 InvalidDigest; an unparseable
+//! 400 InvalidDigest; a `Transfer-Encoding: chunked` PUT without a length
+//! is stored (an extension: AWS answers 501); an unparseable
 //! If-Modified-Since / If-Unmodified-Since (and the copy-source forms) is
 //! ignored, as RFC 9110 asks.
 
 mod support;
 
 use aws_sdk_s3::primitives::ByteStream;
-use support::sigv4::{REGION, amz_dates, exchange, now, signature};
+use support::sigv4::{REGION, amz_dates, exchange, header, now, signature};
 use support::{KEY_ID, SECRET, Stack, body, make_bucket};
 
 const BUCKET: &str = "raw-gaps";
@@ -74,6 +75,26 @@ async fn content_type_default_and_empty_md5() {
     assert!(reply.contains("<Code>InvalidDigest</Code>"), "{reply}");
     assert!(s3.head_object().bucket(BUCKET).key("nomd5").send().await.is_err());
 
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn chunked_put_without_length_is_stored() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, BUCKET).await;
+    let host = stack.s3.to_string();
+    // Transfer-Encoding: chunked without any length: stored whole.
+    let chunks = [("transfer-encoding", "chunked"), ("content-type", "text/plain")];
+    let payload = "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n";
+    let put = signed("PUT", &host, &format!("/{BUCKET}/chunked"), &[], &chunks, payload);
+    let (status, head, reply) = exchange(stack.s3, &put).await;
+    assert_eq!(status, 200, "{head}\n{reply}");
+    let etag = header(&head, "etag").unwrap().to_string();
+    let got = s3.get_object().bucket(BUCKET).key("chunked").send().await.unwrap();
+    assert_eq!(got.content_length(), Some(12));
+    assert_eq!(got.e_tag(), Some(etag.as_str()));
+    assert_eq!(body(got).await, b"hello, world");
     stack.stop().await;
 }
 

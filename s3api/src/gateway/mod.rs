@@ -86,6 +86,7 @@ mod service;
 mod sigv4_fixups;
 mod sse;
 mod sse_copy;
+mod unsized_body;
 mod versioning;
 mod vhost;
 mod write_conditions;
