@@ -22,7 +22,8 @@
 //!   lifetimes, `Date` for `x-amz-date` ([`super::sigv4_fixups`]); an
 //!   empty Content-MD5 and unparseable conditional dates
 //!   ([`super::request_fixups`]); a chunked PUT without a length is
-//!   read into a bounded buffer and given one ([`super::unsized_body`]).
+//!   read into a bounded buffer and given one ([`super::unsized_body`]);
+//!   SigV2 bucket requests verify over `/bucket/` ([`super::sigv2_fixups`]).
 //! - an error answering an HTTP/1 request that has a body closes the
 //!   connection (`Connection: close`): the body may be unread, and its
 //!   bytes must not be parsed as the next request.
@@ -50,7 +51,7 @@ use tracing::Instrument as _;
 
 use super::request_id::RequestId;
 use super::request_target::{self, TargetSlot};
-use super::{access_log, refusal_log, request_fixups, sigv4_fixups, unsized_body};
+use super::{access_log, refusal_log, request_fixups, sigv2_fixups, sigv4_fixups, unsized_body};
 
 use super::net::activity::Activity;
 use super::net::stall::{StallBody, StallFlag};
@@ -117,7 +118,7 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
                     other => other,
                 };
                 let result = match expiry {
-                    Ok(()) => service.call(req).await,
+                    Ok(()) => sigv2_fixups::call(&service, req).await,
                     Err(e) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
                 };
                 let mut resp = if stall.stalled() {

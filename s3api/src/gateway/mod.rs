@@ -83,6 +83,7 @@ mod request_meta;
 mod request_target;
 mod sealed_read;
 mod service;
+mod sigv2_fixups;
 mod sigv4_fixups;
 mod sse;
 mod sse_copy;
