@@ -217,6 +217,13 @@ async fn composite_types_and_refusals() {
     // value that is not the object's: BadDigest. The upload survives both.
     let crc = ChecksumAlgorithm::Crc32;
     let (id, listed) = upload(&s3, "checked", &crc, Some(ChecksumType::FullObject)).await;
+    // ListParts and ListMultipartUploads name the upload's choice.
+    let page = s3.list_parts().bucket(BUCKET).key("checked").upload_id(&id).send().await.unwrap();
+    assert_eq!(page.checksum_algorithm(), Some(&crc));
+    assert_eq!(page.checksum_type(), Some(&ChecksumType::FullObject));
+    let uploads = s3.list_multipart_uploads().bucket(BUCKET).send().await.unwrap();
+    let listed_upload = uploads.uploads().iter().find(|u| u.upload_id() == Some(id.as_str()));
+    assert_eq!(listed_upload.and_then(|u| u.checksum_type()), Some(&ChecksumType::FullObject));
     let mut wrong = listed.clone();
     wrong[1] = with_checksum(wrong[1].clone(), &crc, crc_of(&crc, b"other bytes"));
     let complete = |parts: Vec<CompletedPart>, whole: Option<String>| {
