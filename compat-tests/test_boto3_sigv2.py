@@ -75,3 +75,18 @@ def test_wrong_secret_is_refused(s3_target):
         config=Config(signature_version="s3", s3={"addressing_style": "path"}))
     assert code(bad.list_objects, Bucket=BUCKET) == "SignatureDoesNotMatch"
     assert code(bad.get_bucket_versioning, Bucket=BUCKET) == "SignatureDoesNotMatch"
+
+
+def test_presigned_v2_bucket_and_object_urls(v2):
+    """boto3's SigV2 presigner: a bucket listing and an object GET through
+    plain urllib."""
+    import urllib.request
+    v2.put_object(Bucket=BUCKET, Key="presigned", Body=b"via url")
+    url = v2.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": "presigned"})
+    assert "Signature=" in url and "AWSAccessKeyId=" in url
+    assert urllib.request.urlopen(url).read() == b"via url"
+    url = v2.generate_presigned_url("list_objects", Params={"Bucket": BUCKET})
+    listing = urllib.request.urlopen(url).read().decode()
+    assert "<Key>presigned</Key>" in listing
+    url = v2.generate_presigned_url("get_bucket_versioning", Params={"Bucket": BUCKET})
+    assert "VersioningConfiguration" in urllib.request.urlopen(url).read().decode()
