@@ -244,6 +244,18 @@ async fn composite_types_and_refusals() {
     let done = complete(listed, Some(whole.clone())).await.unwrap();
     assert_eq!(done.checksum_crc32(), Some(whole.as_str()));
 
+    // A single PUT's checksum is FULL_OBJECT.
+    let put = s3
+        .put_object()
+        .bucket(BUCKET)
+        .key("single")
+        .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+        .body(ByteStream::from_static(b"data"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.checksum_type(), Some(&ChecksumType::FullObject));
+
     // A malformed value: 400 InvalidRequest, worded as AWS words it.
     let e = s3
         .put_object()
