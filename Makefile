@@ -8,7 +8,7 @@ CARGO ?= cargo
 # S3 clients (aws-cli; boto3 with awscrt, which its CRC32C and CRC64NVME
 # checksums need).
 VENV ?= .venv
-PY_PACKAGES = pytest==8.* py3fdfs==2.2.0 fastdfs-client==1.3.0 awscli==1.46.3 boto3[crt]==1.44.8
+PY_PACKAGES = pytest==8.* py3fdfs==2.2.0 fastdfs-client==1.3.0 awscli==1.46.3 boto3[crt]==1.44.8 s3cmd==2.4.0
 
 test: test-rust test-compat test-faults
 

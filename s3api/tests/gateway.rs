@@ -22,8 +22,9 @@ async fn s3_round_trips_through_a_real_cluster() {
 
     // Buckets.
     make_bucket(&s3, "photos").await;
-    let again = s3.create_bucket().bucket("photos").send().await.unwrap_err();
-    assert_eq!(again.code(), Some("BucketAlreadyOwnedByYou"));
+    // Re-created by its owner, signed for us-east-1: 200, as AWS answers
+    // there (other regions: gateway_client_gaps.rs).
+    s3.create_bucket().bucket("photos").send().await.unwrap();
     let bad = s3.create_bucket().bucket("Bad_Name").send().await.unwrap_err();
     assert_eq!(bad.code(), Some("InvalidBucketName"));
     s3.head_bucket().bucket("photos").send().await.unwrap();

@@ -3,6 +3,10 @@
 //! the bucket there; otherwise the tracker's store policy
 //! (QUERY_STORE without group) picks it.
 //!
+//! CreateBucket of a bucket the requester already owns is 200 when the
+//! request was signed for us-east-1 (or names no region), as AWS answers
+//! there, and BucketAlreadyOwnedByYou (409) for any other region.
+//!
 //! A bucket named like a group (see `group_bucket`) is read-only and
 //! belongs to no one: HeadBucket answers 200 for it and GetBucketLocation
 //! names the group (to admin keys; AccessDenied to tenant keys), DeleteBucket is AccessDenied, CreateBucket of that name
@@ -11,41 +15,15 @@
 //! every bucket would fail on it).
 
 use s3s::dto::{
-    Bucket, BucketLocationConstraint, CreateBucketInput, CreateBucketOutput, DeleteBucketInput,
+    BucketLocationConstraint, CreateBucketInput, CreateBucketOutput, DeleteBucketInput,
     DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput,
-    HeadBucketOutput, ListBucketsInput, ListBucketsOutput, Owner,
+    HeadBucketOutput,
 };
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
-use super::{Inner, error, group_bucket, now_ms, owner_of, timestamp};
+use super::{Inner, error, group_bucket, now_ms, owner_of};
 use crate::index;
-
-pub async fn list_buckets(
-    inner: &Inner,
-    req: S3Request<ListBucketsInput>,
-) -> S3Result<S3Response<ListBucketsOutput>> {
-    let owner = owner_of(inner, &req).await?;
-    let me = owner.clone();
-    let buckets = inner
-        .index
-        .read(move |ix| ix.list_buckets(Some(&me)))
-        .await
-        .map_err(|e| error::from_index(e, &owner))?;
-    let buckets = buckets
-        .into_iter()
-        .map(|b| Bucket {
-            name: Some(b.name),
-            creation_date: Some(timestamp(b.created_ms)),
-            ..Bucket::default()
-        })
-        .collect();
-    Ok(S3Response::new(ListBucketsOutput {
-        buckets: Some(buckets),
-        owner: Some(Owner { display_name: Some(owner.clone()), id: Some(owner) }),
-        ..ListBucketsOutput::default()
-    }))
-}
 
 pub async fn create_bucket(
     inner: &Inner,
@@ -54,6 +32,7 @@ pub async fn create_bucket(
     let owner = owner_of(inner, &req).await?;
     let name = req.input.bucket.clone();
     validate_bucket_name(&name)?;
+    let us_east_1 = req.region.as_ref().is_none_or(|r| r.as_str() == US_EAST_1);
     let constraint = req
         .input
         .create_bucket_configuration
@@ -76,7 +55,7 @@ pub async fn create_bucket(
             created_ms: now_ms(),
         };
         let lock = req.input.object_lock_enabled_for_bucket == Some(true);
-        inner
+        let created = inner
             .index
             .write(move |ix| {
                 ix.atomically(|ix| {
@@ -87,13 +66,25 @@ pub async fn create_bucket(
                     Ok(())
                 })
             })
-            .await
-            .map_err(|e| error::from_index(e, &owner))?;
+            .await;
+        match created {
+            Ok(()) => {}
+            // AWS's us-east-1 answers 200 to the owner re-creating its
+            // bucket (and changes nothing); other regions answer 409.
+            Err(index::IndexError::BucketExists { owner: o, .. }) if o == owner && us_east_1 => {
+                tracing::debug!("bucket already owned by the requester: 200 in us-east-1");
+            }
+            Err(e) => return Err(error::from_index(e, &owner)),
+        }
         Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{name}")) }))
     }
     .instrument(span)
     .await
 }
+
+/// The region whose CreateBucket answers 200 to a bucket's owner: a
+/// request signed for it (or with SigV2, which names no region).
+const US_EAST_1: &str = "us-east-1";
 
 /// The home group: the constraint when it names an existing group, else
 /// the tracker's pick.

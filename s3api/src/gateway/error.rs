@@ -134,8 +134,17 @@ pub fn from_verify(e: &VerifyError) -> S3Error {
 /// The S3 error for a malformed checksum header (`InvalidDigest` for
 /// Content-MD5, `InvalidRequest` for `x-amz-checksum-*`).
 pub fn from_checksum(e: &ChecksumError, md5: bool) -> S3Error {
+    use crate::checksum::AlgorithmOrMd5;
     let code = if md5 { S3ErrorCode::InvalidDigest } else { S3ErrorCode::InvalidRequest };
-    S3Error::with_message(code, e.to_string())
+    // A malformed x-amz-checksum-* value reads as AWS words it.
+    let message = match e {
+        ChecksumError::InvalidEncoding { algorithm: AlgorithmOrMd5::Algorithm(a) }
+        | ChecksumError::InvalidLength { algorithm: AlgorithmOrMd5::Algorithm(a), .. } => {
+            format!("Value for {} header is invalid.", a.header_name())
+        }
+        _ => e.to_string(),
+    };
+    S3Error::with_message(code, message)
 }
 
 /// `InternalError`, logged: for failures that are ours, not the client's.

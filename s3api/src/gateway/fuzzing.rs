@@ -10,7 +10,8 @@
 //!   or around it — the `Date`→`x-amz-date` fixup, the presigned-URL
 //!   lifetime check, the ignored-Range decision and the signature-free
 //!   URI, the Host → bucket mapping, the access log's bucket/key/key-id
-//!   reading.
+//!   reading; the empty Content-MD5 check, the unparseable-date drop,
+//!   the chunked-PUT test and the SigV2 bucket path rewrite.
 //! - [`object_names`]: key and user-metadata limits, the copy-source
 //!   range, Content-MD5.
 //! - [`xml_bodies`]: the XML request bodies the gateway acts on, as `s3s`
@@ -25,7 +26,10 @@ use super::limits::{MAX_KEY_BYTES, MAX_USER_METADATA_BYTES, check_new_object};
 use super::multipart::copy_part::parse_range;
 use super::request_id::RequestId;
 use super::vhost::VirtualHosts;
-use super::{http_fixups, ignored_range, request_target, sigv4_fixups};
+use super::{
+    http_fixups, ignored_range, request_fixups, request_target, sigv2_fixups, sigv4_fixups,
+    unsized_body,
+};
 
 /// The request line's target and the headers, from `NAME: VALUE` lines
 /// after a first line holding the URI; unusable lines are skipped, as
@@ -81,7 +85,29 @@ pub fn request_head(data: &[u8]) {
         assert!(!bucket.is_empty());
     }
 
+    if let Err(e) = request_fixups::check_content_md5(&headers) {
+        assert_eq!(e.code(), &s3s::S3ErrorCode::InvalidDigest);
+    }
+    let _ = unsized_body::is_unsized(&http::Method::PUT, &headers);
+    let _ = sigv2_fixups::replayable(&headers);
+
     let Some(uri) = uri else { return };
+    // Only unparseable dates go, and only unsigned ones.
+    let before = headers.clone();
+    request_fixups::drop_unparseable_dates(&mut headers, uri.query());
+    for (name, value) in &before {
+        if !headers.contains_key(name) {
+            let parses = value.to_str().is_ok_and(|v| {
+                s3s::dto::Timestamp::parse(s3s::dto::TimestampFormat::HttpDate, v).is_ok()
+            });
+            assert!(!parses, "{name}: {value:?}");
+        }
+    }
+    let _ = sigv2_fixups::is_sigv2(&headers, &uri);
+    if let Some(slashed) = sigv2_fixups::bucket_uri_with_slash(&uri) {
+        assert_eq!(slashed.path(), format!("{}/", uri.path()));
+        assert_eq!(slashed.query(), uri.query());
+    }
     if let Err(e) = sigv4_fixups::check_presigned_expiry(uri.query()) {
         assert_eq!(e.code(), &s3s::S3ErrorCode::AuthorizationQueryParametersError);
     }

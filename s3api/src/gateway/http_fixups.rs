@@ -21,7 +21,11 @@
 //!   asked, in the access log ([`super::access_log`]); a request runs in
 //!   an `s3.request` span carrying its ID.
 //! - SigV4 details `s3s` lacks, before it sees the request: presigned URL
-//!   lifetimes, `Date` for `x-amz-date` ([`super::sigv4_fixups`]).
+//!   lifetimes, `Date` for `x-amz-date` ([`super::sigv4_fixups`]); an
+//!   empty Content-MD5 and unparseable conditional dates
+//!   ([`super::request_fixups`]); a chunked PUT without a length is
+//!   read into a bounded buffer and given one ([`super::unsized_body`]);
+//!   SigV2 bucket requests verify over `/bucket/` ([`super::sigv2_fixups`]).
 //! - an error answering an HTTP/1 request that has a body closes the
 //!   connection (`Connection: close`): the body may be unread, and its
 //!   bytes must not be parsed as the next request.
@@ -49,7 +53,7 @@ use tracing::Instrument as _;
 
 use super::request_id::RequestId;
 use super::request_target::{self, TargetSlot};
-use super::{access_log, refusal_log, sigv4_fixups};
+use super::{access_log, refusal_log, request_fixups, sigv2_fixups, sigv4_fixups, unsized_body};
 
 use super::net::activity::Activity;
 use super::net::stall::{StallBody, StallFlag};
@@ -92,16 +96,31 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
         req.extensions_mut().insert(slot.clone());
         let span = tracing::info_span!("s3.request", id = %rid.id, %method, %path);
         sigv4_fixups::date_as_amz_date(req.headers_mut());
-        let expiry = sigv4_fixups::check_presigned_expiry(req.uri().query());
+        let query = req.uri().query().map(str::to_string);
+        request_fixups::drop_unparseable_dates(req.headers_mut(), query.as_deref());
+        let expiry = sigv4_fixups::check_presigned_expiry(query.as_deref())
+            .and_then(|()| request_fixups::check_content_md5(req.headers()));
         let continue_empty = expects_continue(req.headers()) && !has_body(req.headers());
         let service = self.service.clone();
         Box::pin(
             async move {
                 let _busy = busy;
                 let stalled = stall.clone();
-                let req = req.map(|body| Body::http_body(StallBody::new(body, timeout, stalled)));
+                let mut req =
+                    req.map(|body| Body::http_body(StallBody::new(body, timeout, stalled)));
+                let expiry = match expiry {
+                    Ok(()) if unsized_body::is_unsized(req.method(), req.headers()) => {
+                        let (mut parts, mut body) = req.into_parts();
+                        let max = unsized_body::MAX_UNSIZED_BODY;
+                        let buffered = unsized_body::buffer(&mut body, &mut parts.headers, max);
+                        let r = buffered.await;
+                        req = http::Request::from_parts(parts, body);
+                        r
+                    }
+                    other => other,
+                };
                 let result = match expiry {
-                    Ok(()) => service.call(req).await,
+                    Ok(()) => sigv2_fixups::call(&service, req).await,
                     Err(e) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
                 };
                 let mut resp = if stall.stalled() {

@@ -14,6 +14,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
 
 use super::bucket::check_owner;
+use super::owner::owner_element;
 use super::{Inner, error, owner_of, timestamp};
 use crate::encoding::encode_if;
 use crate::index::{ListEntry, ListPage, ListQuery};
@@ -41,7 +42,9 @@ pub async fn list_objects_v2(
         let page =
             fetch(inner, &input.bucket, &owner, &prefix, delimiter.as_deref(), marker, max_keys)
                 .await?;
-        let contents = objects(&page, url);
+        // The objects' owner is the bucket's (the requester, who owns it).
+        let fetch_owner = (input.fetch_owner == Some(true)).then_some(owner.as_str());
+        let contents = objects(&page, url, fetch_owner);
         let prefixes = common_prefixes(&page, url);
         let key_count = i32::try_from(contents.len() + prefixes.len()).unwrap_or(i32::MAX);
         let next =
@@ -121,8 +124,9 @@ pub(super) fn storage_class(e: &ListEntry) -> String {
     e.storage_class.clone().unwrap_or_else(|| "STANDARD".to_string())
 }
 
-/// The page's keys as listing entries.
-pub(super) fn objects(page: &ListPage, url: bool) -> Vec<Object> {
+/// The page's keys as listing entries, with `<Owner>` when `owner` is
+/// given (FetchOwner; ListObjects v1 always).
+pub(super) fn objects(page: &ListPage, url: bool, owner: Option<&str>) -> Vec<Object> {
     page.entries
         .iter()
         .map(|e| Object {
@@ -131,6 +135,7 @@ pub(super) fn objects(page: &ListPage, url: bool) -> Vec<Object> {
             e_tag: Some(ETag::Strong(e.etag.clone())),
             last_modified: Some(timestamp(e.last_modified_ms)),
             storage_class: Some(ObjectStorageClass::from(storage_class(e))),
+            owner: owner.map(owner_element),
             ..Object::default()
         })
         .collect()

@@ -30,7 +30,8 @@ pub async fn list_objects(
         let page =
             fetch(inner, &input.bucket, &owner, &prefix, delimiter.as_deref(), marker, max_keys)
                 .await?;
-        let contents = objects(&page, url);
+        // v1 always lists the owner (the bucket's, the requester).
+        let contents = objects(&page, url, Some(&owner));
         let prefixes = common_prefixes(&page, url);
         let next_marker = match (&delimiter, page.is_truncated) {
             (Some(_), true) => page.next_marker.as_deref().map(|m| encode_if(url, m).into_owned()),

@@ -9,8 +9,8 @@
 //! - [`auth`] — secrets from the index's access keys.
 //! - `principal` — the owner and admin flag of the key that signed a
 //!   request; group buckets are for admin keys.
-//! - `bucket` — ListBuckets, CreateBucket, DeleteBucket, HeadBucket,
-//!   GetBucketLocation.
+//! - `bucket` — CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation;
+//!   `list_buckets` — ListBuckets; `owner` — the `<Owner>` of listings.
 //! - `object_put`, `object_get`, `object_delete` — PutObject; GetObject
 //!   and HeadObject; DeleteObject.
 //! - `limits` — S3's key and user-metadata size limits.
@@ -65,6 +65,7 @@ mod ignored_range;
 mod lifecycle_cache;
 mod limits;
 mod list;
+mod list_buckets;
 mod list_v1;
 mod list_versions;
 mod multipart;
@@ -73,19 +74,23 @@ mod object_delete;
 mod object_get;
 mod object_lock;
 mod object_put;
+mod owner;
 mod principal;
 mod read_plan;
 mod read_reply;
 mod refusal_log;
+mod request_fixups;
 mod request_id;
 mod request_meta;
 mod request_target;
 mod sealed_read;
 mod service;
+mod sigv2_fixups;
 mod sigv4_fixups;
 mod sse;
 mod sse_copy;
 mod tagging;
+mod unsized_body;
 mod version_order;
 mod versioning;
 mod vhost;
@@ -239,7 +244,7 @@ impl S3 for Gateway {
         &self,
         req: S3Request<ListBucketsInput>,
     ) -> S3Result<S3Response<ListBucketsOutput>> {
-        bucket::list_buckets(&self.inner, req).await
+        list_buckets::list_buckets(&self.inner, req).await
     }
 
     async fn create_bucket(

@@ -24,8 +24,10 @@
 //! when the first reply was lost, and the data is stored.
 //!
 //! The completion's SSE-C headers, and its reply's encryption headers, are
-//! `complete_sse`'s.
+//! `complete_sse`'s; the upload's checksum algorithm and type (FULL_OBJECT
+//! or COMPOSITE) and their checks at completion are `checksum_type`'s.
 
+mod checksum_type;
 mod complete_sse;
 pub(super) mod copy_part;
 mod lists;
@@ -78,11 +80,18 @@ pub async fn create_multipart_upload(
         // The object's attributes, snapshotted now, with the data key
         // every part will be sealed under (wrapped).
         let sealing = asked.seal(inner, &input.bucket, &input.key);
+        let checksum = checksum_type::requested(
+            input.checksum_algorithm.as_ref(),
+            input.checksum_type.as_ref(),
+        )?;
         let mut meta = input.requested_meta();
         meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
         // Tags too: the completed object gets them.
         meta.tags =
             super::tagging::header::parse_opt(input.tagging.as_deref())?.unwrap_or_default();
+        if let Some(c) = checksum {
+            c.record(&mut meta.checksums);
+        }
         // Kept on the upload, handed to the object at completion.
         let lock = super::object_lock::for_new_object(
             inner,
@@ -124,6 +133,7 @@ pub async fn create_multipart_upload(
             // Echoed as S3 does; the object's checksum is derived from the
             // parts' at completion.
             checksum_algorithm: input.checksum_algorithm.clone(),
+            checksum_type: checksum.map(|c| c.checksum_type()),
             ..CreateMultipartUploadOutput::default()
         }))
     }
@@ -137,14 +147,15 @@ pub async fn complete_multipart_upload(
 ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
     let owner = owner_of(inner, &req).await?;
     let transport = req.extensions.get::<super::transport::Transport>().copied();
-    let input = req.input;
+    let mut input = req.input;
     let span = info_span!("s3.complete_multipart_upload", bucket = %input.bucket,
         key = %input.key, upload_id = %input.upload_id);
     async {
         check_owner(inner, &input.bucket, &owner).await?;
         let customer = complete_sse::check_key(inner, &owner, &input, transport.as_ref()).await?;
         let cond = write_condition(input.if_match.as_ref(), input.if_none_match.as_ref())?;
-        let given = input.multipart_upload.and_then(|m| m.parts).unwrap_or_default();
+        let given = input.multipart_upload.take().and_then(|m| m.parts).unwrap_or_default();
+        let checksums = checksum_type::completion_checksums(inner, &owner, &input, &given).await?;
         let mut parts = Vec::with_capacity(given.len());
         let mut md5s = Some(Vec::with_capacity(given.len()));
         for p in given {
@@ -166,7 +177,7 @@ pub async fn complete_multipart_upload(
         let request = CompleteUpload {
             parts,
             etag: etag.clone(),
-            checksums: None,
+            checksums,
             min_part_size: MIN_PART_SIZE,
             now_ms: now_ms(),
         };

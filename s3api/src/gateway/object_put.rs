@@ -156,6 +156,11 @@ pub async fn put_object(
             ..PutObjectOutput::default()
         };
         out.echo_checksums(&digests);
+        // A single PUT's checksum is of the whole object, as AWS says.
+        if !digests.checksums.is_empty() {
+            let full = s3s::dto::ChecksumType::FULL_OBJECT;
+            out.checksum_type = Some(s3s::dto::ChecksumType::from_static(full));
+        }
         out.expiration = super::bucket_lifecycle::expiration(
             inner,
             &bucket.name,

@@ -142,7 +142,12 @@ fn entity_headers(info: &ObjectInfo, o: Overrides) -> EntityHeaders {
     EntityHeaders {
         e_tag: ETag::Strong(info.etag.clone()),
         last_modified: timestamp(info.last_modified_ms),
-        content_type: o.content_type.or_else(|| meta.content_type.clone()),
+        // An object stored without a Content-Type is served as AWS serves
+        // it: binary/octet-stream.
+        content_type: o
+            .content_type
+            .or_else(|| meta.content_type.clone())
+            .or_else(|| Some(DEFAULT_CONTENT_TYPE.to_string())),
         content_language: o.content_language.or_else(|| meta.content_language.clone()),
         content_encoding: o.content_encoding.or_else(|| meta.content_encoding.clone()),
         content_disposition: o.content_disposition.or_else(|| meta.content_disposition.clone()),
@@ -152,6 +157,9 @@ fn entity_headers(info: &ObjectInfo, o: Overrides) -> EntityHeaders {
         metadata,
     }
 }
+
+/// The Content-Type of an object stored without one, as on AWS.
+const DEFAULT_CONTENT_TYPE: &str = "binary/octet-stream";
 
 /// Everything a GET or HEAD of one object answers besides the body.
 pub(super) struct Reply {

@@ -89,7 +89,13 @@ pub async fn upload_part_copy(
         }
         .map_err(|e| file_fetch::report(e, &src.bucket, &src.key))?;
 
-        let verifying = VerifyingStream::new(body);
+        // A part of an upload with a checksum algorithm carries that
+        // checksum, computed as the bytes go by.
+        let upload_checksum = super::checksum_type::UploadChecksum::recorded(&found.meta.checksums);
+        let mut verifying = VerifyingStream::new(body);
+        if let Some(c) = upload_checksum {
+            verifying = verifying.compute(c.algorithm);
+        }
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
         let file_key = sealed.as_ref().map(|u| FileKey::create(&u.data_key.0, number));
         let origin = Origin::CopySource;
@@ -103,7 +109,11 @@ pub async fn upload_part_copy(
             file_id: file_id.clone(),
             size: len,
             etag: etag.clone(),
-            checksums: Default::default(),
+            checksums: digests
+                .checksums
+                .iter()
+                .map(|c| (c.algorithm().as_str().to_string(), c.to_base64()))
+                .collect(),
             last_modified_ms: modified_ms,
         };
         record_part(inner, &owner, upload, part, token).await?;

@@ -11,10 +11,12 @@ use tracing::{Instrument, info_span};
 
 use super::super::bucket::check_owner;
 use super::super::{Inner, error, owner_of, timestamp};
+use super::checksum_type::UploadChecksum;
 use super::page_size;
 use crate::checksum::ChecksumAlgorithm;
 use crate::encoding::encode_if;
 use crate::index::{PartInfo, UploadListQuery};
+use s3s::dto::ChecksumAlgorithm as ChecksumAlgorithmDto;
 
 pub async fn list_parts(
     inner: &Inner,
@@ -43,6 +45,8 @@ pub async fn list_parts(
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         let parts: Vec<Part> = page.parts.iter().map(part).collect();
+        // The upload's checksum algorithm and type, as AWS lists them.
+        let chosen = UploadChecksum::recorded(&upload.meta.checksums);
         Ok(S3Response::new(ListPartsOutput {
             bucket: Some(input.bucket.clone()),
             key: Some(input.key.clone()),
@@ -57,6 +61,9 @@ pub async fn list_parts(
                 upload.meta.storage_class.unwrap_or_else(|| "STANDARD".to_string()),
             )),
             parts: (!parts.is_empty()).then_some(parts),
+            checksum_algorithm: chosen
+                .map(|c| ChecksumAlgorithmDto::from(c.algorithm.as_str().to_string())),
+            checksum_type: chosen.map(UploadChecksum::checksum_type),
             ..ListPartsOutput::default()
         }))
     }
@@ -111,6 +118,10 @@ pub async fn list_multipart_uploads(
             .uploads
             .iter()
             .map(|u| MultipartUpload {
+                checksum_algorithm: UploadChecksum::recorded(&u.meta.checksums)
+                    .map(|c| ChecksumAlgorithmDto::from(c.algorithm.as_str().to_string())),
+                checksum_type: UploadChecksum::recorded(&u.meta.checksums)
+                    .map(UploadChecksum::checksum_type),
                 key: Some(encode_if(url, &u.key).into_owned()),
                 upload_id: Some(u.upload_id.clone()),
                 initiated: Some(timestamp(u.created_ms)),

@@ -34,7 +34,12 @@ pub async fn upload_part(
         let found = check_upload(inner, &owner, upload).await?;
         let transport = req.extensions.get::<Transport>().copied();
         let sealed = sse::unlock_part(inner, &found, &req.input, transport.as_ref())?;
-        let (input, len, verifying) = verified_body(req)?;
+        let (input, len, mut verifying) = verified_body(req)?;
+        // A part of an upload with a checksum algorithm always gets that
+        // checksum, sent or not, for the object's checksum at completion.
+        if let Some(c) = super::checksum_type::UploadChecksum::recorded(&found.meta.checksums) {
+            verifying = verifying.compute(c.algorithm);
+        }
         let tag = FileTag::part(&bucket.name, &input.key, &input.upload_id, number);
         let file_key = sealed.as_ref().map(|u| FileKey::create(&u.data_key.0, number));
         let Verified { token, file_id, digests } =
