@@ -230,6 +230,21 @@ pub const MIGRATIONS: &[&str] = &[
     // counts as set without it.
     "ALTER TABLE objects ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
         CHECK (legal_hold_set IN (0, 1));",
+    // policy: a bucket's policy (the JSON document as PutBucketPolicy sent
+    // it, validated) and its Public Access Block (the four switches), each
+    // in a table of its own keyed by bucket and dropped with it, so this
+    // migration touches nothing another one adds.
+    "CREATE TABLE bucket_policies (
+        bucket_id INTEGER PRIMARY KEY REFERENCES buckets (id) ON DELETE CASCADE,
+        policy TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE bucket_public_access_blocks (
+        bucket_id INTEGER PRIMARY KEY REFERENCES buckets (id) ON DELETE CASCADE,
+        block_public_acls INTEGER NOT NULL CHECK (block_public_acls IN (0, 1)),
+        ignore_public_acls INTEGER NOT NULL CHECK (ignore_public_acls IN (0, 1)),
+        block_public_policy INTEGER NOT NULL CHECK (block_public_policy IN (0, 1)),
+        restrict_public_buckets INTEGER NOT NULL CHECK (restrict_public_buckets IN (0, 1))
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.
