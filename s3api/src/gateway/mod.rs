@@ -33,6 +33,8 @@
 //!   default SSE-S3).
 //! - `bucket_lifecycle` — Put/Get/DeleteBucketLifecycle and the
 //!   `x-amz-expiration` header (the worker is [`crate::lifecycle`]).
+//! - `bucket_policy`, `public_access_block` — bucket policies (the
+//!   language is [`crate::policy`]) and the Public Access Block switches.
 //! - `object_lock` — Object Lock: bucket configuration, retention and
 //!   legal hold, the lock headers of writes and reads.
 //! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS
@@ -53,6 +55,7 @@ mod batch;
 mod bucket;
 mod bucket_encryption;
 mod bucket_lifecycle;
+mod bucket_policy;
 mod conditions;
 mod copy;
 mod delete_marker;
@@ -72,6 +75,7 @@ mod object_get;
 mod object_lock;
 mod object_put;
 mod principal;
+mod public_access_block;
 mod read_plan;
 mod read_reply;
 mod refusal_log;
@@ -519,5 +523,59 @@ impl S3 for Gateway {
         req: S3Request<s3s::dto::GetObjectLegalHoldInput>,
     ) -> S3Result<S3Response<s3s::dto::GetObjectLegalHoldOutput>> {
         object_lock::retention::get_object_legal_hold(&self.inner, req).await
+    }
+    // Slice `policy`: bucket policies and the Public Access Block.
+
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<s3s::dto::PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketPolicyOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_policy::put_bucket_policy(&self.inner, req).await
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<s3s::dto::GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketPolicyOutput>> {
+        bucket_policy::get_bucket_policy(&self.inner, req).await
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketPolicyInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketPolicyOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_policy::delete_bucket_policy(&self.inner, req).await
+    }
+
+    async fn get_bucket_policy_status(
+        &self,
+        req: S3Request<s3s::dto::GetBucketPolicyStatusInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketPolicyStatusOutput>> {
+        bucket_policy::get_bucket_policy_status(&self.inner, req).await
+    }
+
+    async fn put_public_access_block(
+        &self,
+        req: S3Request<s3s::dto::PutPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutPublicAccessBlockOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        public_access_block::put_public_access_block(&self.inner, req).await
+    }
+
+    async fn get_public_access_block(
+        &self,
+        req: S3Request<s3s::dto::GetPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetPublicAccessBlockOutput>> {
+        public_access_block::get_public_access_block(&self.inner, req).await
+    }
+
+    async fn delete_public_access_block(
+        &self,
+        req: S3Request<s3s::dto::DeletePublicAccessBlockInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeletePublicAccessBlockOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        public_access_block::delete_public_access_block(&self.inner, req).await
     }
 }

@@ -1,0 +1,40 @@
+//! Bucket policies and the Public Access Block through aws-sdk-s3 against
+//! a real tracker, storage and gateway: the configuration calls
+//! (`config`).
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod config;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use fdfs_s3api::crypto::MasterKey;
+use fdfs_s3api::index::AccessKey;
+
+use support::Stack;
+
+/// A tenant key for owner `owner` (not admin), created in the stack's
+/// index, and a client signing with it.
+pub(crate) async fn tenant(stack: &Stack, owner: &str, id: &str) -> Client {
+    let key = AccessKey {
+        access_key_id: id.into(),
+        secret: format!("{owner}-secret-0123456789abcdef"),
+        owner: owner.into(),
+        admin: false,
+        created_ms: 0,
+    };
+    let k = key.clone();
+    let master = MasterKey::for_data_dir(&stack.dir.path().join("gateway")).unwrap();
+    stack.index.write(move |ix| ix.create_access_key(&k, &master)).await.unwrap();
+    support::client_as(stack.s3, &key.access_key_id, &key.secret)
+}
+
+/// The (status, code, message) of a failed SDK call.
+pub(crate) fn failure<E: ProvideErrorMetadata>(e: &SdkError<E>) -> (u16, String, String) {
+    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
+    let svc = e.as_service_error();
+    let code = svc.and_then(ProvideErrorMetadata::code).unwrap_or_default().to_string();
+    let message = svc.and_then(ProvideErrorMetadata::message).unwrap_or_default().to_string();
+    (status, code, message)
+}
