@@ -10,6 +10,8 @@
 //! - [`actions`] — the S3 actions and condition keys a policy may name.
 //! - [`wildcard`] — `*`/`?` matching and policy variables (`${aws:username}`).
 //! - [`conditions`] — the condition operators, CIDR blocks and IAM dates.
+//! - [`context`] — the condition keys of a gateway request (headers, query,
+//!   peer, time, tags).
 //! - [`eval`] — one request against one policy: Deny beats Allow; how our
 //!   owners are named as principals.
 //! - [`public`] — whether a policy is public (GetBucketPolicyStatus, Public
@@ -17,6 +19,7 @@
 
 pub mod actions;
 pub mod conditions;
+pub mod context;
 pub mod eval;
 pub mod model;
 pub mod parse;

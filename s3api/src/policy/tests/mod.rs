@@ -3,6 +3,7 @@
 //! parsing never panics.
 
 mod conditions;
+mod context;
 mod eval;
 mod parsing;
 mod props;
