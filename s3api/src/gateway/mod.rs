@@ -76,6 +76,7 @@ mod object_lock;
 mod object_put;
 mod principal;
 mod public_access_block;
+mod public_acl;
 mod read_plan;
 mod read_reply;
 mod refusal_log;
@@ -204,6 +205,17 @@ impl Gateway {
         group_bucket::is_group_bucket(&self.inner, bucket).await
     }
 
+    /// AccessDenied when the request sets a public ACL (by header) on a
+    /// bucket whose Public Access Block has BlockPublicAcls (slice `policy`).
+    async fn refuse_blocked_public_acl(
+        &self,
+        headers: &http::HeaderMap,
+        bucket: &str,
+    ) -> S3Result<()> {
+        let public = public_acl::headers_set_public_acl(headers);
+        public_acl::refuse_if_blocked(&self.inner, bucket, public).await
+    }
+
     /// AccessDenied when `bucket` is a group bucket: those are read-only.
     async fn refuse_group_write(&self, bucket: &str) -> S3Result<()> {
         if self.is_group_bucket(bucket).await {
@@ -275,6 +287,7 @@ impl S3 for Gateway {
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
+        self.refuse_blocked_public_acl(&req.headers, &req.input.bucket).await?;
         object_put::put_object(&self.inner, req).await
     }
 
@@ -321,6 +334,7 @@ impl S3 for Gateway {
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
+        self.refuse_blocked_public_acl(&req.headers, &req.input.bucket).await?;
         multipart::create_multipart_upload(&self.inner, req).await
     }
 
@@ -381,6 +395,7 @@ impl S3 for Gateway {
         req: S3Request<CopyObjectInput>,
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
+        self.refuse_blocked_public_acl(&req.headers, &req.input.bucket).await?;
         copy::copy_object(&self.inner, req).await
     }
 

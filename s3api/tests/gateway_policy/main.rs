@@ -1,10 +1,15 @@
 //! Bucket policies and the Public Access Block through aws-sdk-s3 against
-//! a real tracker, storage and gateway: the configuration calls
-//! (`config`).
+//! a real tracker, storage and gateway:
+//!
+//! - `config` — Put/Get/Delete of policies and blocks, policy status,
+//!   MalformedPolicy, BlockPublicPolicy, who may manage them;
+//! - `block_acls` — BlockPublicAcls on PutObject, CopyObject and
+//!   CreateMultipartUpload.
 
 #[path = "../support/mod.rs"]
 mod support;
 
+mod block_acls;
 mod config;
 
 use aws_sdk_s3::Client;
