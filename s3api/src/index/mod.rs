@@ -69,6 +69,7 @@ pub mod queue;
 pub mod schema;
 pub mod types;
 
+mod acl;
 pub mod bucket_policy;
 mod bucket_sse;
 mod buckets;
@@ -93,6 +94,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavior};
 
+pub use acl::BucketAccess;
 pub use bucket_policy::{BucketAccessConfig, PublicAccessBlock};
 pub use conditions::WriteCondition;
 pub use error::{IndexError, Result};

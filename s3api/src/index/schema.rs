@@ -230,7 +230,15 @@ pub const MIGRATIONS: &[&str] = &[
     // counts as set without it.
     "ALTER TABLE objects ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
         CHECK (legal_hold_set IN (0, 1));",
-    // policy: a bucket's policy (the JSON document as PutBucketPolicy sent
+    // 12 (acl): a bucket's ACL and Object Ownership, and each version's
+    // ACL, which also names the version's owner (the writer); an upload
+    // keeps the ACL its object gets on completion. NULL: `private`, owned
+    // by the bucket's owner, ObjectWriter (see `gateway::access::acl`).
+    "ALTER TABLE buckets ADD COLUMN acl TEXT;
+    ALTER TABLE buckets ADD COLUMN object_ownership TEXT;
+    ALTER TABLE objects ADD COLUMN acl TEXT;
+    ALTER TABLE uploads ADD COLUMN acl TEXT;",
+    // 13 (policy): a bucket's policy (the JSON document as PutBucketPolicy sent
     // it, validated) and its Public Access Block (the four switches), each
     // in a table of its own keyed by bucket and dropped with it, so this
     // migration touches nothing another one adds.
