@@ -14,13 +14,11 @@ use http::HeaderMap;
 use s3s::dto::Grant;
 use s3s::{S3Error, S3ErrorCode, S3Result};
 
+use super::access::acl::{ALL_USERS, AUTHENTICATED_USERS};
 use super::{Inner, error};
 
 /// The URIs of the groups whose grants make an ACL public.
-pub(crate) const PUBLIC_GROUPS: [&str; 2] = [
-    "http://acs.amazonaws.com/groups/global/AllUsers",
-    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
-];
+const PUBLIC_GROUPS: [&str; 2] = [ALL_USERS, AUTHENTICATED_USERS];
 
 /// Whether a canned ACL grants to AllUsers or AuthenticatedUsers.
 pub(crate) fn canned_is_public(acl: &str) -> bool {

@@ -19,6 +19,7 @@ use super::acl::{Acl, Permission};
 use super::actions::Scope;
 use super::policy_hook::{self, PolicyVerdict};
 use super::request::AccessRequest;
+use crate::index::PublicAccessBlock;
 
 /// What the index knows about the bucket (and object) a request addresses.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +35,8 @@ pub(crate) struct Facts {
     pub object_acl: Option<Acl>,
     /// The bucket's policy document, if it has one.
     pub policy: Option<String>,
+    /// The bucket's Public Access Block, if it has one.
+    pub public_access_block: Option<PublicAccessBlock>,
 }
 
 /// Why a request was allowed, or that it was not.
@@ -49,7 +52,7 @@ pub(crate) enum Decision {
 
 /// Decides `req` (of `scope`) against `facts`.
 pub(crate) fn decide(req: &AccessRequest, scope: Scope, facts: &Facts) -> Decision {
-    let policy = policy_hook::evaluate(&facts.policy, req);
+    let policy = policy_hook::verdict(facts, req);
     if policy == PolicyVerdict::ExplicitDeny {
         return Decision::Denied;
     }
@@ -109,6 +112,7 @@ mod tests {
             acls_enabled: true,
             object_acl: object_acl.map(|c| canned(c, "w", "o").unwrap()),
             policy: None,
+            public_access_block: None,
         }
     }
 

@@ -19,6 +19,7 @@
 //! - `request` — [`AccessRequest`], what a decision (and a policy) sees.
 //! - `decide` — the rules, pure.
 //! - `policy_hook` — where bucket policies plug in.
+//! - `public_block` — IgnorePublicAcls applied to the ACLs a decision reads.
 //! - `verdict` — the per-request record of what was granted.
 //! - `headers` — `x-amz-acl` and `x-amz-grant-*` as an ACL.
 //! - `ownership` — Object Ownership.
@@ -28,6 +29,7 @@ pub(crate) mod actions;
 pub(crate) mod canonical;
 pub(crate) mod decide;
 pub(crate) mod policy_hook;
+pub(crate) mod public_block;
 pub(crate) mod request;
 pub(crate) mod verdict;
 
@@ -135,7 +137,8 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
         .index
         .read(move |ix| {
             let Some(access) = ix.get_bucket_access(&bucket)? else { return Ok(None) };
-            let policy = policy_hook::load(ix, &bucket)?;
+            let config = policy_hook::load(ix, &bucket)?;
+            let block = config.public_access_block;
             let owner = access.bucket.owner.clone();
             let object_acl = match key {
                 Some(key) if object_scoped && me.as_deref() != Some(owner.as_str()) => {
@@ -147,12 +150,14 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
                 }
                 _ => None,
             };
+            let bucket_acl = access.acl.as_deref().map(|s| stored_acl(Some(s), &owner));
             Ok(Some(Facts {
-                bucket_acl: access.acl.as_deref().map(|s| stored_acl(Some(s), &owner)),
+                bucket_acl: bucket_acl.map(|a| public_block::effective_acl(a, block)),
                 acls_enabled: access.object_ownership.as_deref() != Some("BucketOwnerEnforced"),
                 bucket_owner: owner,
-                object_acl,
-                policy,
+                object_acl: object_acl.map(|a| public_block::effective_acl(a, block)),
+                policy: config.policy,
+                public_access_block: block,
             }))
         })
         .await
