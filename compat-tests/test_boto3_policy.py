@@ -2,9 +2,13 @@
 (issue 12, "Bucket policies"): put/get/delete_bucket_policy with the
 policy answered as sent, get_bucket_policy_status (public or not),
 MalformedPolicy with AWS's messages, put/get/delete_public_access_block,
-and BlockPublicPolicy refusing a public policy with 403 AccessDenied.
+BlockPublicPolicy refusing a public policy with 403 AccessDenied, and
+policies deciding requests: an unsigned (curl-style) GET allowed by a
+public-read policy, Deny over Allow, RestrictPublicBuckets.
 """
 import json
+import urllib.error
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
@@ -12,6 +16,11 @@ from botocore.exceptions import ClientError
 from s3_helpers import empty_and_delete_bucket
 
 BUCKET = "boto3-policy"
+
+
+@pytest.fixture(scope="module")
+def endpoint(s3_target):
+    return s3_target.endpoint
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +106,39 @@ def test_public_access_block(s3):
     assert error(s3.get_public_access_block, Bucket=BUCKET)[:2] == (
         "NoSuchPublicAccessBlockConfiguration", 404)
     s3.put_bucket_policy(Bucket=BUCKET, Policy=policy(PUBLIC_READ))
+
+
+def anonymous(endpoint, path):
+    """(status, body) of an unsigned GET, as curl sends it."""
+    try:
+        with urllib.request.urlopen(f"{endpoint}/{path}", timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_policies_decide_unsigned_requests(s3, endpoint):
+    s3.delete_public_access_block(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="www/index.html", Body=b"<h1>hi</h1>")
+    s3.put_object(Bucket=BUCKET, Key="www/secret/x", Body=b"no")
+    s3.delete_bucket_policy(Bucket=BUCKET)
+    assert anonymous(endpoint, f"{BUCKET}/www/index.html")[0] == 403
+
+    deny = {"Sid": "NoSecrets", "Effect": "Deny", "Principal": "*",
+            "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/www/secret/*"}
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=policy(PUBLIC_READ, deny))
+    assert anonymous(endpoint, f"{BUCKET}/www/index.html") == (200, b"<h1>hi</h1>")
+    assert anonymous(endpoint, f"{BUCKET}/www/secret/x")[0] == 403
+    assert anonymous(endpoint, f"{BUCKET}?list-type=2")[0] == 403
+    # The Deny applies to the owner as well.
+    assert error(s3.get_object, Bucket=BUCKET, Key="www/secret/x")[:2] == ("AccessDenied", 403)
+
+    # RestrictPublicBuckets: the public policy grants nobody but the owner.
+    s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration={
+        "RestrictPublicBuckets": True})
+    assert anonymous(endpoint, f"{BUCKET}/www/index.html")[0] == 403
+    assert s3.get_object(Bucket=BUCKET, Key="www/index.html")["Body"].read() == b"<h1>hi</h1>"
+    s3.delete_public_access_block(Bucket=BUCKET)
+    assert anonymous(endpoint, f"{BUCKET}/www/index.html")[0] == 200
+    s3.delete_bucket_policy(Bucket=BUCKET)
+    assert anonymous(endpoint, f"{BUCKET}/www/index.html")[0] == 403
