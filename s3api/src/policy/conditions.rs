@@ -14,17 +14,13 @@ use std::net::IpAddr;
 use s3s::dto::{Timestamp, TimestampFormat};
 
 use super::model::{Condition, Operator, SetQualifier};
-use super::wildcard;
+use super::wildcard::{self, Vars};
 
 /// Whether `cond` holds for a request whose values for `cond.key` are
 /// `values` (`None` or empty: the key is absent). `var` resolves policy
 /// variables in string and ARN values (`None` for a 2008-10-17 policy,
 /// where `${...}` is literal).
-pub fn holds(
-    cond: &Condition,
-    values: Option<&[String]>,
-    var: Option<&dyn Fn(&str) -> Option<String>>,
-) -> bool {
+pub fn holds(cond: &Condition, values: Option<&[String]>, var: Vars<'_>) -> bool {
     let values = values.unwrap_or_default();
     if cond.operator == Operator::Null {
         let absent = values.is_empty();

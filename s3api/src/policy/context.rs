@@ -130,7 +130,7 @@ pub fn build(facts: &Facts<'_>) -> Request {
     let request_tags = match facts.request_tags {
         Some(tags) => Some(tags),
         None => {
-            header_tags = header_str(facts.headers, "x-amz-tagging").map(|v| query_pairs(v));
+            header_tags = header_str(facts.headers, "x-amz-tagging").map(query_pairs);
             header_tags.as_deref()
         }
     };

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use super::conditions;
 use super::model::{Effect, Match, Policy, Principals, Statement};
-use super::wildcard;
+use super::wildcard::{self, Vars};
 
 /// The outcome of evaluating a policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,8 +123,7 @@ fn applies(policy: &Policy, st: &Statement, req: &Request, resource: &str) -> bo
     let var_fn = |name: &str| req.variable(name);
     // Policy variables exist from version 2012-10-17 on; older (or
     // unversioned) policies keep `${...}` literally, as IAM does.
-    let var: Option<&dyn Fn(&str) -> Option<String>> =
-        (policy.version.as_deref() == Some("2012-10-17")).then_some(&var_fn);
+    let var: Vars<'_> = (policy.version.as_deref() == Some("2012-10-17")).then_some(&var_fn);
     principal_matches(&st.principal, req.requester.as_ref())
         && list_matches(&st.action, |pattern| wildcard::matches(pattern, &req.action, true))
         && list_matches(&st.resource, |pattern| resource_matches(pattern, resource, var))
@@ -154,11 +153,7 @@ fn list_matches(m: &Match<Vec<String>>, hit: impl Fn(&str) -> bool) -> bool {
 /// A Resource pattern against the request's ARN, after substituting
 /// variables; a variable the request lacks makes the pattern match
 /// nothing.
-fn resource_matches(
-    pattern: &str,
-    resource: &str,
-    var: Option<&dyn Fn(&str) -> Option<String>>,
-) -> bool {
+fn resource_matches(pattern: &str, resource: &str, var: Vars<'_>) -> bool {
     let pattern = match var {
         Some(var) => match wildcard::substitute(pattern, var) {
             Some(p) => p,

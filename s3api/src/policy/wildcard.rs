@@ -79,6 +79,10 @@ fn tokens(pattern: &str) -> Vec<Tok> {
     out
 }
 
+/// Resolves a policy variable's name to its value; `None` where
+/// variables do not apply (a 2008-10-17 policy keeps `${...}` literally).
+pub type Vars<'a> = Option<&'a dyn Fn(&str) -> Option<String>>;
+
 /// `text` with each `${name}` replaced by `lookup(name)` (names compared
 /// case-insensitively by the caller). The escapes `${*}`, `${?}`, `${$}`
 /// are left in place for [`matches`]. `None` when a variable has no
