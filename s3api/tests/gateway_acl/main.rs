@@ -7,6 +7,7 @@ mod support;
 
 mod acls;
 mod core;
+mod ownership;
 
 use std::net::SocketAddr;
 
@@ -48,12 +49,7 @@ fn code<T, E: ProvideErrorMetadata>(r: Result<T, SdkError<E>>) -> (String, u16) 
 
 /// An unsigned request (`METHOD /path?query`) with `headers` and `body`
 /// over a fresh connection: status and body.
-async fn raw(
-    addr: SocketAddr,
-    line: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String) {
+async fn raw(addr: SocketAddr, line: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut req = format!("{line} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");

@@ -32,6 +32,19 @@ pub(crate) async fn put_bucket_ownership_controls(
             ));
         };
         let ownership = Ownership::parse(rule.object_ownership.as_str())?;
+        if ownership == Ownership::BucketOwnerEnforced {
+            // As on S3: a bucket whose ACL grants anyone but its owner
+            // must drop those grants before ACLs are turned off.
+            let n = bucket.name.clone();
+            let access = inner.index.read(move |ix| ix.get_bucket_access(&n)).await;
+            let access = access.map_err(|e| error::from_index(e, &owner))?;
+            if access.is_some_and(|a| a.acl.is_some()) {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidBucketAclWithObjectOwnership,
+                    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+                ));
+            }
+        }
         set(inner, bucket.name, Some(ownership), &owner).await?;
         Ok(S3Response::new(PutBucketOwnershipControlsOutput::default()))
     }
