@@ -53,6 +53,7 @@ pub mod net;
 pub mod server;
 pub mod transport;
 
+mod acl;
 mod batch;
 mod bucket;
 mod bucket_encryption;
@@ -542,6 +543,58 @@ impl S3 for Gateway {
     ) -> S3Result<S3Response<s3s::dto::GetObjectLegalHoldOutput>> {
         object_lock::retention::get_object_legal_hold(&self.inner, req).await
     }
+
+    // --- acl: ACLs and Object Ownership (gateway/acl) ---
+
+    async fn get_bucket_acl(
+        &self,
+        req: S3Request<s3s::dto::GetBucketAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketAclOutput>> {
+        acl::get_bucket_acl(&self.inner, req).await
+    }
+
+    async fn put_bucket_acl(
+        &self,
+        req: S3Request<s3s::dto::PutBucketAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketAclOutput>> {
+        acl::put_bucket_acl(&self.inner, req).await
+    }
+
+    async fn get_object_acl(
+        &self,
+        req: S3Request<s3s::dto::GetObjectAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectAclOutput>> {
+        acl::get_object_acl(&self.inner, req).await
+    }
+
+    async fn put_object_acl(
+        &self,
+        req: S3Request<s3s::dto::PutObjectAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutObjectAclOutput>> {
+        acl::put_object_acl(&self.inner, req).await
+    }
+
+    async fn put_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::PutBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketOwnershipControlsOutput>> {
+        acl::put_bucket_ownership_controls(&self.inner, req).await
+    }
+
+    async fn get_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::GetBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketOwnershipControlsOutput>> {
+        acl::get_bucket_ownership_controls(&self.inner, req).await
+    }
+
+    async fn delete_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketOwnershipControlsOutput>> {
+        acl::delete_bucket_ownership_controls(&self.inner, req).await
+    }
+
     // Slice `policy`: bucket policies and the Public Access Block.
 
     async fn put_bucket_policy(

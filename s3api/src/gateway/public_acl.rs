@@ -5,13 +5,12 @@
 //! or AuthenticatedUsers group: the canned ACLs `public-read`,
 //! `public-read-write` and `authenticated-read`, an `x-amz-grant-*`
 //! header naming either group's URI, or such a grant in a PutBucketAcl /
-//! PutObjectAcl body. `log-delivery-write` (the LogDelivery group) is not
-//! public. BlockPublicAcls refuses a request that sets one
-//! ([`refuse_if_blocked`]); IgnorePublicAcls makes the decision skip
-//! those grants ([`is_public_group`]).
+//! PutObjectAcl body (there the parsed ACL says so: `access::public_block::is_public`).
+//! `log-delivery-write` (the LogDelivery group) is not public.
+//! BlockPublicAcls refuses a request that sets one ([`refuse_if_blocked`]);
+//! IgnorePublicAcls is `access::public_block`.
 
 use http::HeaderMap;
-use s3s::dto::Grant;
 use s3s::{S3Error, S3ErrorCode, S3Result};
 
 use super::access::acl::{ALL_USERS, AUTHENTICATED_USERS};
@@ -56,13 +55,6 @@ pub(crate) fn headers_set_public_acl(headers: &HeaderMap) -> bool {
     })
 }
 
-/// Whether an ACL body grants to a public group.
-// For PutBucketAcl / PutObjectAcl, which slice `acl` brings.
-#[allow(dead_code)]
-pub(crate) fn grants_are_public(grants: &[Grant]) -> bool {
-    grants.iter().filter_map(|g| g.grantee.as_ref()?.uri.as_deref()).any(is_public_group)
-}
-
 /// 403 AccessDenied when `public` and bucket `bucket` has BlockPublicAcls
 /// on, as AWS refuses PutBucketAcl, PutObjectAcl, PutObject, CopyObject
 /// and CreateMultipartUpload that would set a public ACL there.
@@ -89,9 +81,8 @@ pub(crate) async fn refuse_if_blocked(inner: &Inner, bucket: &str, public: bool)
 #[cfg(test)]
 mod tests {
     use http::HeaderMap;
-    use s3s::dto::{Grant, Grantee, Permission, Type};
 
-    use super::{canned_is_public, grants_are_public, headers_set_public_acl};
+    use super::{canned_is_public, headers_set_public_acl};
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -124,28 +115,5 @@ mod tests {
         let log = r#"uri="http://acs.amazonaws.com/groups/s3/LogDelivery""#;
         assert!(!headers_set_public_acl(&headers(&[("x-amz-grant-write", log)])));
         assert!(!headers_set_public_acl(&headers(&[("x-amz-grant-read", r#"id="AllUsers""#)])));
-    }
-
-    #[test]
-    fn grant_bodies() {
-        let grant = |uri: Option<&str>, id: Option<&str>| Grant {
-            grantee: Some(Grantee {
-                display_name: None,
-                email_address: None,
-                id: id.map(str::to_string),
-                type_: Type::from_static(if uri.is_some() {
-                    Type::GROUP
-                } else {
-                    Type::CANONICAL_USER
-                }),
-                uri: uri.map(str::to_string),
-            }),
-            permission: Some(Permission::from_static(Permission::READ)),
-        };
-        assert!(!grants_are_public(&[grant(None, Some("abc"))]));
-        assert!(grants_are_public(&[
-            grant(None, Some("abc")),
-            grant(Some("http://acs.amazonaws.com/groups/global/AllUsers"), None)
-        ]));
     }
 }

@@ -71,3 +71,64 @@ async fn block_public_acls_refuses_public_acl_headers_on_writes() {
     put.send().await.unwrap();
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_public_acls_refuses_public_put_bucket_and_object_acls() {
+    use aws_sdk_s3::types::{
+        AccessControlPolicy, BucketCannedAcl, Grant, Grantee, Owner, Permission, Type,
+    };
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "acls").await;
+    s3.put_object()
+        .bucket("acls")
+        .key("k")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    let block = PublicAccessBlockConfiguration::builder().block_public_acls(true).build();
+    s3.put_public_access_block()
+        .bucket("acls")
+        .public_access_block_configuration(block)
+        .send()
+        .await
+        .unwrap();
+
+    let e = s3.put_bucket_acl().bucket("acls").acl(BucketCannedAcl::PublicRead).send().await;
+    assert_eq!(failure(&e.unwrap_err()).0, 403);
+    let e =
+        s3.put_object_acl().bucket("acls").key("k").acl(ObjectCannedAcl::PublicRead).send().await;
+    assert_eq!(failure(&e.unwrap_err()).1, "AccessDenied");
+    // The same grant as an XML body.
+    let me = s3.get_bucket_acl().bucket("acls").send().await.unwrap();
+    let owner = me.owner().unwrap().clone();
+    let everyone = Grant::builder()
+        .grantee(
+            Grantee::builder()
+                .r#type(Type::Group)
+                .uri("http://acs.amazonaws.com/groups/global/AllUsers")
+                .build()
+                .unwrap(),
+        )
+        .permission(Permission::Read)
+        .build();
+    let body = AccessControlPolicy::builder()
+        .owner(Owner::builder().id(owner.id().unwrap()).build())
+        .grants(everyone)
+        .build();
+    let e = s3.put_bucket_acl().bucket("acls").access_control_policy(body).send().await;
+    assert_eq!(failure(&e.unwrap_err()).1, "AccessDenied");
+    // Private ACLs go through; without the block, public ones do too.
+    s3.put_object_acl().bucket("acls").key("k").acl(ObjectCannedAcl::Private).send().await.unwrap();
+    s3.delete_public_access_block().bucket("acls").send().await.unwrap();
+    s3.put_object_acl()
+        .bucket("acls")
+        .key("k")
+        .acl(ObjectCannedAcl::PublicRead)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(crate::raw(stack.s3, "GET /acls/k", &[], b"").await.0, 200);
+    stack.stop().await;
+}

@@ -28,6 +28,8 @@ pub(crate) mod acl;
 pub(crate) mod actions;
 pub(crate) mod canonical;
 pub(crate) mod decide;
+pub(crate) mod headers;
+pub(crate) mod ownership;
 pub(crate) mod policy_hook;
 pub(crate) mod public_block;
 pub(crate) mod request;
@@ -153,7 +155,8 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
             let bucket_acl = access.acl.as_deref().map(|s| stored_acl(Some(s), &owner));
             Ok(Some(Facts {
                 bucket_acl: bucket_acl.map(|a| public_block::effective_acl(a, block)),
-                acls_enabled: access.object_ownership.as_deref() != Some("BucketOwnerEnforced"),
+                acls_enabled: ownership::Ownership::stored(access.object_ownership.as_deref())
+                    != ownership::Ownership::BucketOwnerEnforced,
                 bucket_owner: owner,
                 object_acl: object_acl.map(|a| public_block::effective_acl(a, block)),
                 policy: config.policy,
@@ -229,9 +232,11 @@ async fn resolve(inner: &Inner, id: String) -> S3Result<Principal> {
 fn denied(req: &AccessRequest) -> S3Error {
     tracing::debug!(
         action = req.action,
-        bucket = ?req.bucket,
-        key = ?req.key,
+        resource = %req.resource_arn(),
         requester = ?req.owner(),
+        source_ip = ?req.source_ip,
+        secure = req.secure_transport,
+        acl_header = ?req.headers.get("x-amz-acl"),
         "access denied"
     );
     S3Error::with_message(S3ErrorCode::AccessDenied, "Access Denied")
