@@ -130,3 +130,28 @@ async fn deny_beats_allow() {
     s3.get_object().bucket("mixed").key("open/x").send().await.unwrap();
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_grants_unsigned_uploads_under_a_prefix() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "drop").await;
+    set_policy(
+        &s3,
+        "drop",
+        r#"{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"arn:aws:s3:::drop/inbox/*",
+            "Condition":{"StringEqualsIfExists":{"s3:x-amz-acl":"bucket-owner-full-control"}}}"#,
+    )
+    .await;
+    let (status, body) = raw(stack.s3, "PUT /drop/inbox/a.txt", &[], b"hello").await;
+    assert_eq!(status, 200, "{body}");
+    let got = s3.get_object().bucket("drop").key("inbox/a.txt").send().await.unwrap();
+    assert_eq!(crate::support::body(got).await, b"hello");
+    // Outside the prefix, or with another ACL header: refused.
+    assert_eq!(raw(stack.s3, "PUT /drop/other.txt", &[], b"x").await.0, 403);
+    let acl = [("x-amz-acl", "public-read")];
+    assert_eq!(raw(stack.s3, "PUT /drop/inbox/b.txt", &acl, b"x").await.0, 403);
+    // Reading back is not granted.
+    assert_eq!(raw(stack.s3, "GET /drop/inbox/a.txt", &[], b"").await.0, 403);
+    stack.stop().await;
+}
