@@ -65,3 +65,41 @@ proptest! {
         assert!(super::super::wildcard::matches(&format!("*{text}"), &text, false));
     }
 }
+
+proptest! {
+    /// The request side is network input too: any query string and header
+    /// values build a request that evaluates without panicking.
+    #[test]
+    fn context_never_panics_on_request_input(query in "[ -~]{0,80}", tagging in "[ -~]{0,60}",
+                                             agent in "[ -~]{0,30}") {
+        use super::super::context::{Facts, build};
+        let mut headers = http::HeaderMap::new();
+        if let Ok(v) = http::HeaderValue::from_str(&tagging) {
+            headers.insert("x-amz-tagging", v);
+        }
+        if let Ok(v) = http::HeaderValue::from_str(&agent) {
+            headers.insert("user-agent", v);
+        }
+        let facts = Facts {
+            action: "s3:ListBucket",
+            bucket: "b",
+            key: None,
+            owner: Some("alice"),
+            canonical_id: None,
+            source_ip: None,
+            secure_transport: true,
+            headers: &headers,
+            query: Some(&query),
+            now: std::time::SystemTime::now(),
+            existing_tags: None,
+            request_tags: None,
+        };
+        let r = build(&facts);
+        let p = parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*",
+                "Condition":{"StringLike":{"s3:prefix":"${aws:username}/*","aws:UserAgent":"*"},"NumericLessThan":{"s3:max-keys":5}}}}"#,
+            "b",
+        ).unwrap();
+        let _ = evaluate(&p, &r);
+    }
+}
