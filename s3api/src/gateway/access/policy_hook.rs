@@ -5,8 +5,8 @@
 //! before it looks at ownership and ACLs: an explicit Deny refuses even
 //! the bucket owner, an Allow grants what ownership and ACLs do not, and
 //! no opinion leaves the decision to them. [`load`] reads the policy and
-//! the Public Access Block a bucket has, in the same index snapshot as
-//! the bucket's owner and ACL.
+//! the Public Access Block a bucket has (one snapshot for the two), in the
+//! same index job that reads the bucket's owner and ACL.
 //!
 //! Three rules beyond [`crate::policy::evaluate`]:
 //! - RestrictPublicBuckets: while the bucket's policy is public, its
