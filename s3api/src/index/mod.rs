@@ -74,6 +74,7 @@ mod bucket_sse;
 mod buckets;
 mod codec;
 mod files;
+mod grants;
 mod keys;
 mod listing;
 mod lock_rules;
@@ -96,6 +97,7 @@ use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavio
 pub use acl::BucketAccess;
 pub use conditions::WriteCondition;
 pub use error::{IndexError, Result};
+pub use grants::OwnerGrant;
 pub use handle::IndexHandle;
 pub use intents::Intent;
 pub use keys::{AccessKey, KeyInfo, MIN_SECRET_LEN, StoredKey};

@@ -149,6 +149,10 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
                 }
                 _ => None,
             };
+            let owner_grant = match &me {
+                Some(me) if *me != owner => ix.get_bucket_grant(&bucket, me)?,
+                _ => Default::default(),
+            };
             Ok(Some(Facts {
                 bucket_acl: access.acl.as_deref().map(|s| stored_acl(Some(s), &owner)),
                 acls_enabled: ownership::Ownership::stored(access.object_ownership.as_deref())
@@ -156,6 +160,7 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
                 bucket_owner: owner,
                 object_acl,
                 policy,
+                owner_grant,
             }))
         })
         .await
