@@ -234,10 +234,22 @@ pub const MIGRATIONS: &[&str] = &[
     // ACL, which also names the version's owner (the writer); an upload
     // keeps the ACL its object gets on completion. NULL: `private`, owned
     // by the bucket's owner, ObjectWriter (see `gateway::access::acl`).
+    // `bucket_grants`: what `fdfs gateway key allow` lets another owner do
+    // in a bucket (gone with the bucket, so a new bucket of that name or
+    // row ID never inherits them).
     "ALTER TABLE buckets ADD COLUMN acl TEXT;
     ALTER TABLE buckets ADD COLUMN object_ownership TEXT;
     ALTER TABLE objects ADD COLUMN acl TEXT;
-    ALTER TABLE uploads ADD COLUMN acl TEXT;",
+    ALTER TABLE uploads ADD COLUMN acl TEXT;
+    CREATE TABLE bucket_grants (
+        bucket_id INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        read INTEGER NOT NULL CHECK (read IN (0, 1)),
+        write INTEGER NOT NULL CHECK (write IN (0, 1)),
+        PRIMARY KEY (bucket_id, owner)
+    );
+    CREATE TRIGGER bucket_grants_gone AFTER DELETE ON buckets
+    BEGIN DELETE FROM bucket_grants WHERE bucket_id = OLD.id; END;",
     // 13 (policy): a bucket's policy (the JSON document as PutBucketPolicy sent
     // it, validated) and its Public Access Block (the four switches), each
     // in a table of its own keyed by bucket and dropped with it, so this

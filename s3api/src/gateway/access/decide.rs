@@ -9,17 +9,20 @@
 //!    already do so before ACLs existed, and an owner locked out of their
 //!    own bucket's objects helps nobody);
 //! 3. a bucket policy's Allow grants;
-//! 4. unless the bucket enforces bucket ownership (ACLs disabled), an ACL
+//! 4. an owner grant (`fdfs gateway key allow`, Garage's `bucket allow`)
+//!    grants: read lists the bucket and reads its objects, write puts and
+//!    deletes objects — whatever the objects' ACLs and Object Ownership;
+//! 5. unless the bucket enforces bucket ownership (ACLs disabled), an ACL
 //!    grants: the bucket's for bucket-scoped actions, the addressed
 //!    version's for object-scoped ones, whose owner also always reads and
 //!    writes its ACL;
-//! 5. everything else is refused.
+//! 6. everything else is refused.
 
 use super::acl::{Acl, Permission};
 use super::actions::Scope;
 use super::policy_hook::{self, PolicyVerdict};
 use super::request::AccessRequest;
-use crate::index::PublicAccessBlock;
+use crate::index::{OwnerGrant, PublicAccessBlock};
 
 /// What the index knows about the bucket (and object) a request addresses.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +38,8 @@ pub(crate) struct Facts {
     pub object_acl: Option<Acl>,
     /// The bucket's policy document, if it has one.
     pub policy: Option<String>,
+    /// The requester's owner grant on the bucket.
+    pub owner_grant: OwnerGrant,
     /// The bucket's Public Access Block, if it has one.
     pub public_access_block: Option<PublicAccessBlock>,
 }
@@ -63,10 +68,22 @@ pub(crate) fn decide(req: &AccessRequest, scope: Scope, facts: &Facts) -> Decisi
     if policy == PolicyVerdict::Allow {
         return Decision::Granted;
     }
+    if owner_grant_allows(facts.owner_grant, scope) {
+        return Decision::Granted;
+    }
     if facts.acls_enabled && acl_grants(me, scope, facts) {
         return Decision::Granted;
     }
     Decision::Denied
+}
+
+/// Whether an owner grant covers `scope`.
+fn owner_grant_allows(grant: OwnerGrant, scope: Scope) -> bool {
+    match scope {
+        Scope::Bucket(Some(Permission::Read)) | Scope::Object(Some(Permission::Read)) => grant.read,
+        Scope::Bucket(Some(Permission::Write)) => grant.write,
+        _ => false,
+    }
 }
 
 /// Whether the ACL that governs `scope` grants it to `me`.
@@ -91,6 +108,7 @@ mod tests {
     use crate::gateway::access::acl::{Permission, canned};
     use crate::gateway::access::actions::Scope;
     use crate::gateway::access::request::{AccessRequest, Principal};
+    use crate::index::OwnerGrant;
 
     fn req(owner: Option<&str>) -> AccessRequest {
         AccessRequest {
@@ -112,6 +130,7 @@ mod tests {
             acls_enabled: true,
             object_acl: object_acl.map(|c| canned(c, "w", "o").unwrap()),
             policy: None,
+            owner_grant: OwnerGrant::default(),
             public_access_block: None,
         }
     }
@@ -160,6 +179,24 @@ mod tests {
         let acp = Scope::Object(Some(Permission::WriteAcp));
         assert_eq!(decide(&req(Some("w")), acp, &f), Decision::Granted);
         assert_eq!(decide(&req(Some("w")), GET, &f), Decision::Denied);
+    }
+
+    #[test]
+    fn owner_grants_read_and_write_whatever_the_acls() {
+        let mut f = facts(None, Some("private"));
+        f.acls_enabled = false;
+        f.owner_grant = OwnerGrant { read: true, write: false };
+        assert_eq!(decide(&req(Some("x")), READ, &f), Decision::Granted);
+        assert_eq!(decide(&req(Some("x")), GET, &f), Decision::Granted);
+        assert_eq!(decide(&req(Some("x")), WRITE, &f), Decision::Denied);
+        assert_eq!(decide(&req(Some("x")), OWNER_ONLY, &f), Decision::Denied);
+        assert_eq!(
+            decide(&req(Some("x")), Scope::Object(Some(Permission::WriteAcp)), &f),
+            Decision::Denied
+        );
+        f.owner_grant = OwnerGrant { read: false, write: true };
+        assert_eq!(decide(&req(Some("x")), WRITE, &f), Decision::Granted);
+        assert_eq!(decide(&req(Some("x")), GET, &f), Decision::Denied);
     }
 
     #[test]

@@ -152,6 +152,10 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
                 }
                 _ => None,
             };
+            let owner_grant = match &me {
+                Some(me) if *me != owner => ix.get_bucket_grant(&bucket, me)?,
+                _ => Default::default(),
+            };
             let bucket_acl = access.acl.as_deref().map(|s| stored_acl(Some(s), &owner));
             Ok(Some(Facts {
                 bucket_acl: bucket_acl.map(|a| public_block::effective_acl(a, block)),
@@ -161,6 +165,7 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
                 object_acl: object_acl.map(|a| public_block::effective_acl(a, block)),
                 policy: config.policy,
                 public_access_block: block,
+                owner_grant,
             }))
         })
         .await
