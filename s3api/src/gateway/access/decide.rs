@@ -42,6 +42,9 @@ pub(crate) struct Facts {
     pub owner_grant: OwnerGrant,
     /// The bucket's Public Access Block, if it has one.
     pub public_access_block: Option<PublicAccessBlock>,
+    /// The addressed version's tags, for `s3:ExistingObjectTag/<key>`
+    /// conditions (`None`: not looked up; see `policy_hook::wants_tags`).
+    pub existing_tags: Option<Vec<(String, String)>>,
 }
 
 /// Why a request was allowed, or that it was not.
@@ -132,6 +135,7 @@ mod tests {
             policy: None,
             owner_grant: OwnerGrant::default(),
             public_access_block: None,
+            existing_tags: None,
         }
     }
 

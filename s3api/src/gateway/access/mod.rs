@@ -166,6 +166,11 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
                 policy: config.policy,
                 public_access_block: block,
                 owner_grant,
+                // Filled from the version's tags once tagging is merged:
+                // `policy_hook::wants_tags(config.policy)` and a key, then
+                // `ix.object_tags(&bucket, &key, version)` (a missing
+                // version: None).
+                existing_tags: None,
             }))
         })
         .await

@@ -57,7 +57,7 @@ pub(crate) fn verdict(facts: &Facts, req: &AccessRequest) -> PolicyVerdict {
             return PolicyVerdict::ExplicitDeny;
         }
     };
-    let verdict = policy::evaluate(&parsed, &request(req));
+    let verdict = policy::evaluate(&parsed, &request(req, facts.existing_tags.as_deref()));
     let restrict = facts.public_access_block.is_some_and(|b| b.restrict_public_buckets);
     match verdict {
         Verdict::ExplicitDeny => PolicyVerdict::ExplicitDeny,
@@ -70,8 +70,18 @@ pub(crate) fn verdict(facts: &Facts, req: &AccessRequest) -> PolicyVerdict {
     }
 }
 
-/// The policy language's view of `req`.
-fn request(req: &AccessRequest) -> policy::Request {
+/// Whether a policy tests the addressed object's tags, so the decision
+/// must look them up (an index read the other requests are spared).
+// Called by `load_facts` once the tagging slice's `Index::object_tags`
+// is on this branch.
+#[allow(dead_code)]
+pub(crate) fn wants_tags(policy: Option<&str>) -> bool {
+    policy.is_some_and(|p| p.to_ascii_lowercase().contains("s3:existingobjecttag/"))
+}
+
+/// The policy language's view of `req`; `existing_tags` are the addressed
+/// version's tags when the decision looked them up.
+fn request(req: &AccessRequest, existing_tags: Option<&[(String, String)]>) -> policy::Request {
     let owner = req.owner();
     let canonical = owner.map(canonical_id);
     context::build(&context::Facts {
@@ -85,9 +95,9 @@ fn request(req: &AccessRequest) -> policy::Request {
         headers: &req.headers,
         query: req.query.as_deref(),
         now: SystemTime::now(),
-        // Object tags join the request once tagging lands: the addressed
-        // version's tags here, PutObjectTagging's body as request tags.
-        existing_tags: None,
+        existing_tags,
+        // PutObjectTagging's body could join here; `x-amz-tagging` already
+        // does (see `policy::context`).
         request_tags: None,
     })
 }
@@ -95,4 +105,73 @@ fn request(req: &AccessRequest) -> policy::Request {
 /// The stored policy and Public Access Block of bucket `bucket`.
 pub(crate) fn load(ix: &mut Index, bucket: &str) -> Result<BucketAccessConfig, IndexError> {
     ix.get_bucket_access_config(bucket)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PolicyVerdict, verdict, wants_tags};
+    use crate::gateway::access::decide::Facts;
+    use crate::gateway::access::request::{AccessRequest, Principal};
+    use crate::index::PublicAccessBlock;
+
+    fn req(owner: Option<&str>, action: &'static str) -> AccessRequest {
+        AccessRequest {
+            action,
+            bucket: Some("b".into()),
+            key: Some("k".into()),
+            requester: owner.map(|o| Principal { owner: o.into(), admin: false }),
+            source_ip: Some("127.0.0.1".parse().unwrap()),
+            secure_transport: false,
+            headers: http::HeaderMap::new(),
+            query: None,
+        }
+    }
+
+    fn facts(policy: &str) -> Facts {
+        Facts { bucket_owner: "o".into(), policy: Some(policy.into()), ..Facts::default() }
+    }
+
+    const PUBLIC: &str = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},
+        {"Effect":"Deny","Principal":"*","Action":"s3:*Policy","Resource":"arn:aws:s3:::b"}]}"#;
+
+    #[test]
+    fn restrict_public_buckets_keeps_the_owner_only() {
+        let mut f = facts(PUBLIC);
+        assert_eq!(verdict(&f, &req(None, "s3:GetObject")), PolicyVerdict::Allow);
+        f.public_access_block =
+            Some(PublicAccessBlock { restrict_public_buckets: true, ..Default::default() });
+        assert_eq!(verdict(&f, &req(None, "s3:GetObject")), PolicyVerdict::NoOpinion);
+        assert_eq!(verdict(&f, &req(Some("x"), "s3:GetObject")), PolicyVerdict::NoOpinion);
+        assert_eq!(verdict(&f, &req(Some("o"), "s3:GetObject")), PolicyVerdict::Allow);
+    }
+
+    #[test]
+    fn the_owner_keeps_the_policy_calls_and_a_broken_policy_denies() {
+        let f = facts(PUBLIC);
+        let mut r = req(Some("o"), "s3:PutBucketPolicy");
+        r.key = None;
+        assert_eq!(verdict(&f, &r), PolicyVerdict::NoOpinion);
+        let mut r = req(Some("x"), "s3:PutBucketPolicy");
+        r.key = None;
+        assert_eq!(verdict(&f, &r), PolicyVerdict::ExplicitDeny);
+        let broken = facts("{not json");
+        assert_eq!(verdict(&broken, &req(Some("x"), "s3:GetObject")), PolicyVerdict::ExplicitDeny);
+        assert_eq!(
+            verdict(&Facts::default(), &req(None, "s3:GetObject")),
+            PolicyVerdict::NoOpinion
+        );
+    }
+
+    #[test]
+    fn existing_tags_feed_conditions() {
+        let p = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",
+            "Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"s3:ExistingObjectTag/class":"public"}}}}"#;
+        assert!(wants_tags(Some(p)));
+        assert!(!wants_tags(Some(PUBLIC)));
+        let mut f = facts(p);
+        assert_eq!(verdict(&f, &req(None, "s3:GetObject")), PolicyVerdict::NoOpinion);
+        f.existing_tags = Some(vec![("class".into(), "public".into())]);
+        assert_eq!(verdict(&f, &req(None, "s3:GetObject")), PolicyVerdict::Allow);
+    }
 }
