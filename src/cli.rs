@@ -543,6 +543,43 @@ pub enum KeyCommand {
         /// The access key ID.
         access_key_id: String,
     },
+    /// Let another owner read (list, get) or write (put, delete) a bucket,
+    /// effective at once; see `key deny`.
+    Allow {
+        /// The bucket.
+        #[arg(long, value_name = "BUCKET")]
+        bucket: String,
+        /// The owner to allow (the `--owner` of its keys).
+        #[arg(long, value_name = "NAME")]
+        owner: String,
+        /// List the bucket and read its objects.
+        #[arg(long)]
+        read: bool,
+        /// Put and delete objects.
+        #[arg(long)]
+        write: bool,
+    },
+    /// Take back what `key allow` gave (both without --read/--write).
+    Deny {
+        /// The bucket.
+        #[arg(long, value_name = "BUCKET")]
+        bucket: String,
+        /// The owner.
+        #[arg(long, value_name = "NAME")]
+        owner: String,
+        /// Take back read.
+        #[arg(long)]
+        read: bool,
+        /// Take back write.
+        #[arg(long)]
+        write: bool,
+    },
+    /// List the owners allowed into a bucket.
+    Grants {
+        /// The bucket.
+        #[arg(long, value_name = "BUCKET")]
+        bucket: String,
+    },
 }
 
 /// The tracker's port when `--listen` names only an address (FastDFS's

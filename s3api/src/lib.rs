@@ -25,6 +25,8 @@
 //!   in the index and the data keys of encrypted objects.
 //! - [`lifecycle`]: bucket lifecycle rules (AWS's validation, expiry
 //!   dates) and the background worker that expires objects and uploads.
+//! - [`policy`]: bucket policies — the IAM policy language (parse,
+//!   validate, evaluate, public or not), with no I/O.
 //! - [`encoding`]: percent-encoding of listing keys for `encoding-type=url`
 //!   (`s3s` leaves it to the implementation).
 
@@ -34,4 +36,5 @@ pub mod encoding;
 pub mod gateway;
 pub mod index;
 pub mod lifecycle;
+pub mod policy;
 pub mod rebuild;

@@ -233,6 +233,13 @@ fn key(cmd: KeyCommand, data: &Path, master: Option<&Path>) -> anyhow::Result<()
                 bail!("no access key {access_key_id}");
             }
         }
+        KeyCommand::Allow { bucket, owner, read, write } => {
+            super::key_grants::allow(&mut index, &bucket, &owner, read, write)?;
+        }
+        KeyCommand::Deny { bucket, owner, read, write } => {
+            super::key_grants::deny(&mut index, &bucket, &owner, read, write)?;
+        }
+        KeyCommand::Grants { bucket } => super::key_grants::list(&mut index, &bucket)?,
     }
     Ok(())
 }

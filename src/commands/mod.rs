@@ -11,6 +11,8 @@
 //! - `storage`: run a storage server until SIGINT/SIGTERM.
 //! - `gateway`: run the S3 gateway until SIGINT/SIGTERM; manage its keys.
 //! - `config_backup`: the gateway's bucket configuration to and from JSON.
+//! - `key_grants`: `gateway key allow|deny|grants`, owners' access to
+//!   others' buckets.
 //! - `signals`: the SIGINT/SIGTERM handling both share, and SIGHUP reloads.
 //! - `exposure`: the start-up warning for a native port open to everyone.
 //! - `monitor`: print the cluster a tracker knows; delete a storage.
@@ -26,6 +28,7 @@ mod exposure;
 mod files;
 mod gateway;
 mod info;
+mod key_grants;
 mod lock_admin;
 mod monitor;
 mod moved_storage;

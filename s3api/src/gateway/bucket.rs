@@ -47,6 +47,13 @@ pub async fn create_bucket(
                 format!("{name:?} is a FastDFS group, served as a read-only bucket"),
             ));
         }
+        let ownership = match &req.input.object_ownership {
+            Some(o) => Some(super::access::ownership::Ownership::parse(o.as_str())?),
+            None => None,
+        };
+        let acl =
+            super::acl::for_new_bucket(inner, &req.headers, &owner, ownership.unwrap_or_default())
+                .await?;
         let group = home_group(inner, constraint.as_deref()).await?;
         let bucket = index::Bucket {
             name: name.clone(),
@@ -62,6 +69,12 @@ pub async fn create_bucket(
                     ix.create_bucket(&bucket)?;
                     if lock {
                         super::object_lock::config::enable_on_create(ix, &bucket.name)?;
+                    }
+                    if acl.is_some() {
+                        ix.set_bucket_acl(&bucket.name, acl.as_deref())?;
+                    }
+                    if let Some(o) = ownership {
+                        ix.set_bucket_ownership(&bucket.name, Some(o.as_str()))?;
                     }
                     Ok(())
                 })
@@ -152,8 +165,10 @@ pub async fn get_bucket_location(
     }))
 }
 
-/// The bucket `name` if `owner` owns it: NoSuchBucket when it does not
-/// exist, AccessDenied when someone else owns it.
+/// The bucket `name` if `owner` owns it or the access decision granted
+/// this request access to it (an ACL, a grant, a policy; see
+/// `access::verdict`): NoSuchBucket when it does not exist, AccessDenied
+/// otherwise.
 pub(crate) async fn check_owner(inner: &Inner, name: &str, owner: &str) -> S3Result<index::Bucket> {
     let n = name.to_string();
     let bucket = inner
@@ -161,7 +176,7 @@ pub(crate) async fn check_owner(inner: &Inner, name: &str, owner: &str) -> S3Res
         .read(move |ix| ix.get_bucket(&n))
         .await
         .map_err(|e| error::from_index(e, owner))?;
-    if bucket.owner != owner {
+    if bucket.owner != owner && !super::access::verdict::bucket_granted(name) {
         return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "bucket owned by another"));
     }
     Ok(bucket)

@@ -7,6 +7,7 @@
 //! - this file — [`Gateway`], its shared state and the `S3` impl.
 //! - [`error`] — our errors as S3 error codes, by an explicit table.
 //! - [`auth`] — secrets from the index's access keys.
+//! - [`access`] — the access decision: owners, ACLs, the policy hook.
 //! - `principal` — the owner and admin flag of the key that signed a
 //!   request; group buckets are for admin keys.
 //! - `bucket` — CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation;
@@ -33,6 +34,8 @@
 //!   default SSE-S3).
 //! - `bucket_lifecycle` — Put/Get/DeleteBucketLifecycle and the
 //!   `x-amz-expiration` header (the worker is [`crate::lifecycle`]).
+//! - `bucket_policy`, `public_access_block` — bucket policies (the
+//!   language is [`crate::policy`]) and the Public Access Block switches.
 //! - `object_lock` — Object Lock: bucket configuration, retention and
 //!   legal hold, the lock headers of writes and reads.
 //! - `tagging` — object (per version) and bucket tagging, `x-amz-tagging`.
@@ -40,6 +43,7 @@
 //!   refused) as the parameter of the write and read paths;
 //!   [`transport`] — whether a request came over a secure transport.
 
+pub(crate) mod access;
 pub mod access_log;
 pub mod auth;
 pub mod config_backup;
@@ -51,10 +55,12 @@ pub mod net;
 pub mod server;
 pub mod transport;
 
+mod acl;
 mod batch;
 mod bucket;
 mod bucket_encryption;
 mod bucket_lifecycle;
+mod bucket_policy;
 mod conditions;
 mod copy;
 mod delete_marker;
@@ -76,6 +82,8 @@ mod object_lock;
 mod object_put;
 mod owner;
 mod principal;
+mod public_access_block;
+mod public_acl;
 mod read_plan;
 mod read_reply;
 mod refusal_log;
@@ -209,6 +217,17 @@ impl Gateway {
         group_bucket::is_group_bucket(&self.inner, bucket).await
     }
 
+    /// AccessDenied when the request sets a public ACL (by header) on a
+    /// bucket whose Public Access Block has BlockPublicAcls (slice `policy`).
+    async fn refuse_blocked_public_acl(
+        &self,
+        headers: &http::HeaderMap,
+        bucket: &str,
+    ) -> S3Result<()> {
+        let public = public_acl::headers_set_public_acl(headers);
+        public_acl::refuse_if_blocked(&self.inner, bucket, public).await
+    }
+
     /// AccessDenied when `bucket` is a group bucket: those are read-only.
     async fn refuse_group_write(&self, bucket: &str) -> S3Result<()> {
         if self.is_group_bucket(bucket).await {
@@ -233,7 +252,8 @@ pub(crate) fn timestamp(ms: i64) -> Timestamp {
 }
 
 /// The requester's owner name: the owner of the access key that signed
-/// the request. `s3s` has already refused unsigned requests.
+/// the request, or `access::canonical::ANONYMOUS` for an unsigned
+/// request the access decision allowed (it refused the others).
 pub(crate) async fn owner_of<T>(inner: &Inner, req: &S3Request<T>) -> S3Result<String> {
     Ok(principal::principal_of(inner, req).await?.owner)
 }
@@ -280,6 +300,7 @@ impl S3 for Gateway {
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
+        self.refuse_blocked_public_acl(&req.headers, &req.input.bucket).await?;
         object_put::put_object(&self.inner, req).await
     }
 
@@ -326,6 +347,7 @@ impl S3 for Gateway {
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
+        self.refuse_blocked_public_acl(&req.headers, &req.input.bucket).await?;
         multipart::create_multipart_upload(&self.inner, req).await
     }
 
@@ -386,6 +408,7 @@ impl S3 for Gateway {
         req: S3Request<CopyObjectInput>,
     ) -> S3Result<S3Response<CopyObjectOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
+        self.refuse_blocked_public_acl(&req.headers, &req.input.bucket).await?;
         copy::copy_object(&self.inner, req).await
     }
 
@@ -576,5 +599,111 @@ impl S3 for Gateway {
     ) -> S3Result<S3Response<s3s::dto::DeleteBucketTaggingOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
         tagging::bucket::delete_bucket_tagging(&self.inner, req).await
+    }
+
+    // --- acl: ACLs and Object Ownership (gateway/acl) ---
+
+    async fn get_bucket_acl(
+        &self,
+        req: S3Request<s3s::dto::GetBucketAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketAclOutput>> {
+        acl::get_bucket_acl(&self.inner, req).await
+    }
+
+    async fn put_bucket_acl(
+        &self,
+        req: S3Request<s3s::dto::PutBucketAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketAclOutput>> {
+        acl::put_bucket_acl(&self.inner, req).await
+    }
+
+    async fn get_object_acl(
+        &self,
+        req: S3Request<s3s::dto::GetObjectAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectAclOutput>> {
+        acl::get_object_acl(&self.inner, req).await
+    }
+
+    async fn put_object_acl(
+        &self,
+        req: S3Request<s3s::dto::PutObjectAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutObjectAclOutput>> {
+        acl::put_object_acl(&self.inner, req).await
+    }
+
+    async fn put_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::PutBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketOwnershipControlsOutput>> {
+        acl::put_bucket_ownership_controls(&self.inner, req).await
+    }
+
+    async fn get_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::GetBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketOwnershipControlsOutput>> {
+        acl::get_bucket_ownership_controls(&self.inner, req).await
+    }
+
+    async fn delete_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketOwnershipControlsOutput>> {
+        acl::delete_bucket_ownership_controls(&self.inner, req).await
+    }
+
+    // Slice `policy`: bucket policies and the Public Access Block.
+
+    async fn put_bucket_policy(
+        &self,
+        req: S3Request<s3s::dto::PutBucketPolicyInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketPolicyOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_policy::put_bucket_policy(&self.inner, req).await
+    }
+
+    async fn get_bucket_policy(
+        &self,
+        req: S3Request<s3s::dto::GetBucketPolicyInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketPolicyOutput>> {
+        bucket_policy::get_bucket_policy(&self.inner, req).await
+    }
+
+    async fn delete_bucket_policy(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketPolicyInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketPolicyOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        bucket_policy::delete_bucket_policy(&self.inner, req).await
+    }
+
+    async fn get_bucket_policy_status(
+        &self,
+        req: S3Request<s3s::dto::GetBucketPolicyStatusInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketPolicyStatusOutput>> {
+        bucket_policy::get_bucket_policy_status(&self.inner, req).await
+    }
+
+    async fn put_public_access_block(
+        &self,
+        req: S3Request<s3s::dto::PutPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutPublicAccessBlockOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        public_access_block::put_public_access_block(&self.inner, req).await
+    }
+
+    async fn get_public_access_block(
+        &self,
+        req: S3Request<s3s::dto::GetPublicAccessBlockInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetPublicAccessBlockOutput>> {
+        public_access_block::get_public_access_block(&self.inner, req).await
+    }
+
+    async fn delete_public_access_block(
+        &self,
+        req: S3Request<s3s::dto::DeletePublicAccessBlockInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeletePublicAccessBlockOutput>> {
+        self.refuse_group_write(&req.input.bucket).await?;
+        public_access_block::delete_public_access_block(&self.inner, req).await
     }
 }

@@ -72,6 +72,7 @@ pub async fn put_object(
         let hold_given = lock.is_some() && req.input.object_lock_legal_hold_status.is_some();
         let object_tags = super::tagging::header::parse_opt(req.input.tagging.as_deref())?;
         let object_tags = object_tags.unwrap_or_default();
+        let acl = super::acl::for_new_object(inner, &req.headers, &bucket, &owner).await?;
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();
         meta.tags = object_tags.clone();
@@ -110,6 +111,9 @@ pub async fn put_object(
             .write(move |ix| {
                 ix.atomically(|ix| {
                     let w = ix.put_version_if(&b, &k, &object, Some(&t), &cond)?;
+                    if acl.is_some() {
+                        ix.set_object_acl(&b, &k, None, acl.as_deref())?;
+                    }
                     if let Some(lock) = &lock {
                         ix.lock_new_object(&b, &k, lock)?;
                     }

@@ -1,10 +1,10 @@
-//! The `<Owner>` element of listings (ListBuckets, ListObjectsV2 with
-//! FetchOwner, ListObjects v1, ListObjectVersions). One place builds it,
-//! so switching owners to canonical IDs (the ACL work) is one change here.
+//! The `<Owner>` element of ListBuckets: the owner's canonical ID and
+//! display name (`access::canonical`), as GetBucketAcl names it.
 
 use s3s::dto::Owner;
 
-/// The `<Owner>` of the owner named `owner_name`: its ID and display name.
+/// The `<Owner>` of the owner named `owner_name`: its canonical ID and
+/// display name.
 pub(crate) fn owner_element(owner_name: &str) -> Owner {
-    Owner { display_name: Some(owner_name.to_string()), id: Some(owner_name.to_string()) }
+    super::access::canonical::owner_dto(owner_name)
 }

@@ -71,10 +71,13 @@ pub mod schema;
 pub mod tagging;
 pub mod types;
 
+mod acl;
+pub mod bucket_policy;
 mod bucket_sse;
 mod buckets;
 mod codec;
 mod files;
+mod grants;
 mod keys;
 mod listing;
 mod lock_rules;
@@ -94,8 +97,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavior};
 
+pub use acl::BucketAccess;
+pub use bucket_policy::{BucketAccessConfig, PublicAccessBlock};
 pub use conditions::WriteCondition;
 pub use error::{IndexError, Result};
+pub use grants::OwnerGrant;
 pub use handle::IndexHandle;
 pub use intents::Intent;
 pub use keys::{AccessKey, KeyInfo, MIN_SECRET_LEN, StoredKey};

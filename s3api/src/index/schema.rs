@@ -241,6 +241,41 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE objects ADD COLUMN tags BLOB NOT NULL DEFAULT X'';
     ALTER TABLE uploads ADD COLUMN tags BLOB NOT NULL DEFAULT X'';
     ALTER TABLE buckets ADD COLUMN tags BLOB;",
+    // 13 (acl): a bucket's ACL and Object Ownership, and each version's
+    // ACL, which also names the version's owner (the writer); an upload
+    // keeps the ACL its object gets on completion. NULL: `private`, owned
+    // by the bucket's owner, ObjectWriter (see `gateway::access::acl`).
+    // `bucket_grants`: what `fdfs gateway key allow` lets another owner do
+    // in a bucket (gone with the bucket, so a new bucket of that name or
+    // row ID never inherits them).
+    "ALTER TABLE buckets ADD COLUMN acl TEXT;
+    ALTER TABLE buckets ADD COLUMN object_ownership TEXT;
+    ALTER TABLE objects ADD COLUMN acl TEXT;
+    ALTER TABLE uploads ADD COLUMN acl TEXT;
+    CREATE TABLE bucket_grants (
+        bucket_id INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        read INTEGER NOT NULL CHECK (read IN (0, 1)),
+        write INTEGER NOT NULL CHECK (write IN (0, 1)),
+        PRIMARY KEY (bucket_id, owner)
+    );
+    CREATE TRIGGER bucket_grants_gone AFTER DELETE ON buckets
+    BEGIN DELETE FROM bucket_grants WHERE bucket_id = OLD.id; END;",
+    // 14 (policy): a bucket's policy (the JSON document as PutBucketPolicy sent
+    // it, validated) and its Public Access Block (the four switches), each
+    // in a table of its own keyed by bucket and dropped with it, so this
+    // migration touches nothing another one adds.
+    "CREATE TABLE bucket_policies (
+        bucket_id INTEGER PRIMARY KEY REFERENCES buckets (id) ON DELETE CASCADE,
+        policy TEXT NOT NULL
+    ) STRICT;
+    CREATE TABLE bucket_public_access_blocks (
+        bucket_id INTEGER PRIMARY KEY REFERENCES buckets (id) ON DELETE CASCADE,
+        block_public_acls INTEGER NOT NULL CHECK (block_public_acls IN (0, 1)),
+        ignore_public_acls INTEGER NOT NULL CHECK (ignore_public_acls IN (0, 1)),
+        block_public_policy INTEGER NOT NULL CHECK (block_public_policy IN (0, 1)),
+        restrict_public_buckets INTEGER NOT NULL CHECK (restrict_public_buckets IN (0, 1))
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.
