@@ -25,10 +25,13 @@
 //!   in the index and the data keys of encrypted objects.
 //! - [`lifecycle`]: bucket lifecycle rules (AWS's validation, expiry
 //!   dates) and the background worker that expires objects and uploads.
+//! - [`cors`]: bucket CORS rules (AWS's validation) and their matching
+//!   against browsers' preflight and actual requests.
 //! - [`encoding`]: percent-encoding of listing keys for `encoding-type=url`
 //!   (`s3s` leaves it to the implementation).
 
 pub mod checksum;
+pub mod cors;
 pub mod crypto;
 pub mod encoding;
 pub mod gateway;

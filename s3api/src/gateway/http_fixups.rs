@@ -27,6 +27,11 @@
 //!   `RequestTimeout` (400) with `Connection: close`, as S3 does, whatever
 //!   error the handler made of the broken body.
 //!
+//! - browsers' requests ([`super::browser`]): CORS preflights are
+//!   answered before `s3s` (it has no `OPTIONS` route), and a response to
+//!   a request with an `Origin` gets the bucket's `Access-Control-*`
+//!   headers, errors included.
+//!
 //! It also counts the connection's requests in flight for its idle timeout
 //! ([`super::net::activity`]).
 
@@ -45,6 +50,7 @@ use s3s::service::S3Service;
 use s3s::{Body, HttpError, HttpResponse};
 use tracing::Instrument as _;
 
+use super::browser::{Browser, Route};
 use super::request_id::RequestId;
 use super::request_target::{self, TargetSlot};
 use super::{access_log, refusal_log, sigv4_fixups};
@@ -56,6 +62,8 @@ use super::net::stall::{StallBody, StallFlag};
 #[derive(Clone)]
 pub(super) struct Fixups {
     service: S3Service,
+    /// CORS and POST object, which `s3s` cannot serve (see `browser`).
+    browser: Browser,
     /// The request-body stall timeout.
     body_timeout: Duration,
     /// The connection's activity.
@@ -64,8 +72,13 @@ pub(super) struct Fixups {
 
 impl Fixups {
     /// `service` for one connection.
-    pub(super) fn new(service: S3Service, body_timeout: Duration, activity: Arc<Activity>) -> Self {
-        Self { service, body_timeout, activity }
+    pub(super) fn new(
+        service: S3Service,
+        browser: Browser,
+        body_timeout: Duration,
+        activity: Arc<Activity>,
+    ) -> Self {
+        Self { service, browser, body_timeout, activity }
     }
 }
 
@@ -93,14 +106,18 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
         let expiry = sigv4_fixups::check_presigned_expiry(req.uri().query());
         let continue_empty = expects_continue(req.headers()) && !has_body(req.headers());
         let service = self.service.clone();
+        let browser = self.browser.clone();
+        let route = browser.route(&req);
+        let cors = browser.cors_request(&req);
         Box::pin(
             async move {
                 let _busy = busy;
                 let stalled = stall.clone();
                 let req = req.map(|body| Body::http_body(StallBody::new(body, timeout, stalled)));
-                let result = match expiry {
-                    Ok(()) => service.call(req).await,
-                    Err(e) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
+                let result = match (route, expiry) {
+                    (Route::Preflight, _) => Ok(browser.preflight(req.uri(), req.headers()).await),
+                    (_, Err(e)) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
+                    (_, Ok(())) => service.call(req).await,
                 };
                 let mut resp = if stall.stalled() {
                     tracing::info!(?timeout, "request body stalled: RequestTimeout");
@@ -109,6 +126,9 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
                     result?
                 };
                 fix(head, &mut resp);
+                if let Some(cors) = &cors {
+                    browser.decorate(cors, &mut resp).await;
+                }
                 rid.stamp(&mut resp);
                 let target = slot.get().unwrap_or(fallback);
                 if resp.status().as_u16() >= 400 {

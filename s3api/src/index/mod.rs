@@ -72,6 +72,7 @@ pub mod types;
 mod bucket_sse;
 mod buckets;
 mod codec;
+mod cors;
 mod files;
 mod keys;
 mod listing;

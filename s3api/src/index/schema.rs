@@ -230,6 +230,12 @@ pub const MIGRATIONS: &[&str] = &[
     // counts as set without it.
     "ALTER TABLE objects ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
         CHECK (legal_hold_set IN (0, 1));",
+    // browser (CORS): a bucket's CORS configuration in its stored form
+    // (JSON of `crate::cors::CorsConfig`); no row, no configuration.
+    "CREATE TABLE bucket_cors (
+        bucket_id INTEGER PRIMARY KEY REFERENCES buckets (id) ON DELETE CASCADE,
+        config TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.
