@@ -1,0 +1,107 @@
+"""boto3 against each S3 target: what a browser application needs.
+
+CORS: put_bucket_cors / get_bucket_cors / delete_bucket_cors, a preflight
+(`OPTIONS`, unsigned, as a browser sends it) through urllib answered from
+the rules or refused 403, and the Access-Control-* headers on a presigned
+GET carrying an Origin.
+
+POST object: boto3's `generate_presigned_post` (SigV4 form fields and
+policy), the form sent by urllib3's multipart encoder (what `requests`
+uses), with the policy's conditions enforced.
+"""
+import urllib.error
+import urllib.request
+
+import pytest
+import urllib3
+from botocore.exceptions import ClientError
+
+from s3_helpers import empty_and_delete_bucket
+
+BUCKET = "boto3-browser"
+APP = "https://app.example"
+
+RULES = {
+    "CORSRules": [
+        {
+            "ID": "app",
+            "AllowedOrigins": [APP],
+            "AllowedMethods": ["PUT", "POST", "DELETE"],
+            "AllowedHeaders": ["Content-Type", "x-amz-*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 300,
+        },
+        {"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "HEAD"]},
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def target(s3_target):
+    client = s3_target.boto3_client()
+    client.create_bucket(Bucket=BUCKET)
+    yield s3_target, client
+    empty_and_delete_bucket(client, BUCKET)
+
+
+def http(method, url, headers=None, data=None):
+    """(status, headers, body) of one request, errors included."""
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def test_cors_configuration_and_preflight(target):
+    s3_target, s3 = target
+    with pytest.raises(ClientError) as err:
+        s3.get_bucket_cors(Bucket=BUCKET)
+    assert err.value.response["Error"]["Code"] == "NoSuchCORSConfiguration"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+    s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration=RULES)
+    got = s3.get_bucket_cors(Bucket=BUCKET)["CORSRules"]
+    assert got[0]["ID"] == "app"
+    assert got[0]["AllowedOrigins"] == [APP]
+    assert got[0]["AllowedHeaders"] == ["Content-Type", "x-amz-*"]
+    assert got[0]["MaxAgeSeconds"] == 300
+    assert got[1]["AllowedMethods"] == ["GET", "HEAD"]
+
+    with pytest.raises(ClientError) as err:
+        s3.put_bucket_cors(Bucket=BUCKET, CORSConfiguration={
+            "CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]})
+    assert err.value.response["Error"]["Code"] == "InvalidRequest"
+
+    url = f"{s3_target.endpoint}/{BUCKET}/upload.bin"
+    status, headers, _ = http("OPTIONS", url, {
+        "Origin": APP,
+        "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "content-type,x-amz-date",
+    })
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == APP
+    assert headers["Access-Control-Allow-Methods"] == "PUT, POST, DELETE"
+    assert headers["Access-Control-Allow-Headers"] == "content-type, x-amz-date"
+    assert headers["Access-Control-Max-Age"] == "300"
+    assert headers["Access-Control-Expose-Headers"] == "ETag"
+
+    status, headers, body = http("OPTIONS", url, {
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "PUT"})
+    assert status == 403
+    assert b"<Code>AccessForbidden</Code>" in body
+    assert headers.get("Access-Control-Allow-Origin") is None
+
+    # A presigned GET from a page on another origin.
+    s3.put_object(Bucket=BUCKET, Key="shared.txt", Body=b"shared")
+    signed = s3.generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "shared.txt"}, ExpiresIn=300)
+    status, headers, body = http("GET", signed, {"Origin": "https://reader.example"})
+    assert (status, body) == (200, b"shared")
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "Origin" in headers["Vary"]
+
+    s3.delete_bucket_cors(Bucket=BUCKET)
+    status, _, _ = http("OPTIONS", url, {"Origin": APP, "Access-Control-Request-Method": "PUT"})
+    assert status == 403
