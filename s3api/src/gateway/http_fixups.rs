@@ -27,8 +27,9 @@
 //!   `RequestTimeout` (400) with `Connection: close`, as S3 does, whatever
 //!   error the handler made of the broken body.
 //!
-//! - browsers' requests ([`super::browser`]): CORS preflights are
-//!   answered before `s3s` (it has no `OPTIONS` route), and a response to
+//! - browsers' requests ([`super::browser`]): CORS preflights and POST
+//!   object (form uploads, which `s3s` would buffer whole) are answered
+//!   before `s3s`, and a response to
 //!   a request with an `Origin` gets the bucket's `Access-Control-*`
 //!   headers, errors included.
 //!
@@ -117,7 +118,8 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
                 let result = match (route, expiry) {
                     (Route::Preflight, _) => Ok(browser.preflight(req.uri(), req.headers()).await),
                     (_, Err(e)) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
-                    (_, Ok(())) => service.call(req).await,
+                    (Route::PostObject, Ok(())) => Ok(browser.post_object(req).await),
+                    (Route::S3, Ok(())) => service.call(req).await,
                 };
                 let mut resp = if stall.stalled() {
                     tracing::info!(?timeout, "request body stalled: RequestTimeout");

@@ -17,6 +17,11 @@
 
 mod cors_cache;
 mod cors_http;
+mod form;
+mod post_object;
+mod post_policy;
+mod post_reply;
+mod post_sign;
 
 use std::sync::Arc;
 
@@ -35,7 +40,6 @@ use crate::crypto::MasterKey;
 pub(crate) struct Browser {
     inner: Arc<Inner>,
     hosts: Option<VirtualHosts>,
-    #[allow(dead_code)] // POST object's signatures, next
     master_key: MasterKey,
 }
 
