@@ -5,8 +5,8 @@ CORS: put_bucket_cors / get_bucket_cors / delete_bucket_cors, a preflight
 the rules or refused 403, and the Access-Control-* headers on a presigned
 GET carrying an Origin.
 
-POST object: boto3's `generate_presigned_post` (SigV4 form fields and
-policy), the form sent by urllib3's multipart encoder (what `requests`
+POST object: boto3's `generate_presigned_post` (SigV2 by default, SigV4
+with `s3v4`), the form sent by urllib3's multipart encoder (what `requests`
 uses), with the policy's conditions enforced.
 """
 import urllib.error
@@ -105,3 +105,79 @@ def test_cors_configuration_and_preflight(target):
     s3.delete_bucket_cors(Bucket=BUCKET)
     status, _, _ = http("OPTIONS", url, {"Origin": APP, "Access-Control-Request-Method": "PUT"})
     assert status == 403
+
+
+def form_post(url, fields, filename, data):
+    """POSTs `fields` and then the file as multipart/form-data, encoded by
+    urllib3 as `requests` encodes it: (status, headers, body)."""
+    body = dict(fields)
+    body["file"] = (filename, data, "application/octet-stream")
+    resp = urllib3.request("POST", url, fields=body, redirect=False, timeout=60)
+    return resp.status, resp.headers, resp.data
+
+
+def test_presigned_post(target):
+    s3_target, s3 = target
+    url = f"{s3_target.endpoint}/{BUCKET}"
+
+    post = s3.generate_presigned_post(
+        BUCKET, "forms/${filename}",
+        Fields={"Content-Type": "text/plain", "success_action_status": "201"},
+        Conditions=[
+            {"Content-Type": "text/plain"},
+            {"success_action_status": "201"},
+            ["content-length-range", 1, 1024 * 1024],
+        ],
+        ExpiresIn=300,
+    )
+    status, headers, body = form_post(url, post["fields"], "hello.txt", b"hello from a form")
+    assert status == 201, body
+    assert b"<Key>forms/hello.txt</Key>" in body
+    got = s3.get_object(Bucket=BUCKET, Key="forms/hello.txt")
+    assert got["Body"].read() == b"hello from a form"
+    assert got["ContentType"] == "text/plain"
+    assert headers["ETag"] == got["ETag"]
+
+    # 204 by default, a 3 MiB file (past the gateway's look-ahead).
+    post = s3.generate_presigned_post(BUCKET, "forms/big.bin", ExpiresIn=300)
+    big = bytes(range(256)) * (12 * 1024)
+    status, _, body = form_post(url, post["fields"], "big.bin", big)
+    assert status == 204, body
+    assert s3.get_object(Bucket=BUCKET, Key="forms/big.bin")["Body"].read() == big
+
+    # Refusals with AWS's codes.
+    post = s3.generate_presigned_post(
+        BUCKET, "forms/small", Conditions=[["content-length-range", 1, 4]], ExpiresIn=300)
+    status, _, body = form_post(url, post["fields"], "f", b"too long")
+    assert status == 400 and b"<Code>EntityTooLarge</Code>" in body
+
+    fields = dict(post["fields"], **{"x-amz-meta-extra": "1"})
+    status, _, body = form_post(url, fields, "f", b"abc")
+    assert status == 403 and b"Extra input fields: x-amz-meta-extra" in body
+
+    fields = dict(post["fields"], key="elsewhere")
+    status, _, body = form_post(url, fields, "f", b"abc")
+    assert status == 403 and b"Policy Condition failed" in body
+
+    fields = dict(post["fields"], signature="AAAA" + post["fields"]["signature"][4:])
+    status, _, body = form_post(url, fields, "f", b"abc")
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body, body
+
+    # boto3 signs presigned POSTs with SigV2 by default; with s3v4 the
+    # form carries x-amz-credential, x-amz-date and x-amz-signature.
+    v4 = s3_target.boto3_client(signature_version="s3v4")
+    post = v4.generate_presigned_post(
+        BUCKET, "forms/v4.txt", Fields={"x-amz-meta-kind": "v4"},
+        Conditions=[{"x-amz-meta-kind": "v4"}], ExpiresIn=300)
+    assert "x-amz-signature" in post["fields"]
+    status, _, body = form_post(url, post["fields"], "v4.txt", b"signed v4")
+    assert status == 204, body
+    got = s3.get_object(Bucket=BUCKET, Key="forms/v4.txt")
+    assert got["Body"].read() == b"signed v4"
+    assert got["Metadata"] == {"kind": "v4"}
+    fields = dict(post["fields"], **{"x-amz-signature": "0" * 64})
+    status, _, body = form_post(url, fields, "v4.txt", b"x")
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in body, body
+
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="forms/").get("Contents", [])]
+    assert sorted(keys) == ["forms/big.bin", "forms/hello.txt", "forms/v4.txt"]
