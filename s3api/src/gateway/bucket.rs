@@ -13,7 +13,7 @@
 use s3s::dto::{
     Bucket, BucketLocationConstraint, CreateBucketInput, CreateBucketOutput, DeleteBucketInput,
     DeleteBucketOutput, GetBucketLocationInput, GetBucketLocationOutput, HeadBucketInput,
-    HeadBucketOutput, ListBucketsInput, ListBucketsOutput, Owner,
+    HeadBucketOutput, ListBucketsInput, ListBucketsOutput,
 };
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result};
 use tracing::{Instrument, info_span};
@@ -42,7 +42,7 @@ pub async fn list_buckets(
         .collect();
     Ok(S3Response::new(ListBucketsOutput {
         buckets: Some(buckets),
-        owner: Some(Owner { display_name: Some(owner.clone()), id: Some(owner) }),
+        owner: Some(super::access::canonical::owner_dto(&owner)),
         ..ListBucketsOutput::default()
     }))
 }
@@ -162,8 +162,10 @@ pub async fn get_bucket_location(
     }))
 }
 
-/// The bucket `name` if `owner` owns it: NoSuchBucket when it does not
-/// exist, AccessDenied when someone else owns it.
+/// The bucket `name` if `owner` owns it or the access decision granted
+/// this request access to it (an ACL, a grant, a policy; see
+/// `access::verdict`): NoSuchBucket when it does not exist, AccessDenied
+/// otherwise.
 pub(crate) async fn check_owner(inner: &Inner, name: &str, owner: &str) -> S3Result<index::Bucket> {
     let n = name.to_string();
     let bucket = inner
@@ -171,7 +173,7 @@ pub(crate) async fn check_owner(inner: &Inner, name: &str, owner: &str) -> S3Res
         .read(move |ix| ix.get_bucket(&n))
         .await
         .map_err(|e| error::from_index(e, owner))?;
-    if bucket.owner != owner {
+    if bucket.owner != owner && !super::access::verdict::bucket_granted(name) {
         return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "bucket owned by another"));
     }
     Ok(bucket)

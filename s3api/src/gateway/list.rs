@@ -29,7 +29,7 @@ pub async fn list_objects_v2(
     let input = req.input;
     let span = info_span!("s3.list_objects_v2", bucket = %input.bucket, prefix = ?input.prefix);
     async {
-        check_owner(inner, &input.bucket, &owner).await?;
+        let bucket = check_owner(inner, &input.bucket, &owner).await?;
         let url = url_encoding(input.encoding_type.as_ref())?;
         let max_keys = max_keys(input.max_keys)?;
         let marker = match &input.continuation_token {
@@ -41,7 +41,8 @@ pub async fn list_objects_v2(
         let page =
             fetch(inner, &input.bucket, &owner, &prefix, delimiter.as_deref(), marker, max_keys)
                 .await?;
-        let contents = objects(&page, url);
+        let fetch_owner = input.fetch_owner == Some(true);
+        let contents = objects(&page, url, fetch_owner.then_some(bucket.owner.as_str()));
         let prefixes = common_prefixes(&page, url);
         let key_count = i32::try_from(contents.len() + prefixes.len()).unwrap_or(i32::MAX);
         let next =
@@ -121,8 +122,9 @@ pub(super) fn storage_class(e: &ListEntry) -> String {
     e.storage_class.clone().unwrap_or_else(|| "STANDARD".to_string())
 }
 
-/// The page's keys as listing entries.
-pub(super) fn objects(page: &ListPage, url: bool) -> Vec<Object> {
+/// The page's keys as listing entries, with their owners when
+/// `bucket_owner` is given (it owns objects whose ACL names no other).
+pub(super) fn objects(page: &ListPage, url: bool, bucket_owner: Option<&str>) -> Vec<Object> {
     page.entries
         .iter()
         .map(|e| Object {
@@ -131,6 +133,7 @@ pub(super) fn objects(page: &ListPage, url: bool) -> Vec<Object> {
             e_tag: Some(ETag::Strong(e.etag.clone())),
             last_modified: Some(timestamp(e.last_modified_ms)),
             storage_class: Some(ObjectStorageClass::from(storage_class(e))),
+            owner: bucket_owner.map(|b| super::access::object_owner(e.acl.as_deref(), b)),
             ..Object::default()
         })
         .collect()

@@ -21,7 +21,7 @@ pub async fn list_objects(
     let input = req.input;
     let span = info_span!("s3.list_objects", bucket = %input.bucket, prefix = ?input.prefix);
     async {
-        check_owner(inner, &input.bucket, &owner).await?;
+        let bucket = check_owner(inner, &input.bucket, &owner).await?;
         let url = url_encoding(input.encoding_type.as_ref())?;
         let max_keys = max_keys(input.max_keys)?;
         let prefix = input.prefix.clone().unwrap_or_default();
@@ -30,7 +30,8 @@ pub async fn list_objects(
         let page =
             fetch(inner, &input.bucket, &owner, &prefix, delimiter.as_deref(), marker, max_keys)
                 .await?;
-        let contents = objects(&page, url);
+        // ListObjects (v1) always names each object's owner.
+        let contents = objects(&page, url, Some(&bucket.owner));
         let prefixes = common_prefixes(&page, url);
         let next_marker = match (&delimiter, page.is_truncated) {
             (Some(_), true) => page.next_marker.as_deref().map(|m| encode_if(url, m).into_owned()),

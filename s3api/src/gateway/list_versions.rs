@@ -30,7 +30,7 @@ pub async fn list_object_versions(
     let span =
         info_span!("s3.list_object_versions", bucket = %input.bucket, prefix = ?input.prefix);
     async {
-        check_owner(inner, &input.bucket, &owner).await?;
+        let bucket = check_owner(inner, &input.bucket, &owner).await?;
         let url = url_encoding(input.encoding_type.as_ref())?;
         let max_keys = max_keys(input.max_keys)?;
         let key_marker = input.key_marker.clone().filter(|m| !m.is_empty());
@@ -54,7 +54,7 @@ pub async fn list_object_versions(
             })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
-        let (versions, markers) = entries(&page, url);
+        let (versions, markers) = entries(&page, url, &bucket.owner);
         let prefixes: Vec<s3s::dto::CommonPrefix> = page
             .common_prefixes
             .iter()
@@ -101,7 +101,12 @@ fn check_version_marker(key_marker: Option<&str>, version: Option<&str>) -> S3Re
 }
 
 /// The page's versions and delete markers, each list in listing order.
-fn entries(page: &VersionPage, url: bool) -> (Vec<ObjectVersion>, Vec<DeleteMarkerEntry>) {
+/// Each names its owner (`bucket_owner` unless its ACL names another).
+fn entries(
+    page: &VersionPage,
+    url: bool,
+    bucket_owner: &str,
+) -> (Vec<ObjectVersion>, Vec<DeleteMarkerEntry>) {
     let (mut versions, mut markers) = (Vec::new(), Vec::new());
     for e in &page.entries {
         if e.delete_marker {
@@ -110,16 +115,17 @@ fn entries(page: &VersionPage, url: bool) -> (Vec<ObjectVersion>, Vec<DeleteMark
                 version_id: Some(e.version_id.clone()),
                 is_latest: Some(e.is_latest),
                 last_modified: Some(timestamp(e.last_modified_ms)),
+                owner: Some(super::access::object_owner(e.acl.as_deref(), bucket_owner)),
                 ..DeleteMarkerEntry::default()
             });
         } else {
-            versions.push(version(e, url));
+            versions.push(version(e, url, bucket_owner));
         }
     }
     (versions, markers)
 }
 
-fn version(e: &VersionEntry, url: bool) -> ObjectVersion {
+fn version(e: &VersionEntry, url: bool, bucket_owner: &str) -> ObjectVersion {
     let class = e.storage_class.clone().unwrap_or_else(|| "STANDARD".to_string());
     ObjectVersion {
         key: Some(encode_if(url, &e.key).into_owned()),
@@ -129,6 +135,7 @@ fn version(e: &VersionEntry, url: bool) -> ObjectVersion {
         e_tag: Some(ETag::Strong(e.etag.clone())),
         last_modified: Some(timestamp(e.last_modified_ms)),
         storage_class: Some(ObjectVersionStorageClass::from(class)),
+        owner: Some(super::access::object_owner(e.acl.as_deref(), bucket_owner)),
         ..ObjectVersion::default()
     }
 }

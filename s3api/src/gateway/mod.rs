@@ -7,6 +7,7 @@
 //! - this file — [`Gateway`], its shared state and the `S3` impl.
 //! - [`error`] — our errors as S3 error codes, by an explicit table.
 //! - [`auth`] — secrets from the index's access keys.
+//! - [`access`] — the access decision: owners, ACLs, the policy hook.
 //! - `principal` — the owner and admin flag of the key that signed a
 //!   request; group buckets are for admin keys.
 //! - `bucket` — ListBuckets, CreateBucket, DeleteBucket, HeadBucket,
@@ -41,6 +42,7 @@
 //!   refused) as the parameter of the write and read paths;
 //!   [`transport`] — whether a request came over a secure transport.
 
+pub(crate) mod access;
 pub mod access_log;
 pub mod auth;
 pub mod drainer;
@@ -231,7 +233,8 @@ pub(crate) fn timestamp(ms: i64) -> Timestamp {
 }
 
 /// The requester's owner name: the owner of the access key that signed
-/// the request. `s3s` has already refused unsigned requests.
+/// the request, or `access::canonical::ANONYMOUS` for an unsigned
+/// request the access decision allowed (it refused the others).
 pub(crate) async fn owner_of<T>(inner: &Inner, req: &S3Request<T>) -> S3Result<String> {
     Ok(principal::principal_of(inner, req).await?.owner)
 }

@@ -10,9 +10,12 @@
 
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Result};
 
+use super::access::canonical::ANONYMOUS;
 use super::{Inner, error};
 
-/// The principal behind a signed request.
+/// The principal behind a request: a key's owner, or (`owner` is
+/// `access::canonical::ANONYMOUS`) an unsigned request the access
+/// decision allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Principal {
     /// The owner the key acts as.
@@ -25,7 +28,14 @@ pub(crate) struct Principal {
 pub(crate) async fn principal_of<T>(inner: &Inner, req: &S3Request<T>) -> S3Result<Principal> {
     // The verified key: s3s's credentials, or the mark the ignored-Range
     // route leaves after s3s verified the request (see `ignored_range`).
+    if let Some(super::access::Resolved(p)) = req.extensions.get() {
+        return Ok(p.clone());
+    }
     let Some(id) = super::ignored_range::signer(req).map(str::to_string) else {
+        // Unsigned: the access decision let it through, or it is refused.
+        if super::access::verdict::anonymous_granted() {
+            return Ok(Principal { owner: ANONYMOUS.to_string(), admin: false });
+        }
         return Err(S3Error::with_message(S3ErrorCode::AccessDenied, "signature required"));
     };
     let key = inner

@@ -40,10 +40,20 @@ impl TargetSlot {
     }
 }
 
-/// `s3s`'s access hook: refuses unsigned requests exactly as `s3s`'s
-/// default check does, and records the target.
-#[derive(Debug, Clone, Copy)]
-pub struct Recorder;
+/// `s3s`'s access hook: records the target, then runs the access
+/// decision (`access::check`), which refuses unsigned requests that
+/// nothing grants, as `s3s`'s default check did.
+#[derive(Clone)]
+pub(crate) struct Recorder {
+    inner: Arc<super::Inner>,
+}
+
+impl Recorder {
+    /// The hook over the gateway's shared state.
+    pub(crate) fn new(inner: Arc<super::Inner>) -> Self {
+        Self { inner }
+    }
+}
 
 #[async_trait::async_trait]
 impl S3Access for Recorder {
@@ -55,12 +65,9 @@ impl S3Access for Recorder {
             S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
         };
         if let Some(slot) = cx.extensions_mut().get::<TargetSlot>() {
-            slot.set(Target { bucket, key, key_id: key_id.clone() });
+            slot.set(Target { bucket, key, key_id });
         }
-        match key_id {
-            Some(_) => Ok(()),
-            None => Err(s3s::s3_error!(AccessDenied, "Signature is required")),
-        }
+        super::access::check(&self.inner, cx).await
     }
 }
 

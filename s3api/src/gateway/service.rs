@@ -30,12 +30,13 @@ pub(super) fn build(
     }
     let inner = inner.build();
 
+    let recorder = Recorder::new(gateway.inner());
     let mut builder = S3ServiceBuilder::new(gateway);
     builder.set_auth(IndexAuth::new(index, master_key));
     if let Some(h) = hosts {
         builder.set_host(h);
     }
-    builder.set_access(Recorder);
+    builder.set_access(recorder);
     builder.set_route(IgnoredRange::new(inner));
     builder.build()
 }

@@ -35,7 +35,7 @@ use super::error::{IndexError, Result};
 /// The scan of ListObjects: current objects only, said literally as the
 /// partial index `objects_current` says it, so SQLite scans that index
 /// and never steps over old versions or delete markers.
-pub(super) const LIST_SQL: &str = "SELECT key, size, etag, last_modified_ms, storage_class
+pub(super) const LIST_SQL: &str = "SELECT key, size, etag, last_modified_ms, storage_class, acl
     FROM objects WHERE bucket_id = ?1 AND key >= ?2 AND is_latest = 1 AND delete_marker = 0
     ORDER BY key";
 
@@ -66,6 +66,9 @@ pub struct ListEntry {
     pub last_modified_ms: i64,
     /// The storage class, if one was set.
     pub storage_class: Option<String>,
+    /// The stored ACL, which names the object's owner (`None`: the
+    /// default, owned by the bucket's owner).
+    pub acl: Option<String>,
 }
 
 /// One page of a listing.
@@ -209,6 +212,7 @@ impl Index {
                     etag: row.get(2)?,
                     last_modified_ms: row.get(3)?,
                     storage_class: row.get(4)?,
+                    acl: row.get(5)?,
                 })
             })?;
         tx.commit()?;

@@ -69,6 +69,7 @@ pub mod queue;
 pub mod schema;
 pub mod types;
 
+mod acl;
 mod bucket_sse;
 mod buckets;
 mod codec;
@@ -93,6 +94,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavior};
 
+pub use acl::BucketAccess;
 pub use conditions::WriteCondition;
 pub use error::{IndexError, Result};
 pub use handle::IndexHandle;

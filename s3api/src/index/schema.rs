@@ -230,6 +230,14 @@ pub const MIGRATIONS: &[&str] = &[
     // counts as set without it.
     "ALTER TABLE objects ADD COLUMN legal_hold_set INTEGER NOT NULL DEFAULT 0
         CHECK (legal_hold_set IN (0, 1));",
+    // 12 (acl): a bucket's ACL and Object Ownership, and each version's
+    // ACL, which also names the version's owner (the writer); an upload
+    // keeps the ACL its object gets on completion. NULL: `private`, owned
+    // by the bucket's owner, ObjectWriter (see `gateway::access::acl`).
+    "ALTER TABLE buckets ADD COLUMN acl TEXT;
+    ALTER TABLE buckets ADD COLUMN object_ownership TEXT;
+    ALTER TABLE objects ADD COLUMN acl TEXT;
+    ALTER TABLE uploads ADD COLUMN acl TEXT;",
     // browser (CORS): a bucket's CORS configuration in its stored form
     // (JSON of `crate::cors::CorsConfig`); no row, no configuration.
     "CREATE TABLE bucket_cors (

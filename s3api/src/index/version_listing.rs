@@ -64,6 +64,9 @@ pub struct VersionEntry {
     pub last_modified_ms: i64,
     /// The storage class, if one was set.
     pub storage_class: Option<String>,
+    /// The stored ACL, which names the version's owner (`None`: the
+    /// default, owned by the bucket's owner).
+    pub acl: Option<String>,
 }
 
 /// One page of ListObjectVersions.
@@ -82,7 +85,7 @@ pub struct VersionPage {
 }
 
 const COLS: &str =
-    "key, version_id, is_latest, delete_marker, size, etag, last_modified_ms, storage_class";
+    "key, version_id, is_latest, delete_marker, size, etag, last_modified_ms, storage_class, acl";
 
 /// The scan of ListObjectVersions, in `objects_by_seq` order.
 pub(super) fn versions_sql() -> String {
@@ -99,6 +102,7 @@ fn entry(row: &Row<'_>, key: String) -> Result<VersionEntry> {
         etag: row.get(5)?,
         last_modified_ms: row.get(6)?,
         storage_class: row.get(7)?,
+        acl: row.get(8)?,
     })
 }
 

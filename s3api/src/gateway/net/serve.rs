@@ -105,7 +105,8 @@ pub(crate) async fn serve_connection<T>(
 {
     let activity = Arc::new(Activity::default());
     let fixups = Fixups::new(service, browser, limits.body_timeout, Arc::clone(&activity));
-    let service = WithTransport::new(fixups, origin.peer, origin.tls, origin.trusted);
+    let scoped = crate::gateway::access::verdict::Scoped::new(fixups);
+    let service = WithTransport::new(scoped, origin.peer, origin.tls, origin.trusted);
     let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
     let conn = builder.serve_connection(io, service).into_owned();
     tokio::pin!(conn);

@@ -1,0 +1,79 @@
+//! Access control through real clients: owners' canonical IDs, the access
+//! decision (owners, grants, anonymous requests), ACLs and Object
+//! Ownership, with two owners' SDK clients and unsigned raw HTTP.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod core;
+
+use std::net::SocketAddr;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use fdfs_s3api::crypto::MasterKey;
+use fdfs_s3api::index::AccessKey;
+use support::Stack;
+
+/// The second owner's key.
+pub const ALICE_ID: &str = "ALICEKEY000000000001";
+pub const ALICE_SECRET: &str = "alice-secret-0123456789abcdef";
+
+/// A client of owner `alice` (a tenant key made in the index).
+pub async fn alice(stack: &Stack) -> Client {
+    tenant(stack, ALICE_ID, ALICE_SECRET, "alice").await
+}
+
+/// A client of a tenant key `id` of `owner`, created in the index.
+pub async fn tenant(stack: &Stack, id: &str, secret: &str, owner: &str) -> Client {
+    let key = AccessKey {
+        access_key_id: id.into(),
+        secret: secret.into(),
+        owner: owner.into(),
+        admin: false,
+        created_ms: 0,
+    };
+    let master = MasterKey::for_data_dir(&stack.dir.path().join("gateway")).unwrap();
+    stack.index.write(move |ix| ix.create_access_key(&key, &master)).await.unwrap();
+    support::client_as(stack.s3, id, secret)
+}
+
+/// The S3 error code and HTTP status of a failed SDK call.
+pub fn code<T, E: ProvideErrorMetadata>(r: Result<T, SdkError<E>>) -> (String, u16) {
+    let Err(e) = r else { panic!("the call succeeded") };
+    let status = e.raw_response().map_or(0, |r| r.status().as_u16());
+    (e.as_service_error().and_then(ProvideErrorMetadata::code).unwrap_or("").to_string(), status)
+}
+
+/// An unsigned request (`METHOD /path?query`) with `headers` and `body`
+/// over a fresh connection: status and body.
+pub async fn raw(
+    addr: SocketAddr,
+    line: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{line} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (n, v) in headers {
+        req.push_str(&format!("{n}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    conn.write_all(req.as_bytes()).await.unwrap();
+    conn.write_all(body).await.unwrap();
+    let mut reply = Vec::new();
+    conn.read_to_end(&mut reply).await.unwrap();
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
+    (status, body)
+}
+
+/// The canonical ID the gateway gives owner `name`: SHA-256 of
+/// `fdfs-owner\0NAME`, in hex.
+pub fn canonical_id(name: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::new().chain_update(b"fdfs-owner\0").chain_update(name).finalize();
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
