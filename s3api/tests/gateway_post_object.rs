@@ -3,7 +3,8 @@
 //! presigned POST): the file lands under the key with `${filename}`, with
 //! the form's Content-Type and metadata; the three success replies (204,
 //! 201 PostResponse, 303 redirect); every policy violation refused with
-//! AWS's code and nothing stored; and a 20 MiB file that the gateway is
+//! AWS's code and nothing stored; anonymous and other owners' forms
+//! only where the bucket's ACL grants writes; and a 20 MiB file that the gateway is
 //! already uploading before the client has sent all of it (streamed, not
 //! gathered first).
 
@@ -13,6 +14,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use base64::Engine as _;
+use fdfs_s3api::crypto::MasterKey;
+use fdfs_s3api::index::AccessKey;
 use md5::Digest as _;
 use support::sigv4::{REGION, amz_dates, header, hex, hmac, now, signing_key};
 use support::{KEY_ID, SECRET, Stack, body, make_bucket};
@@ -39,9 +42,20 @@ fn iso(t: u64) -> String {
 /// plus the credential conditions, valid `ttl` seconds (negative:
 /// expired), and its signature fields, then `fields`.
 fn signed_fields(conditions: &[&str], ttl: i64, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    signed_fields_as(KEY_ID, SECRET, conditions, ttl, fields)
+}
+
+/// [`signed_fields`] signed by key `id` with `secret`.
+fn signed_fields_as(
+    id: &str,
+    secret: &str,
+    conditions: &[&str],
+    ttl: i64,
+    fields: &[(&str, &str)],
+) -> Vec<(String, String)> {
     let t = now();
     let (day, amz) = amz_dates(t);
-    let credential = format!("{KEY_ID}/{day}/{REGION}/s3/aws4_request");
+    let credential = format!("{id}/{day}/{REGION}/s3/aws4_request");
     let expiration = iso(t.saturating_add_signed(ttl));
     let mut conds: Vec<String> = conditions.iter().map(|c| (*c).to_string()).collect();
     conds.push(format!("{{\"x-amz-credential\": \"{credential}\"}}"));
@@ -50,7 +64,8 @@ fn signed_fields(conditions: &[&str], ttl: i64, fields: &[(&str, &str)]) -> Vec<
     let policy =
         format!("{{\"expiration\": \"{expiration}\", \"conditions\": [{}]}}", conds.join(", "));
     let policy = base64::engine::general_purpose::STANDARD.encode(policy);
-    let signature = hex(&hmac(&signing_key(&day), policy.as_bytes()));
+    let key = if secret == SECRET { signing_key(&day) } else { signing_key_of(secret, &day) };
+    let signature = hex(&hmac(&key, policy.as_bytes()));
     let mut out: Vec<(String, String)> =
         fields.iter().map(|(n, v)| ((*n).to_string(), (*v).to_string())).collect();
     out.push(("x-amz-credential".into(), credential));
@@ -59,6 +74,13 @@ fn signed_fields(conditions: &[&str], ttl: i64, fields: &[(&str, &str)]) -> Vec<
     out.push(("policy".into(), policy));
     out.push(("x-amz-signature".into(), signature));
     out
+}
+
+fn signing_key_of(secret: &str, day: &str) -> Vec<u8> {
+    let k = hmac(format!("AWS4{secret}").as_bytes(), day.as_bytes());
+    let k = hmac(&k, REGION.as_bytes());
+    let k = hmac(&k, b"s3");
+    hmac(&k, b"aws4_request")
 }
 
 /// The multipart body of `fields` then the file.
@@ -313,4 +335,53 @@ async fn a_20_mib_file_streams_through() {
     assert_eq!(got.content_length(), Some(file.len() as i64));
     assert!(body(got).await == file);
     stack.stop().await;
+}
+
+#[tokio::test]
+async fn forms_follow_the_access_decision() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, BUCKET).await;
+    let bob = AccessKey {
+        access_key_id: "BOBKEY00000000000001".into(),
+        secret: "bob-secret-0123456789abcdefghij".into(),
+        owner: "bob".into(),
+        admin: false,
+        created_ms: 0,
+    };
+    let master = MasterKey::for_data_dir(&stack.dir.path().join("gateway")).unwrap();
+    let b = bob.clone();
+    stack.index.write(move |ix| ix.create_access_key(&b, &master)).await.unwrap();
+    let anonymous = vec![("key".to_string(), "anon.txt".to_string())];
+    let conditions = ["{\"bucket\": \"forms\"}", "[\"starts-with\", \"$key\", \"\"]"];
+    let by_bob = || {
+        signed_fields_as(&bob.access_key_id, &bob.secret, &conditions, 300, &[("key", "bob.txt")])
+    };
+
+    // A private bucket: neither an anonymous form nor another owner's.
+    for form_fields in [anonymous.clone(), by_bob()] {
+        let (status, _, reply) = post(stack.s3, &form(&form_fields, "f", b"x")).await;
+        assert_eq!(status, 403, "{reply}");
+        assert!(reply.contains("<Code>AccessDenied</Code>"), "{reply}");
+    }
+
+    // Public writes: both are taken.
+    let acl = format!("owner\nFULL_CONTROL id {}\nWRITE group AllUsers", canonical_id("owner"));
+    stack.index.write(move |ix| ix.set_bucket_acl(BUCKET, Some(&acl))).await.unwrap();
+    let (status, _, reply) = post(stack.s3, &form(&anonymous, "f", b"from nobody")).await;
+    assert_eq!(status, 204, "{reply}");
+    let (status, _, reply) = post(stack.s3, &form(&by_bob(), "f", b"from bob")).await;
+    assert_eq!(status, 204, "{reply}");
+    let got = s3.get_object().bucket(BUCKET).key("anon.txt").send().await.unwrap();
+    assert_eq!(body(got).await, b"from nobody");
+    let got = s3.get_object().bucket(BUCKET).key("bob.txt").send().await.unwrap();
+    assert_eq!(body(got).await, b"from bob");
+    stack.stop().await;
+}
+
+/// The canonical ID the gateway gives owner `name` (see `access::canonical`).
+fn canonical_id(name: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::new().chain_update(b"fdfs-owner\0").chain_update(name).finalize();
+    hex(&d)
 }

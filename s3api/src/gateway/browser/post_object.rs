@@ -13,9 +13,9 @@
 //!
 //! Form fields that are S3 headers (Content-Type, Cache-Control,
 //! `x-amz-meta-*`, `x-amz-server-side-encryption*`, `acl`…) become the
-//! PutObject's headers. A form without a signature is anonymous: refused
-//! 403 AccessDenied until anonymous writes exist (see the crate's access
-//! rules).
+//! PutObject's headers. The access decision (`access::direct`) runs as
+//! for a PUT: the signer's, or for a form without a signature an
+//! anonymous write, allowed only where the bucket grants public writes.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -32,7 +32,8 @@ use super::form::{FileBody, FormError, Limits, read_form};
 use super::post_policy::{Policy, PolicyError};
 use super::post_sign::{field, is_signed};
 use super::{Browser, post_reply};
-use crate::gateway::{group_bucket, now_ms, object_put};
+use crate::gateway::transport::Transport;
+use crate::gateway::{access, group_bucket, now_ms, object_put};
 
 /// Fields that sign the form, never copied into headers.
 const SIGNATURE_FIELDS: [&str; 7] = [
@@ -76,16 +77,13 @@ impl Browser {
         let signed = is_signed(&fields);
         let policy_b64 = field(&fields, "policy").map(str::to_string);
         let credentials = match (&policy_b64, signed) {
-            (Some(p), true) => self.verify_form(&fields, p).await?,
+            (Some(p), true) => Some(self.verify_form(&fields, p).await?),
             (None, true) => {
                 return Err(invalid("Bucket POST must contain a field named 'policy'."));
             }
-            (_, false) => {
-                return Err(S3Error::with_message(
-                    S3ErrorCode::AccessDenied,
-                    "Anonymous POST is not allowed: sign the form's policy",
-                ));
-            }
+            // Anonymous: the access decision below says whether the
+            // bucket takes public writes.
+            (_, false) => None,
         };
         let Some(key_field) = fields.iter_mut().find(|(n, _)| n.eq_ignore_ascii_case("key")) else {
             return Err(invalid(
@@ -107,33 +105,34 @@ impl Browser {
         }
         tracing::debug!(key, size = form.file_len, "form upload");
 
+        let headers = form_headers(&fields);
+        let transport = parts.extensions.get::<Transport>().copied();
+        let signer = credentials.as_ref().map(|c| c.access_key.as_str());
+        let resolved = access::direct::check_post_object(
+            &self.inner,
+            &bucket,
+            &key,
+            signer,
+            transport,
+            &headers,
+        )
+        .await?;
+        let mut extensions = parts.extensions;
+        if let Some(resolved) = resolved {
+            extensions.insert(resolved);
+        }
+
         let broken = Arc::new(Mutex::new(None));
         let body = Tracked { body: form.body, broken: Arc::clone(&broken) };
         let input = put_input(&bucket, &key, &fields, &form.file, form.file_len, body)?;
-        let mut headers = HeaderMap::new();
-        for (name, value) in &fields {
-            let lower = name.to_ascii_lowercase();
-            let header = lower.starts_with("x-amz-")
-                || lower.starts_with("content-")
-                || matches!(lower.as_str(), "cache-control" | "expires");
-            if header
-                && !SIGNATURE_FIELDS.contains(&lower.as_str())
-                && let (Ok(n), Ok(v)) = (HeaderName::try_from(lower), HeaderValue::from_str(value))
-            {
-                headers.append(n, v);
-            }
-        }
-        let secure = parts
-            .extensions
-            .get::<crate::gateway::transport::Transport>()
-            .is_some_and(|t| t.secure);
+        let secure = transport.is_some_and(|t| t.secure);
         let s3_req = S3Request {
             input,
             method: Method::PUT,
             uri: parts.uri.clone(),
             headers,
-            extensions: parts.extensions,
-            credentials: Some(credentials),
+            extensions,
+            credentials,
             region: None,
             service: Some("s3".into()),
             trailing_headers: None,
@@ -165,6 +164,28 @@ impl Browser {
         };
         Ok(post_reply::reply(&fields, &facts, &out))
     }
+}
+
+/// The form's fields that are S3 request headers (`acl` as `x-amz-acl`),
+/// as the PutObject's headers; never the signature's.
+fn form_headers(fields: &[(String, String)]) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (name, value) in fields {
+        let mut lower = name.to_ascii_lowercase();
+        if lower == "acl" {
+            lower = "x-amz-acl".into();
+        }
+        let header = lower.starts_with("x-amz-")
+            || lower.starts_with("content-")
+            || matches!(lower.as_str(), "cache-control" | "expires");
+        if header
+            && !SIGNATURE_FIELDS.contains(&lower.as_str())
+            && let (Ok(n), Ok(v)) = (HeaderName::try_from(lower), HeaderValue::from_str(value))
+        {
+            headers.append(n, v);
+        }
+    }
+    headers
 }
 
 /// The PutObject of a form: the key, the file and its length, and the
