@@ -111,6 +111,25 @@ fn head(addr: SocketAddr, len: usize) -> String {
     )
 }
 
+/// POSTs `body` to `path` on `host`, with `extra` header lines.
+async fn post_to(
+    addr: SocketAddr,
+    host: &str,
+    path: &str,
+    extra: &str,
+    body: &[u8],
+) -> (u16, String, String) {
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: multipart/form-data; \
+         boundary={BOUNDARY}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(body).await.unwrap();
+    read_reply(conn).await
+}
+
 /// POSTs `body` to the bucket: status, raw head, body.
 async fn post(addr: SocketAddr, body: &[u8]) -> (u16, String, String) {
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
@@ -205,6 +224,34 @@ async fn signed_forms_store_and_reply_as_aws() {
     );
     let got = s3.get_object().bucket(BUCKET).key("uploads/c.png").send().await.unwrap();
     assert_eq!(body(got).await, b"third");
+
+    // Virtual-hosted style, from a page the bucket's CORS rules allow:
+    // the reply carries the Access-Control-* headers the page needs.
+    let rule = aws_sdk_s3::types::CorsRule::builder()
+        .allowed_origins("https://app.example")
+        .allowed_methods("POST")
+        .expose_headers("ETag")
+        .build()
+        .unwrap();
+    let cors = aws_sdk_s3::types::CorsConfiguration::builder().cors_rules(rule).build().unwrap();
+    s3.put_bucket_cors().bucket(BUCKET).cors_configuration(cors).send().await.unwrap();
+    let fields = signed_fields(
+        &conditions,
+        300,
+        &[("key", "uploads/d.png"), ("Content-Type", "image/png"), ("x-amz-meta-owner", "alice")],
+    );
+    let vhost = format!("{BUCKET}.localhost:{}", stack.s3.port());
+    let origin = "Origin: https://app.example\r\n";
+    let (status, head, reply) =
+        post_to(stack.s3, &vhost, "/", origin, &form(&fields, "x", b"fourth")).await;
+    assert_eq!(status, 204, "{head}\n{reply}");
+    assert_eq!(header(&head, "access-control-allow-origin"), Some("https://app.example"));
+    assert_eq!(header(&head, "access-control-expose-headers"), Some("ETag"));
+    let port = stack.s3.port();
+    let location = header(&head, "location").unwrap();
+    assert!(location.ends_with(&format!("localhost:{port}/uploads/d.png")), "{head}");
+    let got = s3.get_object().bucket(BUCKET).key("uploads/d.png").send().await.unwrap();
+    assert_eq!(body(got).await, b"fourth");
     stack.stop().await;
 }
 
