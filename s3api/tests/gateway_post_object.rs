@@ -321,6 +321,24 @@ async fn policy_violations_are_refused_and_store_nothing() {
     let listed = s3.list_objects_v2().bucket(BUCKET).send().await.unwrap();
     assert_eq!(listed.key_count(), Some(0));
 
+    // A form's Content-MD5 is verified as a PUT's: a wrong one stores
+    // nothing.
+    let md5_conditions = [
+        "{\"bucket\": \"forms\"}",
+        "[\"starts-with\", \"$key\", \"in/\"]",
+        "[\"starts-with\", \"$Content-MD5\", \"\"]",
+    ];
+    let wrong = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(b"other"));
+    let fields = signed_fields(&md5_conditions, 300, &[("key", "in/md5"), ("Content-MD5", &wrong)]);
+    let (status, _, reply) = post(stack.s3, &form(&fields, "f", b"abc")).await;
+    assert_eq!(status, 400, "{reply}");
+    assert!(reply.contains("<Code>BadDigest</Code>"), "{reply}");
+    let right = base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(b"abc"));
+    let fields = signed_fields(&md5_conditions, 300, &[("key", "in/md5"), ("Content-MD5", &right)]);
+    let (status, _, reply) = post(stack.s3, &form(&fields, "f", b"abc")).await;
+    assert_eq!(status, 204, "{reply}");
+    s3.delete_object().bucket(BUCKET).key("in/md5").send().await.unwrap();
+
     // SigV2: AWSAccessKeyId + base64 HMAC-SHA1 of the policy.
     let policy = format!(
         "{{\"expiration\": \"{}\", \"conditions\": [{{\"bucket\": \"forms\"}}, [\"eq\", \"$key\", \"v2.txt\"], \

@@ -12,7 +12,8 @@
 //! `success_action_status` ([`super::post_reply`]).
 //!
 //! Form fields that are S3 headers (Content-Type, Cache-Control,
-//! `x-amz-meta-*`, `x-amz-server-side-encryption*`, `acl`…) become the
+//! Content-MD5, `x-amz-checksum-*` (verified as on a PUT), `x-amz-meta-*`,
+//! `x-amz-server-side-encryption*`, `acl`…) become the
 //! PutObject's headers. The access decision (`access::direct`) runs as
 //! for a PUT: the signer's, or for a form without a signature an
 //! anonymous write, allowed only where the bucket grants public writes.
@@ -233,6 +234,11 @@ fn put_input(
         sse_customer_algorithm: get("x-amz-server-side-encryption-customer-algorithm"),
         sse_customer_key: get("x-amz-server-side-encryption-customer-key"),
         sse_customer_key_md5: get("x-amz-server-side-encryption-customer-key-md5"),
+        checksum_crc32: get("x-amz-checksum-crc32"),
+        checksum_crc32c: get("x-amz-checksum-crc32c"),
+        checksum_crc64nvme: get("x-amz-checksum-crc64nvme"),
+        checksum_sha1: get("x-amz-checksum-sha1"),
+        checksum_sha256: get("x-amz-checksum-sha256"),
         object_lock_mode: get("x-amz-object-lock-mode").map(ObjectLockMode::from),
         object_lock_retain_until_date: until,
         object_lock_legal_hold_status: get("x-amz-object-lock-legal-hold")
