@@ -68,6 +68,13 @@ pub async fn create_bucket(
                 format!("{name:?} is a FastDFS group, served as a read-only bucket"),
             ));
         }
+        let ownership = match &req.input.object_ownership {
+            Some(o) => Some(super::access::ownership::Ownership::parse(o.as_str())?),
+            None => None,
+        };
+        let acl =
+            super::acl::for_new_bucket(inner, &req.headers, &owner, ownership.unwrap_or_default())
+                .await?;
         let group = home_group(inner, constraint.as_deref()).await?;
         let bucket = index::Bucket {
             name: name.clone(),
@@ -83,6 +90,12 @@ pub async fn create_bucket(
                     ix.create_bucket(&bucket)?;
                     if lock {
                         super::object_lock::config::enable_on_create(ix, &bucket.name)?;
+                    }
+                    if acl.is_some() {
+                        ix.set_bucket_acl(&bucket.name, acl.as_deref())?;
+                    }
+                    if let Some(o) = ownership {
+                        ix.set_bucket_ownership(&bucket.name, Some(o.as_str()))?;
                     }
                     Ok(())
                 })

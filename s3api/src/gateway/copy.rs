@@ -50,6 +50,7 @@ pub async fn copy_object(
     let owner = owner_of(inner, &req).await?;
     let dst_cond = write_condition_from_headers(&req.headers)?;
     let transport = req.extensions.get::<super::transport::Transport>().copied();
+    let headers = req.headers;
     let input = req.input;
     let src = source(&input.copy_source)?;
     let span = info_span!(
@@ -61,8 +62,10 @@ pub async fn copy_object(
     );
     async {
         check_owner(inner, &src.bucket, &owner).await?;
-        check_owner(inner, &input.bucket, &owner).await?;
+        let dst_row = check_owner(inner, &input.bucket, &owner).await?;
         check_key(&input.key)?;
+        // The copy is the copier's, with the ACL its headers ask for.
+        let acl = super::acl::for_new_object(inner, &headers, &dst_row, &owner).await?;
         let dest = super::sse::write_request(&input, transport.as_ref())?;
         // CopyObject's body is not the client's: no Content-MD5 to ask for.
         let lock = super::object_lock::for_new_object(
@@ -127,6 +130,9 @@ pub async fn copy_object(
                         &crypto_job,
                         now,
                     )?;
+                    if let (Ok(_), Some(_)) = (&out, &acl) {
+                        ix.set_object_acl(dst.0, dst.1, None, acl.as_deref())?;
+                    }
                     if let (Ok(_), Some(lock)) = (&out, &lock) {
                         ix.lock_new_object(dst.0, dst.1, lock)?;
                         if hold_given {

@@ -116,7 +116,6 @@ fn entries(
                 is_latest: Some(e.is_latest),
                 last_modified: Some(timestamp(e.last_modified_ms)),
                 owner: Some(super::access::object_owner(e.acl.as_deref(), bucket_owner)),
-                ..DeleteMarkerEntry::default()
             });
         } else {
             versions.push(version(e, url, bucket_owner));

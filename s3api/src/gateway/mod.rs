@@ -53,6 +53,7 @@ pub mod net;
 pub mod server;
 pub mod transport;
 
+mod acl;
 mod batch;
 mod browser;
 mod bucket;
@@ -553,5 +554,56 @@ impl S3 for Gateway {
         req: S3Request<s3s::dto::DeleteBucketCorsInput>,
     ) -> S3Result<S3Response<s3s::dto::DeleteBucketCorsOutput>> {
         bucket_cors::delete_bucket_cors(&self.inner, req).await
+    }
+
+    // --- acl: ACLs and Object Ownership (gateway/acl) ---
+
+    async fn get_bucket_acl(
+        &self,
+        req: S3Request<s3s::dto::GetBucketAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketAclOutput>> {
+        acl::get_bucket_acl(&self.inner, req).await
+    }
+
+    async fn put_bucket_acl(
+        &self,
+        req: S3Request<s3s::dto::PutBucketAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketAclOutput>> {
+        acl::put_bucket_acl(&self.inner, req).await
+    }
+
+    async fn get_object_acl(
+        &self,
+        req: S3Request<s3s::dto::GetObjectAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetObjectAclOutput>> {
+        acl::get_object_acl(&self.inner, req).await
+    }
+
+    async fn put_object_acl(
+        &self,
+        req: S3Request<s3s::dto::PutObjectAclInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutObjectAclOutput>> {
+        acl::put_object_acl(&self.inner, req).await
+    }
+
+    async fn put_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::PutBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketOwnershipControlsOutput>> {
+        acl::put_bucket_ownership_controls(&self.inner, req).await
+    }
+
+    async fn get_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::GetBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketOwnershipControlsOutput>> {
+        acl::get_bucket_ownership_controls(&self.inner, req).await
+    }
+
+    async fn delete_bucket_ownership_controls(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketOwnershipControlsInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketOwnershipControlsOutput>> {
+        acl::delete_bucket_ownership_controls(&self.inner, req).await
     }
 }

@@ -68,10 +68,13 @@ pub async fn create_multipart_upload(
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let owner = owner_of(inner, &req).await?;
     let transport = req.extensions.get::<super::transport::Transport>().copied();
+    let headers = req.headers;
     let input = req.input;
     let span = info_span!("s3.create_multipart_upload", bucket = %input.bucket, key = %input.key);
     async {
-        check_owner(inner, &input.bucket, &owner).await?;
+        let bucket = check_owner(inner, &input.bucket, &owner).await?;
+        // Kept on the upload, given to the object at completion.
+        let acl = super::acl::for_new_object(inner, &headers, &bucket, &owner).await?;
         check_new_object(&input.key, input.metadata.as_ref())?;
         let asked = super::sse::write_request(&input, transport.as_ref())?;
         let asked = super::bucket_encryption::with_default(inner, &input.bucket, asked).await?;
@@ -98,6 +101,9 @@ pub async fn create_multipart_upload(
                     let id = ix.create_upload(&b, &k, &meta, now_ms())?;
                     if let Some(lock) = &lock {
                         ix.set_upload_lock(&b, &k, &id, lock)?;
+                    }
+                    if acl.is_some() {
+                        ix.set_upload_acl(&id, acl.as_deref())?;
                     }
                     Ok(id)
                 })
@@ -166,7 +172,18 @@ pub async fn complete_multipart_upload(
         let (b, k, u) = (input.bucket.clone(), input.key.clone(), input.upload_id.clone());
         let done = inner
             .index
-            .write(move |ix| ix.complete_upload_if(&b, &k, &u, &request, &cond))
+            .write(move |ix| {
+                ix.atomically(|ix| {
+                    // The upload's ACL goes to the object (the upload row
+                    // is gone after completion).
+                    let acl = ix.get_upload_acl(&u)?;
+                    let done = ix.complete_upload_if(&b, &k, &u, &request, &cond)?;
+                    if acl.is_some() && !done.retried {
+                        ix.set_object_acl(&b, &k, None, acl.as_deref())?;
+                    }
+                    Ok(done)
+                })
+            })
             .await
             .map_err(|e| error::from_index(e, &owner))?;
         if !done.released.is_empty() {

@@ -70,6 +70,7 @@ pub async fn put_object(
         .await?;
         // An explicit hold (ON or OFF) reads back as set; none is 404.
         let hold_given = lock.is_some() && req.input.object_lock_legal_hold_status.is_some();
+        let acl = super::acl::for_new_object(inner, &req.headers, &bucket, &owner).await?;
         let (input, len, verifying) = verified_body(req)?;
         let mut meta = input.requested_meta();
         meta.encryption = sealing.as_ref().map(|s| s.envelope.encode());
@@ -107,6 +108,9 @@ pub async fn put_object(
             .write(move |ix| {
                 ix.atomically(|ix| {
                     let w = ix.put_version_if(&b, &k, &object, Some(&t), &cond)?;
+                    if acl.is_some() {
+                        ix.set_object_acl(&b, &k, None, acl.as_deref())?;
+                    }
                     if let Some(lock) = &lock {
                         ix.lock_new_object(&b, &k, lock)?;
                     }

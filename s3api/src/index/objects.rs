@@ -94,7 +94,7 @@ pub(super) fn write_object(
              size = ?5, etag = ?6, last_modified_ms = ?7, content_type = ?8,
              content_encoding = ?9, content_disposition = ?10, content_language = ?11,
              cache_control = ?12, expires = ?13, storage_class = ?14, user_meta = ?15,
-             checksums = ?16, encryption = ?17, upload_id = NULL WHERE id = ?18",
+             checksums = ?16, encryption = ?17, upload_id = NULL, acl = NULL WHERE id = ?18",
         )?
         .execute(params_from_iter(values))?;
         (row.id, old_files)

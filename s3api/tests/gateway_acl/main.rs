@@ -5,7 +5,9 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod acls;
 mod core;
+mod ownership;
 
 use std::net::SocketAddr;
 
@@ -16,16 +18,16 @@ use fdfs_s3api::index::AccessKey;
 use support::Stack;
 
 /// The second owner's key.
-pub const ALICE_ID: &str = "ALICEKEY000000000001";
-pub const ALICE_SECRET: &str = "alice-secret-0123456789abcdef";
+const ALICE_ID: &str = "ALICEKEY000000000001";
+const ALICE_SECRET: &str = "alice-secret-0123456789abcdef";
 
 /// A client of owner `alice` (a tenant key made in the index).
-pub async fn alice(stack: &Stack) -> Client {
+async fn alice(stack: &Stack) -> Client {
     tenant(stack, ALICE_ID, ALICE_SECRET, "alice").await
 }
 
 /// A client of a tenant key `id` of `owner`, created in the index.
-pub async fn tenant(stack: &Stack, id: &str, secret: &str, owner: &str) -> Client {
+async fn tenant(stack: &Stack, id: &str, secret: &str, owner: &str) -> Client {
     let key = AccessKey {
         access_key_id: id.into(),
         secret: secret.into(),
@@ -39,7 +41,7 @@ pub async fn tenant(stack: &Stack, id: &str, secret: &str, owner: &str) -> Clien
 }
 
 /// The S3 error code and HTTP status of a failed SDK call.
-pub fn code<T, E: ProvideErrorMetadata>(r: Result<T, SdkError<E>>) -> (String, u16) {
+fn code<T, E: ProvideErrorMetadata>(r: Result<T, SdkError<E>>) -> (String, u16) {
     let Err(e) = r else { panic!("the call succeeded") };
     let status = e.raw_response().map_or(0, |r| r.status().as_u16());
     (e.as_service_error().and_then(ProvideErrorMetadata::code).unwrap_or("").to_string(), status)
@@ -47,12 +49,7 @@ pub fn code<T, E: ProvideErrorMetadata>(r: Result<T, SdkError<E>>) -> (String, u
 
 /// An unsigned request (`METHOD /path?query`) with `headers` and `body`
 /// over a fresh connection: status and body.
-pub async fn raw(
-    addr: SocketAddr,
-    line: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String) {
+async fn raw(addr: SocketAddr, line: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut req = format!("{line} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
@@ -72,7 +69,7 @@ pub async fn raw(
 
 /// The canonical ID the gateway gives owner `name`: SHA-256 of
 /// `fdfs-owner\0NAME`, in hex.
-pub fn canonical_id(name: &str) -> String {
+fn canonical_id(name: &str) -> String {
     use sha2::Digest;
     let d = sha2::Sha256::new().chain_update(b"fdfs-owner\0").chain_update(name).finalize();
     d.iter().map(|b| format!("{b:02x}")).collect()

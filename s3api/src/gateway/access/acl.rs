@@ -136,13 +136,6 @@ impl Acl {
         })
     }
 
-    /// Whether anything is granted to AllUsers or AuthenticatedUsers.
-    pub(crate) fn is_public(&self) -> bool {
-        self.grants
-            .iter()
-            .any(|g| matches!(g.grantee, Grantee::AllUsers | Grantee::AuthenticatedUsers))
-    }
-
     /// The stored form (see the module docs).
     pub(crate) fn encode(&self) -> String {
         let owner = percent_encoding::utf8_percent_encode(&self.owner, STORED);
@@ -254,7 +247,7 @@ mod tests {
         assert!(bor.allows(Some("o"), Permission::Read));
         assert!(!bor.allows(Some("o"), Permission::Write));
         let private = canned("private", "a", "a").unwrap();
-        assert!(!private.allows(None, Permission::Read) && !private.is_public());
+        assert!(!private.allows(None, Permission::Read));
         assert!(canned("log-delivery-write", "a", "a").is_some());
         assert!(canned("public", "a", "a").is_none());
     }

@@ -29,6 +29,8 @@ pub(crate) mod actions;
 pub(crate) mod canonical;
 pub(crate) mod decide;
 pub(crate) mod direct;
+pub(crate) mod headers;
+pub(crate) mod ownership;
 pub(crate) mod policy_hook;
 pub(crate) mod request;
 pub(crate) mod verdict;
@@ -151,7 +153,8 @@ async fn load_facts(inner: &Inner, req: &AccessRequest, scope: Scope) -> S3Resul
             };
             Ok(Some(Facts {
                 bucket_acl: access.acl.as_deref().map(|s| stored_acl(Some(s), &owner)),
-                acls_enabled: access.object_ownership.as_deref() != Some("BucketOwnerEnforced"),
+                acls_enabled: ownership::Ownership::stored(access.object_ownership.as_deref())
+                    != ownership::Ownership::BucketOwnerEnforced,
                 bucket_owner: owner,
                 object_acl,
                 policy,
@@ -226,9 +229,11 @@ async fn resolve(inner: &Inner, id: String) -> S3Result<Principal> {
 fn denied(req: &AccessRequest) -> S3Error {
     tracing::debug!(
         action = req.action,
-        bucket = ?req.bucket,
-        key = ?req.key,
+        resource = %req.resource_arn(),
         requester = ?req.owner(),
+        source_ip = ?req.source_ip,
+        secure = req.secure_transport,
+        acl_header = ?req.headers.get("x-amz-acl"),
         "access denied"
     );
     S3Error::with_message(S3ErrorCode::AccessDenied, "Access Denied")
