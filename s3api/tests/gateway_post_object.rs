@@ -17,7 +17,7 @@ use base64::Engine as _;
 use fdfs_s3api::crypto::MasterKey;
 use fdfs_s3api::index::AccessKey;
 use md5::Digest as _;
-use support::sigv4::{REGION, amz_dates, header, hex, hmac, now, signing_key};
+use support::sigv4::{REGION, amz_dates, exchange, header, hex, hmac, now, signing_key};
 use support::{KEY_ID, SECRET, Stack, body, make_bucket};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -422,6 +422,29 @@ async fn forms_follow_the_access_decision() {
     let by_bob = || {
         signed_fields_as(&bob.access_key_id, &bob.secret, &conditions, 300, &[("key", "bob.txt")])
     };
+
+    // The form's `acl` is the object's canned ACL: public-read answers
+    // an unsigned GET, the default (private) does not.
+    let with_acl = signed_fields(
+        &[
+            "{\"bucket\": \"forms\"}",
+            "[\"starts-with\", \"$key\", \"\"]",
+            "{\"acl\": \"public-read\"}",
+        ],
+        300,
+        &[("key", "public.txt"), ("acl", "public-read")],
+    );
+    let (status, _, reply) = post(stack.s3, &form(&with_acl, "f", b"for all")).await;
+    assert_eq!(status, 204, "{reply}");
+    let private = signed_fields(&conditions, 300, &[("key", "private.txt")]);
+    let (status, _, reply) = post(stack.s3, &form(&private, "f", b"for me")).await;
+    assert_eq!(status, 204, "{reply}");
+    let get = |key: &str| {
+        format!("GET /{BUCKET}/{key} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", stack.s3)
+    };
+    let (status, _, reply) = exchange(stack.s3, &get("public.txt")).await;
+    assert_eq!((status, reply.as_str()), (200, "for all"));
+    assert_eq!(exchange(stack.s3, &get("private.txt")).await.0, 403);
 
     // A private bucket: neither an anonymous form nor another owner's.
     for form_fields in [anonymous.clone(), by_bob()] {
