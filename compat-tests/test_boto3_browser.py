@@ -7,7 +7,8 @@ GET carrying an Origin.
 
 POST object: boto3's `generate_presigned_post` (SigV2 by default, SigV4
 with `s3v4`), the form sent by urllib3's multipart encoder (what `requests`
-uses), with the policy's conditions enforced.
+uses), with the policy's conditions enforced; an unsigned form only where
+the bucket's ACL grants public writes.
 """
 import urllib.error
 import urllib.request
@@ -181,3 +182,17 @@ def test_presigned_post(target):
 
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="forms/").get("Contents", [])]
     assert sorted(keys) == ["forms/big.bin", "forms/hello.txt", "forms/v4.txt"]
+
+
+def test_anonymous_post_needs_public_writes(target):
+    s3_target, s3 = target
+    url = f"{s3_target.endpoint}/{BUCKET}"
+    status, _, body = form_post(url, {"key": "anon/a.txt"}, "a.txt", b"anonymous")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    s3.put_bucket_acl(Bucket=BUCKET, ACL="public-read-write")
+    try:
+        status, _, body = form_post(url, {"key": "anon/a.txt"}, "a.txt", b"anonymous")
+        assert status == 204, body
+    finally:
+        s3.put_bucket_acl(Bucket=BUCKET, ACL="private")
+    assert s3.get_object(Bucket=BUCKET, Key="anon/a.txt")["Body"].read() == b"anonymous"
