@@ -473,3 +473,40 @@ fn canonical_id(name: &str) -> String {
     let d = sha2::Sha256::new().chain_update(b"fdfs-owner\0").chain_update(name).finalize();
     hex(&d)
 }
+
+#[tokio::test]
+async fn a_connection_carries_forms_one_after_another() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, BUCKET).await;
+    let conditions = ["{\"bucket\": \"forms\"}", "[\"starts-with\", \"$key\", \"\"]"];
+    let mut conn = tokio::net::TcpStream::connect(stack.s3).await.unwrap();
+    for (i, last) in [(1, false), (2, false), (3, true)] {
+        let key = format!("k{i}");
+        let data =
+            form(&signed_fields(&conditions, 300, &[("key", &key)]), "f", b"same connection");
+        let close = if last { "Connection: close\r\n" } else { "" };
+        let head = format!(
+            "POST /{BUCKET} HTTP/1.1\r\nHost: {}\r\nContent-Type: multipart/form-data; \
+             boundary={BOUNDARY}\r\nContent-Length: {}\r\n{close}\r\n",
+            stack.s3,
+            data.len()
+        );
+        conn.write_all(head.as_bytes()).await.unwrap();
+        conn.write_all(&data).await.unwrap();
+        // A 204 has no body: its head is the whole reply.
+        let mut reply = Vec::new();
+        while !reply.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            assert_eq!(conn.read(&mut byte).await.unwrap(), 1, "closed after {i}");
+            reply.push(byte[0]);
+        }
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(reply.starts_with("HTTP/1.1 204"), "{i}: {reply}");
+    }
+    for i in 1..=3 {
+        let got = s3.get_object().bucket(BUCKET).key(format!("k{i}")).send().await.unwrap();
+        assert_eq!(body(got).await, b"same connection");
+    }
+    stack.stop().await;
+}
