@@ -1,8 +1,8 @@
 //! What a successful POST object answers, as AWS does:
 //!
 //! - `success_action_redirect` (or the legacy `redirect`) with a valid
-//!   http(s) URL: 303 See Other to it, with `bucket`, `key` and `etag`
-//!   added to its query;
+//!   http(s) URL (no control characters: it becomes a header): 303 See
+//!   Other to it, with `bucket`, `key` and `etag` added to its query;
 //! - else `success_action_status` 200 (empty) or 201 (a `PostResponse`
 //!   XML document: Location, Bucket, Key, ETag); anything else is 204.
 //!
@@ -51,8 +51,12 @@ pub(super) fn reply(
         format!("{scheme}://{host}/{key_path}")
     };
     let redirect = field(fields, "success_action_redirect").or_else(|| field(fields, "redirect"));
-    let mut resp = match redirect.filter(|r| r.starts_with("http://") || r.starts_with("https://"))
-    {
+    // Only a URL that can be a Location header redirects (no CR/LF or
+    // other control characters; the added query is percent-encoded).
+    let redirect = redirect.filter(|r| {
+        (r.starts_with("http://") || r.starts_with("https://")) && HeaderValue::from_str(r).is_ok()
+    });
+    let mut resp = match redirect {
         Some(url) => {
             let q = |s: &str| utf8_percent_encode(s, KEEP).to_string();
             let sep = if url.contains('?') { '&' } else { '?' };
@@ -110,4 +114,49 @@ pub(super) fn reply(
         headers.insert("x-amz-server-side-encryption", v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use http::StatusCode;
+    use s3s::dto::{ETag, PutObjectOutput};
+
+    use super::{Stored, reply};
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(n, v)| ((*n).to_string(), (*v).to_string())).collect()
+    }
+
+    #[test]
+    fn replies_as_aws() {
+        let out = PutObjectOutput { e_tag: Some(ETag::Strong("abc".into())), ..Default::default() };
+        let stored = Stored {
+            host: Some("h:9000"),
+            bucket: "b",
+            key: "a b/<c>",
+            path_style: true,
+            secure: false,
+        };
+        let r = reply(&fields(&[]), &stored, &out);
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        assert_eq!(r.headers()["location"], "http://h:9000/b/a%20b/%3Cc%3E");
+        assert_eq!(r.headers()["etag"], "\"abc\"");
+        let r = reply(&fields(&[("success_action_status", "200")]), &stored, &out);
+        assert_eq!(r.status(), StatusCode::OK);
+        let r = reply(&fields(&[("success_action_status", "201")]), &stored, &out);
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let xml = String::from_utf8(r.body().bytes().unwrap().to_vec()).unwrap();
+        assert!(xml.contains("<Key>a b/&lt;c&gt;</Key><ETag>&quot;abc&quot;</ETag>"), "{xml}");
+        let r = reply(&fields(&[("success_action_redirect", "https://x/ok")]), &stored, &out);
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            r.headers()["location"],
+            "https://x/ok?bucket=b&key=a%20b%2F%3Cc%3E&etag=%22abc%22"
+        );
+        // Not a URL a header can carry, or not http(s): the status reply.
+        for bad in ["https://x/a\r\nSet-Cookie: x=1", "javascript:alert(1)"] {
+            let r = reply(&fields(&[("success_action_redirect", bad)]), &stored, &out);
+            assert_eq!(r.status(), StatusCode::NO_CONTENT, "{bad}");
+        }
+    }
 }
