@@ -27,10 +27,13 @@
 //!   dates) and the background worker that expires objects and uploads.
 //! - [`policy`]: bucket policies — the IAM policy language (parse,
 //!   validate, evaluate, public or not), with no I/O.
+//! - [`cors`]: bucket CORS rules (AWS's validation) and their matching
+//!   against browsers' preflight and actual requests.
 //! - [`encoding`]: percent-encoding of listing keys for `encoding-type=url`
 //!   (`s3s` leaves it to the implementation).
 
 pub mod checksum;
+pub mod cors;
 pub mod crypto;
 pub mod encoding;
 pub mod gateway;

@@ -128,6 +128,7 @@ pub async fn delete_bucket(
         .await
         .map_err(|e| error::from_index(e, &owner))?;
     inner.lifecycle_rules.invalidate(&req.input.bucket);
+    inner.cors_rules.invalidate(&req.input.bucket);
     if !released.is_empty() {
         inner.deletes.notify_one();
     }

@@ -33,6 +33,12 @@
 //!   `RequestTimeout` (400) with `Connection: close`, as S3 does, whatever
 //!   error the handler made of the broken body.
 //!
+//! - browsers' requests ([`super::browser`]): CORS preflights and POST
+//!   object (form uploads, which `s3s` would buffer whole) are answered
+//!   before `s3s`, and a response to
+//!   a request with an `Origin` gets the bucket's `Access-Control-*`
+//!   headers, errors included.
+//!
 //! It also counts the connection's requests in flight for its idle timeout
 //! ([`super::net::activity`]).
 
@@ -51,6 +57,7 @@ use s3s::service::S3Service;
 use s3s::{Body, HttpError, HttpResponse};
 use tracing::Instrument as _;
 
+use super::browser::{Browser, Route};
 use super::request_id::RequestId;
 use super::request_target::{self, TargetSlot};
 use super::{access_log, refusal_log, request_fixups, sigv2_fixups, sigv4_fixups, unsized_body};
@@ -62,6 +69,8 @@ use super::net::stall::{StallBody, StallFlag};
 #[derive(Clone)]
 pub(super) struct Fixups {
     service: S3Service,
+    /// CORS and POST object, which `s3s` cannot serve (see `browser`).
+    browser: Browser,
     /// The request-body stall timeout.
     body_timeout: Duration,
     /// The connection's activity.
@@ -70,8 +79,13 @@ pub(super) struct Fixups {
 
 impl Fixups {
     /// `service` for one connection.
-    pub(super) fn new(service: S3Service, body_timeout: Duration, activity: Arc<Activity>) -> Self {
-        Self { service, body_timeout, activity }
+    pub(super) fn new(
+        service: S3Service,
+        browser: Browser,
+        body_timeout: Duration,
+        activity: Arc<Activity>,
+    ) -> Self {
+        Self { service, browser, body_timeout, activity }
     }
 }
 
@@ -102,14 +116,23 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
             .and_then(|()| request_fixups::check_content_md5(req.headers()));
         let continue_empty = expects_continue(req.headers()) && !has_body(req.headers());
         let service = self.service.clone();
+        let browser = self.browser.clone();
+        let route = browser.route(&req);
+        let cors = browser.cors_request(&req);
         Box::pin(
             async move {
                 let _busy = busy;
                 let stalled = stall.clone();
                 let mut req =
                     req.map(|body| Body::http_body(StallBody::new(body, timeout, stalled)));
+                // A PUT without any length is buffered (bounded) and given
+                // one before s3s sees it; forms and preflights are the
+                // browser layer's.
                 let expiry = match expiry {
-                    Ok(()) if unsized_body::is_unsized(req.method(), req.headers()) => {
+                    Ok(())
+                        if route == Route::S3
+                            && unsized_body::is_unsized(req.method(), req.headers()) =>
+                    {
                         let (mut parts, mut body) = req.into_parts();
                         let max = unsized_body::MAX_UNSIZED_BODY;
                         let buffered = unsized_body::buffer(&mut body, &mut parts.headers, max);
@@ -119,9 +142,11 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
                     }
                     other => other,
                 };
-                let result = match expiry {
-                    Ok(()) => sigv2_fixups::call(&service, req).await,
-                    Err(e) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
+                let result = match (route, expiry) {
+                    (Route::Preflight, _) => Ok(browser.preflight(req.uri(), req.headers()).await),
+                    (_, Err(e)) => e.to_http_response().map_err(|e| HttpError::new(Box::new(e))),
+                    (Route::PostObject, Ok(())) => Ok(browser.post_object(req).await),
+                    (Route::S3, Ok(())) => sigv2_fixups::call(&service, req).await,
                 };
                 let mut resp = if stall.stalled() {
                     tracing::info!(?timeout, "request body stalled: RequestTimeout");
@@ -131,6 +156,9 @@ impl hyper::service::Service<http::Request<Incoming>> for Fixups {
                 };
                 fix(head, &mut resp);
                 super::version_order::interleave(&mut resp);
+                if let Some(cors) = &cors {
+                    browser.decorate(cors, &mut resp).await;
+                }
                 rid.stamp(&mut resp);
                 let target = slot.get().unwrap_or(fallback);
                 if resp.status().as_u16() >= 400 {

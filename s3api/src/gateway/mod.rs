@@ -39,6 +39,8 @@
 //! - `object_lock` — Object Lock: bucket configuration, retention and
 //!   legal hold, the lock headers of writes and reads.
 //! - `tagging` — object (per version) and bucket tagging, `x-amz-tagging`.
+//! - `bucket_cors` — Put/Get/DeleteBucketCors; `browser` — what browsers
+//!   need in the HTTP layer: CORS preflights and headers, POST object.
 //! - `sse` — server-side encryption headers (SSE-S3, SSE-C; SSE-KMS
 //!   refused) as the parameter of the write and read paths;
 //!   [`transport`] — whether a request came over a secure transport.
@@ -57,7 +59,9 @@ pub mod transport;
 
 mod acl;
 mod batch;
+mod browser;
 mod bucket;
+mod bucket_cors;
 mod bucket_encryption;
 mod bucket_lifecycle;
 mod bucket_policy;
@@ -158,6 +162,8 @@ pub(crate) struct Inner {
     pub lifecycle_day_ms: i64,
     /// Lifecycle configurations by bucket, for `x-amz-expiration`.
     pub lifecycle_rules: lifecycle_cache::LifecycleCache,
+    /// CORS configurations by bucket, for the HTTP layer (slice browser).
+    pub cors_rules: browser::CorsCache,
 }
 
 impl fmt::Debug for Gateway {
@@ -188,6 +194,7 @@ impl Gateway {
             master_key,
             lifecycle_day_ms,
             lifecycle_rules: lifecycle_cache::LifecycleCache::default(),
+            cors_rules: browser::CorsCache::default(),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -599,6 +606,30 @@ impl S3 for Gateway {
     ) -> S3Result<S3Response<s3s::dto::DeleteBucketTaggingOutput>> {
         self.refuse_group_write(&req.input.bucket).await?;
         tagging::bucket::delete_bucket_tagging(&self.inner, req).await
+    }
+
+    // Slice browser: CORS configuration (preflights and headers are in
+    // `browser`, in the HTTP layer).
+
+    async fn put_bucket_cors(
+        &self,
+        req: S3Request<s3s::dto::PutBucketCorsInput>,
+    ) -> S3Result<S3Response<s3s::dto::PutBucketCorsOutput>> {
+        bucket_cors::put_bucket_cors(&self.inner, req).await
+    }
+
+    async fn get_bucket_cors(
+        &self,
+        req: S3Request<s3s::dto::GetBucketCorsInput>,
+    ) -> S3Result<S3Response<s3s::dto::GetBucketCorsOutput>> {
+        bucket_cors::get_bucket_cors(&self.inner, req).await
+    }
+
+    async fn delete_bucket_cors(
+        &self,
+        req: S3Request<s3s::dto::DeleteBucketCorsInput>,
+    ) -> S3Result<S3Response<s3s::dto::DeleteBucketCorsOutput>> {
+        bucket_cors::delete_bucket_cors(&self.inner, req).await
     }
 
     // --- acl: ACLs and Object Ownership (gateway/acl) ---

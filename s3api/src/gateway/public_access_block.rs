@@ -113,7 +113,7 @@ pub async fn delete_public_access_block(
     .await
 }
 
-fn from_dto(c: &PublicAccessBlockConfiguration) -> PublicAccessBlock {
+pub(in crate::gateway) fn from_dto(c: &PublicAccessBlockConfiguration) -> PublicAccessBlock {
     PublicAccessBlock {
         block_public_acls: c.block_public_acls.unwrap_or(false),
         ignore_public_acls: c.ignore_public_acls.unwrap_or(false),
@@ -122,7 +122,7 @@ fn from_dto(c: &PublicAccessBlockConfiguration) -> PublicAccessBlock {
     }
 }
 
-fn to_dto(b: &PublicAccessBlock) -> PublicAccessBlockConfiguration {
+pub(in crate::gateway) fn to_dto(b: &PublicAccessBlock) -> PublicAccessBlockConfiguration {
     PublicAccessBlockConfiguration {
         block_public_acls: Some(b.block_public_acls),
         ignore_public_acls: Some(b.ignore_public_acls),

@@ -23,6 +23,7 @@ use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::Notify;
 
 use super::Gateway;
+use super::browser::Browser;
 use super::drainer::{Drainer, SweepSchedule};
 use super::multipart::reaper::{DEFAULT_UPLOAD_TTL, Reaper};
 use super::net::HttpLimits;
@@ -143,6 +144,7 @@ pub enum StartError {
 pub struct GatewayServer {
     listener: TcpListener,
     service: S3Service,
+    browser: Browser,
     drainer: Drainer,
     reaper: Reaper,
     lifecycle: LifecycleWorker,
@@ -193,6 +195,7 @@ impl GatewayServer {
         let lifecycle = LifecycleWorker::new(index.clone(), Arc::clone(&wake), config.lifecycle)
             .with_markers(markers);
         let hosts = (!config.virtual_host_domains.is_empty()).then_some(hosts);
+        let browser = Browser::new(gateway.inner(), hosts.clone(), master_key.clone());
         let service = super::service::build(gateway, index.clone(), master_key, hosts);
         let reaper =
             Reaper::new(index.clone(), Arc::clone(&wake), config.upload_ttl, config.reaper_period);
@@ -204,6 +207,7 @@ impl GatewayServer {
         Ok(Self {
             listener,
             service,
+            browser,
             drainer,
             reaper,
             lifecycle,
@@ -240,7 +244,7 @@ impl GatewayServer {
         let (tls, drain, trusted) = (self.tls, self.drain_timeout, self.trusted_proxies);
         super::net::serve::serve(
             self.listener,
-            self.service,
+            (self.service, self.browser),
             limits,
             tls,
             trusted,

@@ -76,6 +76,7 @@ pub mod bucket_policy;
 mod bucket_sse;
 mod buckets;
 mod codec;
+mod cors;
 mod files;
 mod grants;
 mod keys;

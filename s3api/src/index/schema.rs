@@ -276,6 +276,12 @@ pub const MIGRATIONS: &[&str] = &[
         block_public_policy INTEGER NOT NULL CHECK (block_public_policy IN (0, 1)),
         restrict_public_buckets INTEGER NOT NULL CHECK (restrict_public_buckets IN (0, 1))
     ) STRICT;",
+    // 15 (browser, CORS): a bucket's CORS configuration in its stored form
+    // (JSON of `crate::cors::CorsConfig`); no row, no configuration.
+    "CREATE TABLE bucket_cors (
+        bucket_id INTEGER PRIMARY KEY REFERENCES buckets (id) ON DELETE CASCADE,
+        config TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

@@ -18,6 +18,7 @@
 //! - `actions` — operation → IAM action and the ACL permission granting it.
 //! - `request` — [`AccessRequest`], what a decision (and a policy) sees.
 //! - `decide` — the rules, pure.
+//! - `direct` — the decision for a form POST, which `s3s` never sees.
 //! - `policy_hook` — where bucket policies plug in.
 //! - `public_block` — IgnorePublicAcls applied to the ACLs a decision reads.
 //! - `verdict` — the per-request record of what was granted.
@@ -28,6 +29,7 @@ pub(crate) mod acl;
 pub(crate) mod actions;
 pub(crate) mod canonical;
 pub(crate) mod decide;
+pub(crate) mod direct;
 pub(crate) mod headers;
 pub(crate) mod ownership;
 pub(crate) mod policy_hook;

@@ -3,16 +3,21 @@
 //! validated as the S3 `Put` call validates it.
 //!
 //! Order matters on import: versioning comes before Object Lock, which
-//! needs it Enabled.
+//! needs it Enabled. A bucket policy is kept as the JSON GetBucketPolicy
+//! answers, every other configuration as XML.
 
 use s3s::dto::{
-    BucketLifecycleConfiguration, BucketVersioningStatus, MFADelete, ObjectLockConfiguration,
-    ServerSideEncryptionConfiguration, Tagging, VersioningConfiguration,
+    BucketLifecycleConfiguration, BucketVersioningStatus, CORSConfiguration, MFADelete,
+    ObjectLockConfiguration, PublicAccessBlockConfiguration, ServerSideEncryptionConfiguration,
+    Tagging, VersioningConfiguration,
 };
 
 use super::xml::{from_xml, to_xml};
+use crate::cors::CorsConfig;
 use crate::gateway::tagging::rules::TagTarget;
-use crate::gateway::{bucket_encryption, object_lock, tagging, versioning};
+use crate::gateway::{
+    bucket_cors, bucket_encryption, object_lock, public_access_block, tagging, versioning,
+};
 use crate::index::{Index, Versioning};
 use crate::lifecycle::parse;
 
@@ -33,6 +38,9 @@ pub(super) const SECTIONS: &[Section] = &[
     Section { name: "lifecycle", export: export_lifecycle, import: import_lifecycle },
     Section { name: "encryption", export: export_encryption, import: import_encryption },
     Section { name: "tagging", export: export_tagging, import: import_tagging },
+    Section { name: "cors", export: export_cors, import: import_cors },
+    Section { name: "public-access-block", export: export_block, import: import_block },
+    Section { name: "policy", export: export_policy, import: import_policy },
 ];
 
 fn index_error(e: crate::index::IndexError) -> String {
@@ -139,4 +147,52 @@ fn import_tagging(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<()
         None => None,
     };
     ix.set_bucket_tags(bucket, tags.as_ref()).map_err(index_error)
+}
+
+fn export_cors(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    match ix.get_cors(bucket).map_err(index_error)? {
+        Some(config) => to_xml(&CORSConfiguration { cors_rules: config.to_dto() }).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn import_cors(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    let Some(body) = body else {
+        return ix.delete_cors(bucket).map_err(index_error);
+    };
+    let dto: CORSConfiguration = from_xml(body)?;
+    let config = CorsConfig::from_dto(&dto).map_err(|e| s3_error(&bucket_cors::refused(e)))?;
+    ix.put_cors(bucket, &config).map_err(index_error)
+}
+
+fn export_block(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    match ix.get_public_access_block(bucket).map_err(index_error)? {
+        Some(block) => to_xml(&public_access_block::to_dto(&block)).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn import_block(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    let block = match body {
+        Some(body) => {
+            let dto: PublicAccessBlockConfiguration = from_xml(body)?;
+            Some(public_access_block::from_dto(&dto))
+        }
+        None => None,
+    };
+    ix.set_public_access_block(bucket, block.as_ref()).map_err(index_error)
+}
+
+/// A bucket policy is JSON, as GetBucketPolicy answers it.
+fn export_policy(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    ix.get_bucket_policy(bucket).map_err(index_error)
+}
+
+/// Validated as PutBucketPolicy validates it (a backup restores a state
+/// that was accepted, so the Public Access Block is not asked again).
+fn import_policy(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    if let Some(text) = body {
+        crate::policy::parse(text, bucket).map_err(|e| format!("MalformedPolicy: {}", e.0))?;
+    }
+    ix.set_bucket_policy(bucket, body).map_err(index_error)
 }

@@ -1,5 +1,11 @@
 use super::*;
-use crate::index::{BucketLock, DefaultRetention, LockMode, Period};
+use crate::index::{BucketLock, DefaultRetention, LockMode, Period, PublicAccessBlock};
+
+const CORS: &str = "<CORSConfiguration><CORSRule><AllowedOrigin>https://a.example</AllowedOrigin>\
+    <AllowedMethod>GET</AllowedMethod><MaxAgeSeconds>60</MaxAgeSeconds></CORSRule>\
+    </CORSConfiguration>";
+
+const POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::locked/*"}]}"#;
 
 fn open() -> (tempfile::TempDir, Index) {
     let dir = tempfile::tempdir().unwrap();
@@ -29,6 +35,11 @@ fn configured() -> (tempfile::TempDir, Index) {
     ix.set_bucket_encryption("locked", Some("AES256")).unwrap();
     let tags = [("team".to_string(), "media".to_string())].into_iter().collect();
     ix.set_bucket_tags("locked", Some(&tags)).unwrap();
+    let cors: s3s::dto::CORSConfiguration = xml::from_xml(CORS).unwrap();
+    ix.put_cors("locked", &crate::cors::CorsConfig::from_dto(&cors).unwrap()).unwrap();
+    let block = PublicAccessBlock { block_public_acls: true, ..PublicAccessBlock::default() };
+    ix.set_public_access_block("locked", Some(&block)).unwrap();
+    ix.set_bucket_policy("locked", Some(POLICY)).unwrap();
     (dir, ix)
 }
 
@@ -39,7 +50,19 @@ fn an_export_restores_every_configuration_on_an_empty_index() {
     let (_d, mut source) = configured();
     let backup = export(&mut source, 99).unwrap();
     let names: Vec<_> = backup.buckets[0].configs.keys().cloned().collect();
-    assert_eq!(names, ["encryption", "lifecycle", "object-lock", "tagging", "versioning"]);
+    assert_eq!(
+        names,
+        [
+            "cors",
+            "encryption",
+            "lifecycle",
+            "object-lock",
+            "policy",
+            "public-access-block",
+            "tagging",
+            "versioning"
+        ]
+    );
     assert!(backup.buckets[1].configs.is_empty());
     // Through JSON, as the command line does.
     let text = backup.to_json();
@@ -48,7 +71,7 @@ fn an_export_restores_every_configuration_on_an_empty_index() {
 
     let (_e, mut target) = open();
     let report = import(&mut target, &read).unwrap();
-    assert_eq!(report, ImportReport { created: 2, buckets: 2, configs: 5 });
+    assert_eq!(report, ImportReport { created: 2, buckets: 2, configs: 8 });
     assert_eq!(target.get_bucket("plain").unwrap().owner, "bob");
     assert_eq!(target.bucket_versioning("locked").unwrap(), Some(Versioning::Enabled));
     assert_eq!(
@@ -75,7 +98,13 @@ fn an_import_makes_removable_configurations_match_the_file() {
     locked.configs.remove("versioning");
     locked.configs.remove("object-lock");
     locked.configs.remove("tagging");
+    locked.configs.remove("cors");
+    locked.configs.remove("policy");
+    locked.configs.remove("public-access-block");
     import(&mut ix, &backup).unwrap();
+    assert_eq!(ix.get_cors("locked").unwrap(), None);
+    assert_eq!(ix.get_bucket_policy("locked").unwrap(), None);
+    assert_eq!(ix.get_public_access_block("locked").unwrap(), None);
     assert_eq!(ix.get_bucket_tags("locked").unwrap(), None);
     assert_eq!(ix.get_lifecycle("locked").unwrap(), None);
     assert_eq!(ix.get_bucket_encryption("locked").unwrap(), None);
@@ -166,6 +195,8 @@ fn a_bad_file_changes_nothing() {
             "lock without versioning" => "needs versioning",
             "KMS" => "NotImplemented",
             "aws: tag" => "InvalidTag",
+            "policy" => "MalformedPolicy",
+            "cors" => "InvalidRequest",
             _ => "mallory",
         };
         assert!(e.contains(why), "{what}: {e}");

@@ -18,6 +18,7 @@ use tracing::debug;
 use super::HttpLimits;
 use super::activity::{Activity, Watched};
 use super::tls::Tls;
+use crate::gateway::browser::Browser;
 use crate::gateway::http_fixups::Fixups;
 use crate::gateway::transport::WithTransport;
 
@@ -38,7 +39,7 @@ pub(crate) fn builder(limits: &HttpLimits) -> Builder<TokioExecutor> {
 /// then drains for `drain`.
 pub(crate) async fn serve(
     listener: TcpListener,
-    service: S3Service,
+    (service, browser): (S3Service, Browser),
     limits: HttpLimits,
     tls: Option<Tls>,
     trusted_proxies: Arc<[IpAddr]>,
@@ -56,7 +57,8 @@ pub(crate) async fn serve(
         if let Err(e) = stream.set_nodelay(true) {
             debug!(error = %e, "cannot set TCP_NODELAY");
         }
-        let (builder, service, limits) = (Arc::clone(&builder), service.clone(), limits.clone());
+        let (builder, limits) = (Arc::clone(&builder), limits.clone());
+        let service = (service.clone(), browser.clone());
         let acceptor = tls.as_ref().map(Tls::acceptor);
         let peer = stream.peer_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let mut origin = Origin { peer, tls: false, trusted: Arc::clone(&trusted_proxies) };
@@ -94,7 +96,7 @@ pub(crate) struct Origin {
 pub(crate) async fn serve_connection<T>(
     stream: T,
     builder: Arc<Builder<TokioExecutor>>,
-    service: S3Service,
+    (service, browser): (S3Service, Browser),
     limits: HttpLimits,
     origin: Origin,
     mut shutdown: Shutdown,
@@ -102,7 +104,7 @@ pub(crate) async fn serve_connection<T>(
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let activity = Arc::new(Activity::default());
-    let fixups = Fixups::new(service, limits.body_timeout, Arc::clone(&activity));
+    let fixups = Fixups::new(service, browser, limits.body_timeout, Arc::clone(&activity));
     let scoped = crate::gateway::access::verdict::Scoped::new(fixups);
     let service = WithTransport::new(scoped, origin.peer, origin.tls, origin.trusted);
     let io = TokioIo::new(Watched::new(stream, Arc::clone(&activity)));
