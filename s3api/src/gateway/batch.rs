@@ -29,8 +29,8 @@ pub async fn delete_objects(
     req: S3Request<DeleteObjectsInput>,
 ) -> S3Result<S3Response<DeleteObjectsOutput>> {
     let owner = owner_of(inner, &req).await?;
-    // Only the owner gets past `check_owner`, and the owner may bypass a
-    // GOVERNANCE retention (see `object_lock`).
+    // The access decision let the bypass header through only for a
+    // requester holding s3:BypassGovernanceRetention (see `object_lock`).
     let bypass = req.input.bypass_governance_retention == Some(true)
         || super::object_lock::bypass_requested(&req.headers);
     let input = req.input;

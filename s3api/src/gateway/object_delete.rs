@@ -35,8 +35,9 @@ pub async fn delete_object(
             ));
         }
         let cond = write_condition(req.input.if_match.as_ref(), None)?;
-        // Only the owner gets this far, and the owner may bypass (see
-        // `object_lock`); a legal hold or COMPLIANCE still refuses (403).
+        // The access decision let the bypass header through only for a
+        // requester holding s3:BypassGovernanceRetention (see `object_lock`);
+        // a legal hold or COMPLIANCE still refuses (403).
         let bypass = req.input.bypass_governance_retention == Some(true)
             || super::object_lock::bypass_requested(&req.headers);
         let version = req.input.version_id.clone();

@@ -13,6 +13,7 @@
 mod support;
 
 mod block_acls;
+mod bypass;
 mod config;
 mod decisions;
 mod public_block;

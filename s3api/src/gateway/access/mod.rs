@@ -89,10 +89,20 @@ pub(crate) async fn check(inner: &Inner, cx: &mut S3AccessContext<'_>) -> S3Resu
     let source = matches!(op, "CopyObject" | "UploadPartCopy")
         .then(|| copy_source(cx.headers(), &req))
         .flatten();
+    // Lifting a GOVERNANCE retention is an action of its own: the bucket's
+    // owner holds it unless a policy denies it, anyone else only where a
+    // policy allows it (no ACL grants it). Being allowed to delete is not
+    // enough, so a grantee's bypass header must not pass unexamined.
+    let bypass = (matches!(op, "DeleteObject" | "DeleteObjects" | "PutObjectRetention")
+        && super::object_lock::bypass_requested(cx.headers()))
+    .then(|| AccessRequest { action: "s3:BypassGovernanceRetention", ..req.clone() });
     async {
         authorize(inner, &req, scope).await?;
         if let Some(source) = &source {
             authorize(inner, source, Scope::Object(Some(acl::Permission::Read))).await?;
+        }
+        if let Some(bypass) = &bypass {
+            authorize(inner, bypass, Scope::Bucket(None)).await?;
         }
         Ok::<_, S3Error>(())
     }

@@ -13,11 +13,12 @@
 //! InvalidRequest.
 //!
 //! Who may bypass a GOVERNANCE retention
-//! (`x-amz-bypass-governance-retention: true`): until bucket policies
-//! exist, everyone who may write the bucket at all, i.e. its owner (an
-//! admin key acts as owner of its buckets). That is AWS's default for a
-//! bucket owner, who holds s3:BypassGovernanceRetention unless a policy
-//! denies it.
+//! (`x-amz-bypass-governance-retention: true`): whoever holds
+//! s3:BypassGovernanceRetention, which the access decision
+//! (`gateway::access`) asks for as a second action when the header comes
+//! with DeleteObject, DeleteObjects or PutObjectRetention: the bucket's
+//! owner unless a bucket policy denies it (AWS's default), anyone else only
+//! where a policy allows it — a grant to write or delete is not enough.
 //!
 //! The storage keeps what the index promises: the lock is also written
 //! into the tags of the version's files (see `crate::rebuild::tags`), which
@@ -181,7 +182,7 @@ pub(super) fn require_integrity(headers: &HeaderMap, what: &str) -> S3Result<()>
 }
 
 /// Whether `x-amz-bypass-governance-retention: true` was sent.
-pub(super) fn bypass_requested(headers: &HeaderMap) -> bool {
+pub(in crate::gateway) fn bypass_requested(headers: &HeaderMap) -> bool {
     headers
         .get("x-amz-bypass-governance-retention")
         .and_then(|v| v.to_str().ok())

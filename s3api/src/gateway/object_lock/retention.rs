@@ -59,8 +59,9 @@ pub async fn put_object_retention(
                 ));
             }
         };
-        // Allowed to bypass: the bucket's owner (see the module docs of
-        // `object_lock`); `check_owner` let only the owner this far.
+        // Allowed to bypass: whoever holds s3:BypassGovernanceRetention,
+        // which the access decision checked when the header was sent (see
+        // the module docs of `object_lock`).
         let bypass =
             req.input.bypass_governance_retention == Some(true) || bypass_requested(&req.headers);
         let (b, k, v) = (bucket.clone(), key.clone(), req.input.version_id.clone());
