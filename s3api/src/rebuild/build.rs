@@ -109,6 +109,7 @@ pub async fn rebuild_index(
     let mut report = RebuildReport::default();
     let mut tagged = Vec::new();
     let mut locks = Vec::new();
+    let mut acls = Vec::new();
     for store_path in store_paths(tracker).await? {
         for file in files(storage, &store_path).await? {
             report.files += 1;
@@ -117,11 +118,17 @@ pub async fn rebuild_index(
             }
             if let Some(t) = inspect(storage, &file).await? {
                 report.bytes_hashed += t.size;
+                let (t_bucket, t_key) = (t.tag.bucket.clone(), t.tag.key.clone());
                 tagged.push(t);
                 let lock = super::lock_restore::file_lock(storage, &file).await;
                 let failed = |source| RebuildError::File { file_id: file.file_id(), source };
                 if let Some(lock) = lock.map_err(failed)? {
                     locks.push((file.file_id(), lock));
+                }
+                let acl = super::acl_tags::file_acl(storage, &file).await;
+                if let Some(acl) = acl.map_err(failed)? {
+                    let (bucket, key) = (t_bucket.clone(), t_key.clone());
+                    acls.push((file.file_id(), bucket, key, acl));
                 }
             }
         }
@@ -132,7 +139,8 @@ pub async fn rebuild_index(
     let fresh = path.with_extension("db.rebuild");
     let target = path.clone();
     report.locked_files = locks.len();
-    report.buckets = blocking(move || write_fresh(&fresh, &target, kept, objects, &locks)).await?;
+    report.buckets =
+        blocking(move || write_fresh(&fresh, &target, kept, objects, &locks, &acls)).await?;
     tracing::info!(?report, "index rebuilt");
     Ok(report)
 }
@@ -243,6 +251,7 @@ fn write_fresh(
     kept: Kept,
     objects: BTreeMap<(String, String), Vec<Rebuilt>>,
     locks: &[(String, crate::index::ObjectLock)],
+    acls: &[(String, String, String, String)],
 ) -> Result<usize, RebuildError> {
     remove_db(fresh)?;
     let now = now_ms();
@@ -299,6 +308,9 @@ fn write_fresh(
         }
         // Before the rename, so the index never goes live without them.
         super::lock_restore::restore(&mut index, locks)?;
+        // Object ACLs too: a rebuilt index must not open (or close) what
+        // the old one did not.
+        index.restore_object_acls(acls)?;
         // Deletes still owed by the old index stay owed.
         for file_id in &kept.queued {
             index.enqueue_delete(file_id, DeleteReason::Orphan, now)?;
