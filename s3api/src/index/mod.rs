@@ -69,6 +69,7 @@ pub mod queue;
 pub mod schema;
 pub mod types;
 
+mod access_config;
 mod acl;
 mod bucket_sse;
 mod buckets;
@@ -94,6 +95,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavior};
 
+pub use access_config::BucketAccessConfig;
 pub use acl::BucketAccess;
 pub use conditions::WriteCondition;
 pub use error::{IndexError, Result};

@@ -44,8 +44,8 @@ use super::tags::FileTag;
 use crate::gateway::DEFAULT_OWNER;
 use crate::gateway::server::index_path;
 use crate::index::{
-    Bucket, DeleteReason, Index, IndexError, NULL_VERSION, NewObject, RestoredContent,
-    RestoredVersion, StoredKey, Versioning,
+    Bucket, BucketAccessConfig, DeleteReason, Index, IndexError, NULL_VERSION, NewObject,
+    RestoredContent, RestoredVersion, StoredKey, Versioning,
 };
 
 /// Why a rebuild failed.
@@ -93,6 +93,8 @@ struct Kept {
     buckets: Vec<Bucket>,
     versioning: BTreeMap<String, Versioning>,
     queued: Vec<String>,
+    /// Each kept bucket's ACL, Object Ownership and owner grants.
+    access: Vec<(String, BucketAccessConfig)>,
 }
 
 /// Rebuilds the index of the gateway whose data directory is `data_dir`;
@@ -214,12 +216,18 @@ fn keep_from(path: &Path) -> Result<Kept, RebuildError> {
     let mut old = Index::open(path)?;
     let buckets = old.list_buckets(None)?;
     let mut versioning = BTreeMap::new();
+    let mut access = Vec::new();
     for b in &buckets {
         if let Some(state) = old.bucket_versioning(&b.name)? {
             versioning.insert(b.name.clone(), state);
         }
+        let config = old.get_bucket_access_config(&b.name)?;
+        if config != BucketAccessConfig::default() {
+            access.push((b.name.clone(), config));
+        }
     }
-    Ok(Kept { keys: old.list_stored_keys()?, buckets, versioning, queued: old.queued_file_ids()? })
+    let (keys, queued) = (old.list_stored_keys()?, old.queued_file_ids()?);
+    Ok(Kept { keys, buckets, versioning, queued, access })
 }
 
 /// Fails with [`RebuildError::InUse`] when another connection has the
@@ -288,6 +296,10 @@ fn write_fresh(
         }
         for bucket in buckets.values() {
             index.create_bucket(bucket)?;
+        }
+        // Kept buckets keep their ACL, Object Ownership and grants.
+        for (bucket, config) in &kept.access {
+            index.set_bucket_access_config(bucket, config)?;
         }
         // Lone untagged objects are written while their bucket is still
         // unversioned, so each stays the `null` version it was.

@@ -63,3 +63,43 @@ async fn rebuild_index_restores_object_acls() {
     trigger.trigger();
     stack.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rebuilding_an_existing_index_keeps_bucket_access() {
+    use fdfs_protocol::client::{Pool, StorageClient, TrackerClient};
+    use fdfs_s3api::gateway::server::index_path;
+    use fdfs_s3api::index::{Bucket, BucketAccessConfig, Index, OwnerGrant};
+
+    let stack = Stack::start().await;
+    let data = stack.dir.path().join("kept");
+    std::fs::create_dir_all(&data).unwrap();
+    let config = BucketAccessConfig {
+        acl: Some("owner\nREAD group AllUsers".into()),
+        object_ownership: Some("BucketOwnerPreferred".into()),
+        grants: vec![("alice".into(), OwnerGrant { read: true, write: false })],
+    };
+    {
+        let mut ix = Index::open(index_path(&data)).unwrap();
+        let bucket = Bucket {
+            name: "kept-bucket".into(),
+            home_group: "group1".into(),
+            owner: "owner".into(),
+            created_ms: 1,
+        };
+        ix.create_bucket(&bucket).unwrap();
+        ix.set_bucket_access_config("kept-bucket", &config).unwrap();
+        assert_eq!(ix.get_bucket_access_config("kept-bucket").unwrap(), config);
+    }
+    let pool = Pool::default();
+    let tracker = TrackerClient::new(vec![stack.tracker], pool.clone()).unwrap();
+    let storage = StorageClient::new(pool);
+    fdfs_s3api::rebuild::rebuild_index(&tracker, &storage, &data).await.unwrap();
+    let mut ix = Index::open(index_path(&data)).unwrap();
+    assert_eq!(ix.get_bucket_access_config("kept-bucket").unwrap(), config);
+    // Setting a configuration replaces the grants, not adds to them.
+    let none = BucketAccessConfig::default();
+    ix.set_bucket_access_config("kept-bucket", &none).unwrap();
+    assert_eq!(ix.get_bucket_access_config("kept-bucket").unwrap(), none);
+    drop(ix);
+    stack.stop().await;
+}
