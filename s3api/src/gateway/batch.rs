@@ -28,8 +28,8 @@ pub async fn delete_objects(
     req: S3Request<DeleteObjectsInput>,
 ) -> S3Result<S3Response<DeleteObjectsOutput>> {
     let owner = owner_of(inner, &req).await?;
-    // Only the owner gets past `check_owner`, and the owner may bypass a
-    // GOVERNANCE retention (see `object_lock`).
+    // The bucket's owner may bypass a GOVERNANCE retention (see
+    // `object_lock`), not an owner an ACL or a grant lets delete.
     let bypass = req.input.bypass_governance_retention == Some(true)
         || super::object_lock::bypass_requested(&req.headers);
     let input = req.input;
@@ -42,7 +42,8 @@ pub async fn delete_objects(
                 format!("a delete request names 1 to {MAX_KEYS} keys, not {count}"),
             ));
         }
-        check_owner(inner, &input.bucket, &owner).await?;
+        let row = check_owner(inner, &input.bucket, &owner).await?;
+        let bypass = bypass && row.owner == owner;
         let quiet = input.delete.quiet.unwrap_or(false);
         let (valid, refused): (Vec<ObjectIdentifier>, Vec<ObjectIdentifier>) =
             input.delete.objects.into_iter().partition(|o| version_ok(o) && !o.key.is_empty());

@@ -27,7 +27,7 @@ pub async fn delete_object(
     let key = req.input.key.clone();
     let span = info_span!("s3.delete_object", %bucket, %key);
     async {
-        check_owner(inner, &bucket, &owner).await?;
+        let row = check_owner(inner, &bucket, &owner).await?;
         if req.input.if_match_last_modified_time.is_some() || req.input.if_match_size.is_some() {
             return Err(S3Error::with_message(
                 S3ErrorCode::NotImplemented,
@@ -35,10 +35,12 @@ pub async fn delete_object(
             ));
         }
         let cond = write_condition(req.input.if_match.as_ref(), None)?;
-        // Only the owner gets this far, and the owner may bypass (see
-        // `object_lock`); a legal hold or COMPLIANCE still refuses (403).
-        let bypass = req.input.bypass_governance_retention == Some(true)
-            || super::object_lock::bypass_requested(&req.headers);
+        // The bucket's owner may bypass (see `object_lock`), not an owner
+        // an ACL or a grant lets delete; a legal hold or COMPLIANCE still
+        // refuses (403).
+        let bypass = (req.input.bypass_governance_retention == Some(true)
+            || super::object_lock::bypass_requested(&req.headers))
+            && row.owner == owner;
         let version = req.input.version_id.clone();
         // A delete that makes a marker records it on the storages first.
         let marker = match &version {
