@@ -69,8 +69,8 @@ pub mod queue;
 pub mod schema;
 pub mod types;
 
-mod access_config;
 mod acl;
+mod acl_config;
 mod bucket_sse;
 mod buckets;
 mod codec;
@@ -95,8 +95,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavior};
 
-pub use access_config::BucketAccessConfig;
 pub use acl::BucketAccess;
+pub use acl_config::BucketAclConfig;
 pub use conditions::WriteCondition;
 pub use error::{IndexError, Result};
 pub use grants::OwnerGrant;

@@ -44,7 +44,7 @@ use super::tags::FileTag;
 use crate::gateway::DEFAULT_OWNER;
 use crate::gateway::server::index_path;
 use crate::index::{
-    Bucket, BucketAccessConfig, DeleteReason, Index, IndexError, NULL_VERSION, NewObject,
+    Bucket, BucketAclConfig, DeleteReason, Index, IndexError, NULL_VERSION, NewObject,
     RestoredContent, RestoredVersion, StoredKey, Versioning,
 };
 
@@ -94,7 +94,7 @@ struct Kept {
     versioning: BTreeMap<String, Versioning>,
     queued: Vec<String>,
     /// Each kept bucket's ACL, Object Ownership and owner grants.
-    access: Vec<(String, BucketAccessConfig)>,
+    access: Vec<(String, BucketAclConfig)>,
 }
 
 /// Rebuilds the index of the gateway whose data directory is `data_dir`;
@@ -221,8 +221,8 @@ fn keep_from(path: &Path) -> Result<Kept, RebuildError> {
         if let Some(state) = old.bucket_versioning(&b.name)? {
             versioning.insert(b.name.clone(), state);
         }
-        let config = old.get_bucket_access_config(&b.name)?;
-        if config != BucketAccessConfig::default() {
+        let config = old.get_bucket_acl_config(&b.name)?;
+        if config != BucketAclConfig::default() {
             access.push((b.name.clone(), config));
         }
     }
@@ -299,7 +299,7 @@ fn write_fresh(
         }
         // Kept buckets keep their ACL, Object Ownership and grants.
         for (bucket, config) in &kept.access {
-            index.set_bucket_access_config(bucket, config)?;
+            index.set_bucket_acl_config(bucket, config)?;
         }
         // Lone untagged objects are written while their bucket is still
         // unversioned, so each stays the `null` version it was.

@@ -68,12 +68,12 @@ async fn rebuild_index_restores_object_acls() {
 async fn rebuilding_an_existing_index_keeps_bucket_access() {
     use fdfs_protocol::client::{Pool, StorageClient, TrackerClient};
     use fdfs_s3api::gateway::server::index_path;
-    use fdfs_s3api::index::{Bucket, BucketAccessConfig, Index, OwnerGrant};
+    use fdfs_s3api::index::{Bucket, BucketAclConfig, Index, OwnerGrant};
 
     let stack = Stack::start().await;
     let data = stack.dir.path().join("kept");
     std::fs::create_dir_all(&data).unwrap();
-    let config = BucketAccessConfig {
+    let config = BucketAclConfig {
         acl: Some("owner\nREAD group AllUsers".into()),
         object_ownership: Some("BucketOwnerPreferred".into()),
         grants: vec![("alice".into(), OwnerGrant { read: true, write: false })],
@@ -87,19 +87,19 @@ async fn rebuilding_an_existing_index_keeps_bucket_access() {
             created_ms: 1,
         };
         ix.create_bucket(&bucket).unwrap();
-        ix.set_bucket_access_config("kept-bucket", &config).unwrap();
-        assert_eq!(ix.get_bucket_access_config("kept-bucket").unwrap(), config);
+        ix.set_bucket_acl_config("kept-bucket", &config).unwrap();
+        assert_eq!(ix.get_bucket_acl_config("kept-bucket").unwrap(), config);
     }
     let pool = Pool::default();
     let tracker = TrackerClient::new(vec![stack.tracker], pool.clone()).unwrap();
     let storage = StorageClient::new(pool);
     fdfs_s3api::rebuild::rebuild_index(&tracker, &storage, &data).await.unwrap();
     let mut ix = Index::open(index_path(&data)).unwrap();
-    assert_eq!(ix.get_bucket_access_config("kept-bucket").unwrap(), config);
+    assert_eq!(ix.get_bucket_acl_config("kept-bucket").unwrap(), config);
     // Setting a configuration replaces the grants, not adds to them.
-    let none = BucketAccessConfig::default();
-    ix.set_bucket_access_config("kept-bucket", &none).unwrap();
-    assert_eq!(ix.get_bucket_access_config("kept-bucket").unwrap(), none);
+    let none = BucketAclConfig::default();
+    ix.set_bucket_acl_config("kept-bucket", &none).unwrap();
+    assert_eq!(ix.get_bucket_acl_config("kept-bucket").unwrap(), none);
     drop(ix);
     stack.stop().await;
 }

@@ -9,7 +9,7 @@ use super::grants::OwnerGrant;
 
 /// Everything about who may use a bucket besides its owner.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BucketAccessConfig {
+pub struct BucketAclConfig {
     /// The stored ACL (`gateway::access::acl`); `None`: private.
     pub acl: Option<String>,
     /// The Object Ownership; `None`: never set (ObjectWriter).
@@ -20,10 +20,10 @@ pub struct BucketAccessConfig {
 
 impl Index {
     /// Bucket `name`'s access configuration.
-    pub fn get_bucket_access_config(&mut self, name: &str) -> Result<BucketAccessConfig> {
+    pub fn get_bucket_acl_config(&mut self, name: &str) -> Result<BucketAclConfig> {
         let access =
             self.get_bucket_access(name)?.ok_or_else(|| IndexError::NoSuchBucket(name.into()))?;
-        Ok(BucketAccessConfig {
+        Ok(BucketAclConfig {
             acl: access.acl,
             object_ownership: access.object_ownership,
             grants: self.list_bucket_grants(name)?,
@@ -31,11 +31,7 @@ impl Index {
     }
 
     /// Replaces bucket `name`'s access configuration with `config`.
-    pub fn set_bucket_access_config(
-        &mut self,
-        name: &str,
-        config: &BucketAccessConfig,
-    ) -> Result<()> {
+    pub fn set_bucket_acl_config(&mut self, name: &str, config: &BucketAclConfig) -> Result<()> {
         self.atomically(|ix| {
             ix.set_bucket_acl(name, config.acl.as_deref())?;
             ix.set_bucket_ownership(name, config.object_ownership.as_deref())?;
