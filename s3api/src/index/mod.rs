@@ -70,7 +70,6 @@ pub mod schema;
 pub mod types;
 
 mod acl;
-mod acl_config;
 mod bucket_sse;
 mod buckets;
 mod codec;
@@ -90,13 +89,15 @@ mod version_calls;
 mod version_listing;
 pub mod versions;
 
+/// The ACL side of a bucket as one record (see [`BucketAclConfig`]).
+mod acl_config;
+
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Savepoint, Transaction, TransactionBehavior};
 
 pub use acl::BucketAccess;
-pub use acl_config::BucketAclConfig;
 pub use conditions::WriteCondition;
 pub use error::{IndexError, Result};
 pub use grants::OwnerGrant;
@@ -118,6 +119,8 @@ pub use types::{
 };
 pub use version_listing::{VersionEntry, VersionPage, VersionQuery};
 pub use versions::{NULL_VERSION, is_valid_version_id};
+
+pub use acl_config::BucketAclConfig;
 
 /// How long a connection waits for a lock held by another connection.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
