@@ -81,6 +81,8 @@ pub async fn put_object(
             .with_meta(&meta);
         // The WORM tags ride with the upload: protected from the first byte.
         tag.attrs.extend(crate::rebuild::lock_tags::lock_attrs(lock.as_ref()));
+        // The ACL too, so rebuild-index restores it.
+        tag.attrs.extend(crate::rebuild::acl_tags::acl_attrs(acl.as_deref()));
         let file_key = sealing.as_ref().map(|s| FileKey::create(&s.data_key.0, 0));
         let Verified { token, file_id, digests } =
             upload_verified(inner, &owner, &bucket, &tag, len, verifying, Origin::Body, file_key)

@@ -141,6 +141,30 @@ impl Index {
     }
 }
 
+impl Index {
+    /// Rebuild: gives each `(file_id, bucket, key, stored ACL)` to the
+    /// version of `key` in `bucket` whose single file is `file_id` (never
+    /// to another version sharing the file, a copy). Returns how many
+    /// versions got one.
+    pub fn restore_object_acls(
+        &mut self,
+        acls: &[(String, String, String, String)],
+    ) -> Result<usize> {
+        let tx = self.write_tx()?;
+        let mut restored = 0;
+        for (file_id, bucket, key, acl) in acls {
+            let Ok(id) = bucket_id(&tx, bucket) else { continue };
+            restored += tx
+                .prepare_cached(
+                    "UPDATE objects SET acl = ?1 WHERE bucket_id = ?2 AND key = ?3 AND file_id = ?4",
+                )?
+                .execute(params![acl, id, key.as_bytes(), file_id])?;
+        }
+        tx.commit()?;
+        Ok(restored)
+    }
+}
+
 /// The row ID and stored ACL of a version that is not a delete marker.
 fn object_acl_row(
     conn: &rusqlite::Connection,

@@ -93,6 +93,9 @@ mod version_calls;
 mod version_listing;
 pub mod versions;
 
+/// The ACL side of a bucket as one record (see [`BucketAclConfig`]).
+mod acl_config;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -122,6 +125,8 @@ pub use types::{
 };
 pub use version_listing::{VersionEntry, VersionPage, VersionQuery};
 pub use versions::{NULL_VERSION, is_valid_version_id};
+
+pub use acl_config::BucketAclConfig;
 
 /// How long a connection waits for a lock held by another connection.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);

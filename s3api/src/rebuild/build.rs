@@ -44,8 +44,8 @@ use super::tags::FileTag;
 use crate::gateway::DEFAULT_OWNER;
 use crate::gateway::server::index_path;
 use crate::index::{
-    Bucket, DeleteReason, Index, IndexError, NULL_VERSION, NewObject, RestoredContent,
-    RestoredVersion, StoredKey, Versioning,
+    Bucket, BucketAclConfig, DeleteReason, Index, IndexError, NULL_VERSION, NewObject,
+    RestoredContent, RestoredVersion, StoredKey, Versioning,
 };
 
 /// Why a rebuild failed.
@@ -93,6 +93,8 @@ struct Kept {
     buckets: Vec<Bucket>,
     versioning: BTreeMap<String, Versioning>,
     queued: Vec<String>,
+    /// Each kept bucket's ACL, Object Ownership and owner grants.
+    access: Vec<(String, BucketAclConfig)>,
 }
 
 /// Rebuilds the index of the gateway whose data directory is `data_dir`;
@@ -109,6 +111,7 @@ pub async fn rebuild_index(
     let mut report = RebuildReport::default();
     let mut tagged = Vec::new();
     let mut locks = Vec::new();
+    let mut acls = Vec::new();
     for store_path in store_paths(tracker).await? {
         for file in files(storage, &store_path).await? {
             report.files += 1;
@@ -117,11 +120,17 @@ pub async fn rebuild_index(
             }
             if let Some(t) = inspect(storage, &file).await? {
                 report.bytes_hashed += t.size;
+                let (t_bucket, t_key) = (t.tag.bucket.clone(), t.tag.key.clone());
                 tagged.push(t);
                 let lock = super::lock_restore::file_lock(storage, &file).await;
                 let failed = |source| RebuildError::File { file_id: file.file_id(), source };
                 if let Some(lock) = lock.map_err(failed)? {
                     locks.push((file.file_id(), lock));
+                }
+                let acl = super::acl_tags::file_acl(storage, &file).await;
+                if let Some(acl) = acl.map_err(failed)? {
+                    let (bucket, key) = (t_bucket.clone(), t_key.clone());
+                    acls.push((file.file_id(), bucket, key, acl));
                 }
             }
         }
@@ -132,7 +141,8 @@ pub async fn rebuild_index(
     let fresh = path.with_extension("db.rebuild");
     let target = path.clone();
     report.locked_files = locks.len();
-    report.buckets = blocking(move || write_fresh(&fresh, &target, kept, objects, &locks)).await?;
+    report.buckets =
+        blocking(move || write_fresh(&fresh, &target, kept, objects, &locks, &acls)).await?;
     tracing::info!(?report, "index rebuilt");
     Ok(report)
 }
@@ -206,12 +216,18 @@ fn keep_from(path: &Path) -> Result<Kept, RebuildError> {
     let mut old = Index::open(path)?;
     let buckets = old.list_buckets(None)?;
     let mut versioning = BTreeMap::new();
+    let mut access = Vec::new();
     for b in &buckets {
         if let Some(state) = old.bucket_versioning(&b.name)? {
             versioning.insert(b.name.clone(), state);
         }
+        let config = old.get_bucket_acl_config(&b.name)?;
+        if config != BucketAclConfig::default() {
+            access.push((b.name.clone(), config));
+        }
     }
-    Ok(Kept { keys: old.list_stored_keys()?, buckets, versioning, queued: old.queued_file_ids()? })
+    let (keys, queued) = (old.list_stored_keys()?, old.queued_file_ids()?);
+    Ok(Kept { keys, buckets, versioning, queued, access })
 }
 
 /// Fails with [`RebuildError::InUse`] when another connection has the
@@ -243,6 +259,7 @@ fn write_fresh(
     kept: Kept,
     objects: BTreeMap<(String, String), Vec<Rebuilt>>,
     locks: &[(String, crate::index::ObjectLock)],
+    acls: &[(String, String, String, String)],
 ) -> Result<usize, RebuildError> {
     remove_db(fresh)?;
     let now = now_ms();
@@ -280,6 +297,10 @@ fn write_fresh(
         for bucket in buckets.values() {
             index.create_bucket(bucket)?;
         }
+        // Kept buckets keep their ACL, Object Ownership and grants.
+        for (bucket, config) in &kept.access {
+            index.set_bucket_acl_config(bucket, config)?;
+        }
         // Lone untagged objects are written while their bucket is still
         // unversioned, so each stays the `null` version it was.
         for (bucket, objects) in &by_bucket {
@@ -299,6 +320,9 @@ fn write_fresh(
         }
         // Before the rename, so the index never goes live without them.
         super::lock_restore::restore(&mut index, locks)?;
+        // Object ACLs too: a rebuilt index must not open (or close) what
+        // the old one did not.
+        index.restore_object_acls(acls)?;
         // Deletes still owed by the old index stay owed.
         for file_id in &kept.queued {
             index.enqueue_delete(file_id, DeleteReason::Orphan, now)?;

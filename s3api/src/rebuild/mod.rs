@@ -7,6 +7,7 @@
 //! (`fdfs gateway rebuild-index`); [`sweep`] queues tagged files no index
 //! row references (the orphan sweep's full comparison mode).
 
+pub mod acl_tags;
 mod assemble;
 pub mod build;
 pub mod lock_restore;

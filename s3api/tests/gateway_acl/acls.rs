@@ -181,3 +181,53 @@ fn grant(kind: Type, id: &str, permission: Permission) -> Grant {
     let grantee = Grantee::builder().r#type(kind).id(id).build().unwrap();
     Grant::builder().grantee(grantee).permission(permission).build()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_grant_does_not_bypass_governance() {
+    use aws_sdk_s3::primitives::DateTime;
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier, ObjectLockMode};
+
+    let stack = Stack::start().await;
+    let s3 = stack.client(support::SECRET);
+    let alice = alice(&stack).await;
+    s3.create_bucket()
+        .bucket("governed")
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let until = DateTime::from_secs(now.as_secs() as i64 + 3600);
+    let put = s3.put_object().bucket("governed").key("g").body(bytes(b"g"));
+    let put = put.object_lock_mode(ObjectLockMode::Governance).object_lock_retain_until_date(until);
+    let v = put.send().await.unwrap().version_id().unwrap().to_string();
+    let grant = s3
+        .put_bucket_acl()
+        .bucket("governed")
+        .grant_write(format!("id=\"{}\"", canonical_id("alice")));
+    grant.send().await.unwrap();
+    // Alice may delete (a marker), but not bypass the retention.
+    let del = alice.delete_object().bucket("governed").key("g").version_id(&v);
+    let (c, status) = code(del.bypass_governance_retention(true).send().await);
+    assert_eq!((c.as_str(), status), ("AccessDenied", 403));
+    let id = ObjectIdentifier::builder().key("g").version_id(&v).build().unwrap();
+    let batch = Delete::builder().objects(id).build().unwrap();
+    // The bypass is an action of its own (s3:BypassGovernanceRetention),
+    // which no ACL grants: the whole batch is refused.
+    let out = alice
+        .delete_objects()
+        .bucket("governed")
+        .delete(batch.clone())
+        .bypass_governance_retention(true);
+    let (c, status) = code(out.send().await);
+    assert_eq!((c.as_str(), status), ("AccessDenied", 403));
+    // Without the header, the retention refuses the version on its own.
+    let out = alice.delete_objects().bucket("governed").delete(batch.clone());
+    let out = out.send().await.unwrap();
+    assert_eq!(out.errors().len(), 1, "{out:?}");
+    assert!(out.deleted().is_empty());
+    // The bucket's owner may.
+    let del = s3.delete_object().bucket("governed").key("g").version_id(&v);
+    del.bypass_governance_retention(true).send().await.unwrap();
+    stack.stop().await;
+}

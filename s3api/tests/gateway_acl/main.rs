@@ -8,6 +8,7 @@ mod support;
 mod acls;
 mod core;
 mod ownership;
+mod rebuild;
 
 use std::net::SocketAddr;
 

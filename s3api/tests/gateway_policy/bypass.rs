@@ -4,9 +4,7 @@
 //! bypass, and a policy can take the bypass from the bucket's owner.
 
 use aws_sdk_s3::primitives::{ByteStream, DateTime};
-use aws_sdk_s3::types::{
-    CreateBucketConfiguration, ObjectLockRetention, ObjectLockRetentionMode,
-};
+use aws_sdk_s3::types::{CreateBucketConfiguration, ObjectLockRetention, ObjectLockRetentionMode};
 
 use crate::support::{SECRET, Stack};
 use crate::{failure, set_policy, tenant};

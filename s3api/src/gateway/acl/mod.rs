@@ -15,6 +15,7 @@
 mod convert;
 mod ops;
 mod ownership_ops;
+mod retag;
 
 pub(crate) use ops::{get_bucket_acl, get_object_acl, put_bucket_acl, put_object_acl};
 pub(crate) use ownership_ops::{

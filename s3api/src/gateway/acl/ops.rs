@@ -132,11 +132,13 @@ pub(crate) async fn put_object_acl(
         check_grantees(inner, &acl).await?;
         let stored = (acl != Acl::private(&bucket.owner)).then(|| acl.encode());
         let (b, k, v) = (input.bucket.clone(), input.key.clone(), input.version_id.clone());
+        let tagged = stored.clone();
         inner
             .index
             .write(move |ix| ix.set_object_acl(&b, &k, v.as_deref(), stored.as_deref()))
             .await
             .map_err(|e| error::from_index(e, &owner))?;
+        super::retag::retag(inner, &input.bucket, &input.key, version, tagged.as_deref()).await;
         Ok(S3Response::new(PutObjectAclOutput::default()))
     }
     .instrument(span)

@@ -4,7 +4,9 @@
 //!
 //! Order matters on import: versioning comes before Object Lock, which
 //! needs it Enabled. A bucket policy is kept as the JSON GetBucketPolicy
-//! answers, every other configuration as XML.
+//! answers, the bucket's `access` (its ACL in fdfs's stored form, its
+//! Object Ownership and its `key allow` grants, which S3 has no document
+//! for) as JSON of its own, every other configuration as XML.
 
 use s3s::dto::{
     BucketLifecycleConfiguration, BucketVersioningStatus, CORSConfiguration, MFADelete,
@@ -41,6 +43,7 @@ pub(super) const SECTIONS: &[Section] = &[
     Section { name: "cors", export: export_cors, import: import_cors },
     Section { name: "public-access-block", export: export_block, import: import_block },
     Section { name: "policy", export: export_policy, import: import_policy },
+    Section { name: "access", export: export_access, import: import_access },
 ];
 
 fn index_error(e: crate::index::IndexError) -> String {
@@ -195,4 +198,66 @@ fn import_policy(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(),
         crate::policy::parse(text, bucket).map_err(|e| format!("MalformedPolicy: {}", e.0))?;
     }
     ix.set_bucket_policy(bucket, body).map_err(index_error)
+}
+
+/// A bucket's ACL, Object Ownership and owner grants, as one JSON object:
+/// `{"acl": <stored ACL or null>, "object_ownership": <or null>,
+/// "grants": [{"owner", "read", "write"}]}`.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AccessJson {
+    acl: Option<String>,
+    object_ownership: Option<String>,
+    grants: Vec<GrantJson>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GrantJson {
+    owner: String,
+    read: bool,
+    write: bool,
+}
+
+fn export_access(ix: &mut Index, bucket: &str) -> Result<Option<String>, String> {
+    let config = ix.get_bucket_acl_config(bucket).map_err(index_error)?;
+    if config == crate::index::BucketAclConfig::default() {
+        return Ok(None);
+    }
+    let json = AccessJson {
+        acl: config.acl,
+        object_ownership: config.object_ownership,
+        grants: config
+            .grants
+            .into_iter()
+            .map(|(owner, g)| GrantJson { owner, read: g.read, write: g.write })
+            .collect(),
+    };
+    serde_json::to_string(&json).map(Some).map_err(|e| e.to_string())
+}
+
+fn import_access(ix: &mut Index, bucket: &str, body: Option<&str>) -> Result<(), String> {
+    let config = match body {
+        None => crate::index::BucketAclConfig::default(),
+        Some(text) => {
+            let json: AccessJson = serde_json::from_str(text).map_err(|e| e.to_string())?;
+            if let Some(acl) = &json.acl {
+                crate::gateway::access::acl::Acl::decode(acl)
+                    .ok_or_else(|| format!("undecodable ACL {acl:?}"))?;
+            }
+            if let Some(o) = &json.object_ownership {
+                crate::gateway::access::ownership::Ownership::parse(o).map_err(|e| s3_error(&e))?;
+            }
+            crate::index::BucketAclConfig {
+                acl: json.acl,
+                object_ownership: json.object_ownership,
+                grants: json
+                    .grants
+                    .into_iter()
+                    .map(|g| (g.owner, crate::index::OwnerGrant { read: g.read, write: g.write }))
+                    .collect(),
+            }
+        }
+    };
+    ix.set_bucket_acl_config(bucket, &config).map_err(index_error)
 }

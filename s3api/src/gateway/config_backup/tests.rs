@@ -40,6 +40,12 @@ fn configured() -> (tempfile::TempDir, Index) {
     let block = PublicAccessBlock { block_public_acls: true, ..PublicAccessBlock::default() };
     ix.set_public_access_block("locked", Some(&block)).unwrap();
     ix.set_bucket_policy("locked", Some(POLICY)).unwrap();
+    let access = crate::index::BucketAclConfig {
+        acl: None,
+        object_ownership: Some("BucketOwnerPreferred".into()),
+        grants: vec![("bob".into(), crate::index::OwnerGrant { read: true, write: false })],
+    };
+    ix.set_bucket_acl_config("locked", &access).unwrap();
     (dir, ix)
 }
 
@@ -53,6 +59,7 @@ fn an_export_restores_every_configuration_on_an_empty_index() {
     assert_eq!(
         names,
         [
+            "access",
             "cors",
             "encryption",
             "lifecycle",
@@ -71,7 +78,7 @@ fn an_export_restores_every_configuration_on_an_empty_index() {
 
     let (_e, mut target) = open();
     let report = import(&mut target, &read).unwrap();
-    assert_eq!(report, ImportReport { created: 2, buckets: 2, configs: 8 });
+    assert_eq!(report, ImportReport { created: 2, buckets: 2, configs: 9 });
     assert_eq!(target.get_bucket("plain").unwrap().owner, "bob");
     assert_eq!(target.bucket_versioning("locked").unwrap(), Some(Versioning::Enabled));
     assert_eq!(
@@ -101,7 +108,9 @@ fn an_import_makes_removable_configurations_match_the_file() {
     locked.configs.remove("cors");
     locked.configs.remove("policy");
     locked.configs.remove("public-access-block");
+    locked.configs.remove("access");
     import(&mut ix, &backup).unwrap();
+    assert_eq!(ix.get_bucket_acl_config("locked").unwrap(), Default::default());
     assert_eq!(ix.get_cors("locked").unwrap(), None);
     assert_eq!(ix.get_bucket_policy("locked").unwrap(), None);
     assert_eq!(ix.get_public_access_block("locked").unwrap(), None);
@@ -197,6 +206,7 @@ fn a_bad_file_changes_nothing() {
             "aws: tag" => "InvalidTag",
             "policy" => "MalformedPolicy",
             "cors" => "InvalidRequest",
+            "ownership" => "Nobody",
             _ => "mallory",
         };
         assert!(e.contains(why), "{what}: {e}");
