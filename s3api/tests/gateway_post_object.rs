@@ -252,6 +252,27 @@ async fn signed_forms_store_and_reply_as_aws() {
     assert!(location.ends_with(&format!("localhost:{port}/uploads/d.png")), "{head}");
     let got = s3.get_object().bucket(BUCKET).key("uploads/d.png").send().await.unwrap();
     assert_eq!(body(got).await, b"fourth");
+
+    // A `tagging` field (AWS's Tagging XML) tags the object.
+    let mut conds = conditions.to_vec();
+    conds.push("[\"starts-with\", \"$tagging\", \"\"]");
+    let tagging = "<Tagging><TagSet><Tag><Key>team</Key><Value>web site</Value></Tag>\
+                   </TagSet></Tagging>";
+    let fields = signed_fields(
+        &conds,
+        300,
+        &[
+            ("key", "uploads/e.png"),
+            ("Content-Type", "image/png"),
+            ("x-amz-meta-owner", "alice"),
+            ("tagging", tagging),
+        ],
+    );
+    let (status, head, _) = post(stack.s3, &form(&fields, "x", b"fifth")).await;
+    assert_eq!(status, 204, "{head}");
+    let tags = s3.get_object_tagging().bucket(BUCKET).key("uploads/e.png").send().await.unwrap();
+    let tags: Vec<_> = tags.tag_set().iter().map(|t| (t.key(), t.value())).collect();
+    assert_eq!(tags, [("team", "web site")]);
     stack.stop().await;
 }
 

@@ -16,6 +16,12 @@
 //! that does not fit the object still reaches the gateway, which answers
 //! 416 InvalidRange; `x-amz-copy-source-range` is another header and is
 //! still checked by `s3s` (400 InvalidArgument).
+//!
+//! Signed date conditions that do not parse (`If-Modified-Since`,
+//! `If-Unmodified-Since` on GET and HEAD, their `x-amz-copy-source-*`
+//! forms on CopyObject and UploadPartCopy) take the same way: RFC 9110 says to ignore them, `s3s` would
+//! refuse them, and the signature covers them
+//! (`request_fixups::unparseable_dates`).
 
 use http::header::{AUTHORIZATION, RANGE};
 use http::{HeaderMap, Method, Uri};
@@ -105,7 +111,13 @@ impl IgnoredRange {
 #[async_trait::async_trait]
 impl S3Route for IgnoredRange {
     fn is_match(&self, method: &Method, _: &Uri, headers: &HeaderMap, _: &mut Extensions) -> bool {
-        (method == Method::GET || method == Method::HEAD) && unusable_range(headers)
+        let bad_dates = || super::request_fixups::has_unparseable_dates(headers);
+        match *method {
+            Method::GET | Method::HEAD => unusable_range(headers) || bad_dates(),
+            // CopyObject and UploadPartCopy: no body to forward.
+            Method::PUT => headers.contains_key("x-amz-copy-source") && bad_dates(),
+            _ => false,
+        }
     }
 
     async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
@@ -113,9 +125,15 @@ impl S3Route for IgnoredRange {
         let Some(key) = signer(&req).map(str::to_string) else {
             return Err(s3s::s3_error!(AccessDenied, "signature required"));
         };
-        tracing::debug!(range = ?req.headers.get(RANGE), "unusable Range ignored");
         let mut headers = req.headers;
-        headers.remove(RANGE);
+        if unusable_range(&headers) {
+            tracing::debug!(range = ?headers.get(RANGE), "unusable Range ignored");
+            headers.remove(RANGE);
+        }
+        for name in super::request_fixups::unparseable_dates(&headers) {
+            tracing::debug!(header = name, "unparseable date ignored (RFC 9110)");
+            headers.remove(name);
+        }
         headers.remove(AUTHORIZATION);
         let mut inner = http::Request::new(req.input);
         *inner.method_mut() = req.method;

@@ -9,8 +9,9 @@
 //!   the request with 400 InvalidArgument instead. The header is removed
 //!   when the request's signature does not cover it (an unsigned header of
 //!   a SigV4 or SigV2 request, a presigned URL, an anonymous request).
-//!   A signed one stays — removing it would break the signature — and
-//!   `s3s` refuses it as before; SDKs only ever send valid dates.
+//!   A signed one stays — removing it would break the signature — until
+//!   `s3s` has verified the signature: the `ignored_range` route then takes
+//!   the request and drops it ([`unparseable_dates`]).
 
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
@@ -36,14 +37,32 @@ pub fn check_content_md5(headers: &HeaderMap) -> Result<(), S3Error> {
     }
 }
 
+/// Whether header value `value` is an HTTP date `s3s` accepts.
+fn parses(value: &http::HeaderValue) -> bool {
+    value.to_str().is_ok_and(|s| Timestamp::parse(TimestampFormat::HttpDate, s).is_ok())
+}
+
+/// The date conditions of `headers` that do not parse, which `s3s` would
+/// refuse and RFC 9110 says to ignore.
+pub fn unparseable_dates(headers: &HeaderMap) -> Vec<&'static str> {
+    DATE_CONDITIONS
+        .into_iter()
+        .filter(|name| headers.get_all(*name).iter().any(|v| !parses(v)))
+        .collect()
+}
+
+/// Whether any date condition of `headers` does not parse (checked on
+/// every request, so it allocates nothing).
+pub fn has_unparseable_dates(headers: &HeaderMap) -> bool {
+    DATE_CONDITIONS.into_iter().any(|name| headers.get_all(name).iter().any(|v| !parses(v)))
+}
+
 /// Removes the date conditions that do not parse and that the signature
 /// does not cover (see the module docs). `query` is the request's query.
 pub fn drop_unparseable_dates(headers: &mut HeaderMap, query: Option<&str>) {
     for name in DATE_CONDITIONS {
         let Some(value) = headers.get(name) else { continue };
-        let parses =
-            value.to_str().is_ok_and(|s| Timestamp::parse(TimestampFormat::HttpDate, s).is_ok());
-        if !parses && !signed(headers, query, name) {
+        if !parses(value) && !signed(headers, query, name) {
             tracing::debug!(header = name, "unparseable date ignored (RFC 9110)");
             headers.remove(name);
         }

@@ -13,8 +13,8 @@
 //!
 //! Form fields that are S3 headers (Content-Type, Cache-Control,
 //! Content-MD5, `x-amz-checksum-*` (verified as on a PUT), `x-amz-meta-*`,
-//! `x-amz-server-side-encryption*`, `acl`…) become the
-//! PutObject's headers. The access decision (`access::direct`) runs as
+//! `x-amz-server-side-encryption*`, `acl`, `tagging` (AWS's Tagging XML)…)
+//! become the PutObject's headers. The access decision (`access::direct`) runs as
 //! for a PUT: the signer's, or for a form without a signature an
 //! anonymous write, allowed only where the bucket grants public writes.
 
@@ -215,9 +215,11 @@ fn put_input(
         .map(|e| Timestamp::parse(TimestampFormat::DateTime, &e))
         .transpose()
         .map_err(|_| invalid("Invalid x-amz-object-lock-retain-until-date"))?;
+    let tagging = get("tagging").map(|xml| form_tagging(&xml)).transpose()?;
     Ok(PutObjectInput {
         bucket: bucket.to_string(),
         key: key.to_string(),
+        tagging,
         body: Some(StreamingBlob::wrap(body)),
         content_length: Some(i64::try_from(len).unwrap_or(i64::MAX)),
         content_type: get("content-type").or_else(|| file.content_type.clone()),
@@ -279,6 +281,37 @@ fn boundary(headers: &HeaderMap) -> Option<String> {
         (k.trim().eq_ignore_ascii_case("boundary") && !v.is_empty() && v.len() <= 200)
             .then(|| v.to_string())
     })
+}
+
+/// A form's `tagging` field — a `<Tagging><TagSet>…` document, as AWS's
+/// POST takes it — as the `x-amz-tagging` query string PutObject reads
+/// (and checks against AWS's tag rules).
+fn form_tagging(xml: &str) -> S3Result<String> {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let malformed = || {
+        S3Error::with_message(
+            S3ErrorCode::MalformedXML,
+            "The XML you provided was not well-formed or did not validate: tagging",
+        )
+    };
+    let mut d = s3s::xml::Deserializer::new(xml.as_bytes());
+    let tagging = <s3s::dto::Tagging as s3s::xml::Deserialize>::deserialize(&mut d)
+        .map_err(|_| malformed())?;
+    d.expect_eof().map_err(|_| malformed())?;
+    let pairs: Vec<String> = tagging
+        .tag_set
+        .iter()
+        .map(|t| {
+            let k = t.key.as_deref().unwrap_or("");
+            let v = t.value.as_deref().unwrap_or("");
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, NON_ALPHANUMERIC),
+                utf8_percent_encode(v, NON_ALPHANUMERIC)
+            )
+        })
+        .collect();
+    Ok(pairs.join("&"))
 }
 
 fn invalid(message: &str) -> S3Error {
