@@ -8,7 +8,9 @@
 //! it, and the signature would no longer match.
 //!
 //! So the outer service keeps the header, verifies the signature as
-//! usual, and then this route takes the request: it strips the signature
+//! usual, and then this route takes the request: it runs the access
+//! decision s3s's hook would have run (`access::direct`; an anonymous
+//! request passes where an ACL or policy grants it), strips the signature
 //! and the Range, marks the request with the key that signed it
 //! ([`Verified`]), and hands it to an inner `s3s` service over the same
 //! [`super::Gateway`] that has no authentication of its own. The gateway
@@ -31,7 +33,12 @@ use s3s::route::S3Route;
 use s3s::service::S3Service;
 use s3s::{Body, S3Request, S3Response, S3Result};
 
-use super::error;
+use std::sync::Arc;
+
+use super::access::direct::{Forwarded, check_forwarded};
+use super::transport::Transport;
+use super::vhost::VirtualHosts;
+use super::{Inner, error};
 
 /// The access key a request was verified for by the outer service; only
 /// this module can make one.
@@ -99,12 +106,39 @@ pub(super) fn unsigned_uri(uri: &Uri) -> Uri {
 /// The route; see the module docs.
 pub(super) struct IgnoredRange {
     inner: S3Service,
+    gateway: Arc<Inner>,
+    hosts: Option<VirtualHosts>,
 }
 
 impl IgnoredRange {
-    /// Forwards to `inner`, which must have no authentication.
-    pub(super) fn new(inner: S3Service) -> Self {
-        Self { inner }
+    /// Forwards to `inner`, which must have no authentication, after the
+    /// access decision over `gateway`'s index; `hosts` as the outer
+    /// service resolves virtual-hosted buckets.
+    pub(super) fn new(inner: S3Service, gateway: Arc<Inner>, hosts: Option<VirtualHosts>) -> Self {
+        Self { inner, gateway, hosts }
+    }
+
+    /// The bucket and key a request addresses, virtual-hosted or path-style.
+    fn target(&self, uri: &Uri, headers: &HeaderMap) -> (Option<String>, Option<String>) {
+        let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok());
+        if let Some(bucket) = self.hosts.as_ref().zip(host).and_then(|(v, h)| v.bucket_of(h)) {
+            let raw = uri.path().trim_start_matches('/');
+            let key = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
+            return (Some(bucket), (!key.is_empty()).then_some(key));
+        }
+        let t = super::request_target::fallback(uri, headers);
+        (t.bucket, t.key)
+    }
+}
+
+/// The operation of an object request the route takes.
+fn object_op(method: &Method, query: Option<&str>) -> &'static str {
+    let part = query.is_some_and(|q| q.split('&').any(|p| p.starts_with("uploadId=")));
+    match *method {
+        Method::HEAD => "HeadObject",
+        Method::PUT if part => "UploadPartCopy",
+        Method::PUT => "CopyObject",
+        _ => "GetObject",
     }
 }
 
@@ -120,11 +154,34 @@ impl S3Route for IgnoredRange {
         }
     }
 
+    /// Anonymous requests too: `call` runs the access decision itself
+    /// (s3s's hook does not run for a route).
+    async fn check_access(&self, _req: &mut S3Request<Body>) -> S3Result<()> {
+        Ok(())
+    }
+
     async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
-        // The default check_access ran first: only signed requests get here.
-        let Some(key) = signer(&req).map(str::to_string) else {
-            return Err(s3s::s3_error!(AccessDenied, "signature required"));
-        };
+        let signed = signer(&req).map(str::to_string);
+        match self.target(&req.uri, &req.headers) {
+            // An object: decided as the hook would, grants included.
+            (bucket, Some(key)) => {
+                let forwarded = Forwarded {
+                    op: object_op(&req.method, req.uri.query()),
+                    bucket,
+                    key: Some(key),
+                    query: req.uri.query().map(str::to_string),
+                    signer: signed.as_deref(),
+                    transport: req.extensions.get::<Transport>().copied(),
+                    headers: &req.headers,
+                };
+                check_forwarded(&self.gateway, forwarded).await?;
+            }
+            // A bucket or the service: the owner's, as before.
+            _ if signed.is_none() => {
+                return Err(s3s::s3_error!(AccessDenied, "signature required"));
+            }
+            _ => {}
+        }
         let mut headers = req.headers;
         if unusable_range(&headers) {
             tracing::debug!(range = ?headers.get(RANGE), "unusable Range ignored");
@@ -139,7 +196,9 @@ impl S3Route for IgnoredRange {
         *inner.method_mut() = req.method;
         *inner.uri_mut() = unsigned_uri(&req.uri);
         *inner.headers_mut() = headers;
-        inner.extensions_mut().insert(Verified(key));
+        if let Some(key) = signed {
+            inner.extensions_mut().insert(Verified(key));
+        }
         let resp = self.inner.call(inner).await.map_err(|e| error::internal(format!("{e:?}")))?;
         let (parts, body) = resp.into_parts();
         let mut out = S3Response::new(body);

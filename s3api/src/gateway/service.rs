@@ -31,12 +31,13 @@ pub(super) fn build(
     let inner = inner.build();
 
     let recorder = Recorder::new(gateway.inner());
+    let route = IgnoredRange::new(inner, gateway.inner(), hosts.clone());
     let mut builder = S3ServiceBuilder::new(gateway);
     builder.set_auth(IndexAuth::new(index, master_key));
     if let Some(h) = hosts {
         builder.set_host(h);
     }
     builder.set_access(recorder);
-    builder.set_route(IgnoredRange::new(inner));
+    builder.set_route(route);
     builder.build()
 }

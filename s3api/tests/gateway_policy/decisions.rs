@@ -192,3 +192,51 @@ async fn an_existing_object_tag_condition_reads_the_objects_tags() {
     assert_eq!(raw(stack.s3, "GET /tagged/closed", &[], b"").await.0, 200);
     stack.stop().await;
 }
+
+/// A Range S3 ignores sends the request down the ignored-Range route,
+/// which decides access as the hook does: a public object is served whole
+/// to an unsigned reader and to another owner, a private one is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ignored_range_is_decided_like_any_read() {
+    let stack = Stack::start().await;
+    let s3 = stack.client(SECRET);
+    make_bucket(&s3, "ranged").await;
+    put(&s3, "ranged", "pub/a", b"0123456789").await;
+    put(&s3, "ranged", "private", b"secret").await;
+    let bad = [("Range", "bytes=5-2")];
+    assert_eq!(raw(stack.s3, "GET /ranged/pub/a", &bad, b"").await.0, 403);
+    set_policy(
+        &s3,
+        "ranged",
+        r#"{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ranged/pub/*"}"#,
+    )
+    .await;
+    let (status, body) = raw(stack.s3, "GET /ranged/pub/a", &bad, b"").await;
+    assert_eq!((status, body.as_str()), (200, "0123456789"));
+    assert_eq!(raw(stack.s3, "GET /ranged/private", &bad, b"").await.0, 403);
+    let alice = tenant(&stack, "alice", "FDFSALICEKEY00000001").await;
+    let got = alice.get_object().bucket("ranged").key("pub/a").range("bytes=5-2").send().await;
+    assert_eq!(crate::support::body(got.unwrap()).await, b"0123456789");
+    let e = alice.get_object().bucket("ranged").key("private").range("bytes=5-2").send().await;
+    assert_eq!(failure(&e.unwrap_err()).1, "AccessDenied");
+    // Virtual-hosted too: the route finds the bucket in the Host.
+    let vhost = |key: &str| {
+        let host = format!("ranged.localhost:{}", stack.s3.port());
+        format!(
+            "GET /{key} HTTP/1.1\r\nHost: {host}\r\nRange: bytes=5-2\r\nConnection: close\r\n\r\n"
+        )
+    };
+    for (key, want) in [("pub/a", 200), ("private", 403)] {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut conn = tokio::net::TcpStream::connect(stack.s3).await.unwrap();
+        conn.write_all(vhost(key).as_bytes()).await.unwrap();
+        let mut reply = String::new();
+        conn.read_to_string(&mut reply).await.unwrap();
+        let status: u16 = reply.split_whitespace().nth(1).unwrap().parse().unwrap();
+        assert_eq!(status, want, "{key}: {reply}");
+    }
+    // The owner still reads it, as before.
+    let got = s3.get_object().bucket("ranged").key("private").range("bytes=5-2").send().await;
+    assert_eq!(crate::support::body(got.unwrap()).await, b"secret");
+    stack.stop().await;
+}
