@@ -103,7 +103,7 @@ pub async fn delete_bucket_lifecycle(
 /// the row the request read or wrote): the earliest expiry among the
 /// bucket's enabled rules that apply, or `None`. A failed lookup only
 /// costs the header, never the request it decorates. The configuration
-/// comes from [`super::lifecycle_cache`], not an index read per request.
+/// comes from [`super::bucket_cache`], not an index read per request.
 pub(super) async fn expiration(
     inner: &Inner,
     bucket: &str,

@@ -61,6 +61,7 @@ mod acl;
 mod batch;
 mod browser;
 mod bucket;
+mod bucket_cache;
 mod bucket_cors;
 mod bucket_encryption;
 mod bucket_lifecycle;
@@ -72,7 +73,6 @@ mod file_fetch;
 mod group_bucket;
 mod http_fixups;
 mod ignored_range;
-mod lifecycle_cache;
 mod limits;
 mod list;
 mod list_buckets;
@@ -161,9 +161,9 @@ pub(crate) struct Inner {
     /// [`crate::lifecycle::worker`]), for `x-amz-expiration`.
     pub lifecycle_day_ms: i64,
     /// Lifecycle configurations by bucket, for `x-amz-expiration`.
-    pub lifecycle_rules: lifecycle_cache::LifecycleCache,
+    pub lifecycle_rules: bucket_cache::BucketCache<crate::lifecycle::Configuration>,
     /// CORS configurations by bucket, for the HTTP layer (slice browser).
-    pub cors_rules: browser::CorsCache,
+    pub cors_rules: bucket_cache::BucketCache<crate::cors::CorsConfig>,
 }
 
 impl fmt::Debug for Gateway {
@@ -193,8 +193,8 @@ impl Gateway {
             groups,
             master_key,
             lifecycle_day_ms,
-            lifecycle_rules: lifecycle_cache::LifecycleCache::default(),
-            cors_rules: browser::CorsCache::default(),
+            lifecycle_rules: bucket_cache::BucketCache::new(crate::index::Index::get_lifecycle),
+            cors_rules: bucket_cache::BucketCache::new(crate::index::Index::get_cors),
         };
         Self { inner: Arc::new(inner) }
     }

@@ -15,7 +15,6 @@
 //! The bucket is read from the request as `s3s` would: the virtual host
 //! when configured, else the first path segment.
 
-mod cors_cache;
 mod cors_http;
 mod form;
 mod post_object;
@@ -28,7 +27,6 @@ use std::sync::Arc;
 use http::header::{CONTENT_TYPE, HOST, ORIGIN};
 use http::{HeaderMap, Method, Uri};
 
-pub(super) use cors_cache::CorsCache;
 pub(super) use cors_http::CorsRequest;
 
 use super::Inner;
