@@ -5,12 +5,12 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+pub(crate) use support::raw;
+
 mod acls;
 mod core;
 mod ownership;
 mod rebuild;
-
-use std::net::SocketAddr;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -46,26 +46,6 @@ fn code<T, E: ProvideErrorMetadata>(r: Result<T, SdkError<E>>) -> (String, u16) 
     let Err(e) = r else { panic!("the call succeeded") };
     let status = e.raw_response().map_or(0, |r| r.status().as_u16());
     (e.as_service_error().and_then(ProvideErrorMetadata::code).unwrap_or("").to_string(), status)
-}
-
-/// An unsigned request (`METHOD /path?query`) with `headers` and `body`
-/// over a fresh connection: status and body.
-async fn raw(addr: SocketAddr, line: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req = format!("{line} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (n, v) in headers {
-        req.push_str(&format!("{n}: {v}\r\n"));
-    }
-    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    conn.write_all(req.as_bytes()).await.unwrap();
-    conn.write_all(body).await.unwrap();
-    let mut reply = Vec::new();
-    conn.read_to_end(&mut reply).await.unwrap();
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
-    (status, body)
 }
 
 /// The canonical ID the gateway gives owner `name`: SHA-256 of

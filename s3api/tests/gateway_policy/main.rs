@@ -12,13 +12,13 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+pub(crate) use support::raw;
+
 mod block_acls;
 mod bypass;
 mod config;
 mod decisions;
 mod public_block;
-
-use std::net::SocketAddr;
 
 use aws_sdk_s3::Client;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
@@ -50,31 +50,6 @@ pub(crate) fn failure<E: ProvideErrorMetadata>(e: &SdkError<E>) -> (u16, String,
     let code = svc.and_then(ProvideErrorMetadata::code).unwrap_or_default().to_string();
     let message = svc.and_then(ProvideErrorMetadata::message).unwrap_or_default().to_string();
     (status, code, message)
-}
-
-/// An unsigned request (`METHOD /path?query`) with `headers` and `body`
-/// over a fresh connection, as curl sends it: status and body.
-pub(crate) async fn raw(
-    addr: SocketAddr,
-    line: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req = format!("{line} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (n, v) in headers {
-        req.push_str(&format!("{n}: {v}\r\n"));
-    }
-    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-    conn.write_all(req.as_bytes()).await.unwrap();
-    conn.write_all(body).await.unwrap();
-    let mut reply = Vec::new();
-    conn.read_to_end(&mut reply).await.unwrap();
-    let text = String::from_utf8_lossy(&reply).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map_or(String::new(), |(_, b)| b.to_string());
-    (status, body)
 }
 
 /// Sets bucket `b`'s policy to the statements `statements` (a JSON array
